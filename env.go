@@ -1,0 +1,55 @@
+package herd
+
+import (
+	"context"
+	"time"
+
+	"github.com/herdload/herd/internal/failure"
+	"github.com/herdload/herd/internal/stats"
+)
+
+// userEnv is what herd keeps for one running user: where its requests are
+// recorded and what its HTTP clients need. Tasks reach it through their ctx.
+type userEnv struct {
+	id       int
+	typeName string
+	host     string // base URL
+	shard    *stats.Shard
+	events   *Events
+	ctx      context.Context // the user's life: cancelled when it is killed
+	timeout  time.Duration   // per HTTP request
+	maxBody  int64           // body bytes kept in a Response
+}
+
+type envKey struct{}
+
+func envFrom(ctx context.Context) *userEnv {
+	env, _ := ctx.Value(envKey{}).(*userEnv)
+	return env
+}
+
+// record is the hot path shared by every client: classify, notify, count.
+func (env *userEnv) record(r *Request) {
+	msg := ""
+	if r.Err != nil {
+		if env.ctx.Err() != nil {
+			return // aborted by a stop, not answered by the target
+		}
+		msg = failure.Message(r.Err)
+	}
+	for _, fn := range env.events.request {
+		fn(*r)
+	}
+	env.shard.Record(r.Kind, r.Name, r.Duration, r.Size, msg)
+}
+
+// initer is implemented by the embeddable user kinds (HTTPUser,
+// FastHTTPUser) to set up their client before OnStart.
+type initer interface {
+	herdInit(env *userEnv)
+}
+
+// closer releases a user's client when it stops.
+type closer interface {
+	herdClose()
+}

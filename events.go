@@ -1,0 +1,79 @@
+package herd
+
+import (
+	"context"
+
+	"github.com/herdload/herd/internal/stats"
+)
+
+// Events are the hooks of a run. Register listeners before the run starts;
+// they are called synchronously, in registration order.
+type Events struct {
+	init             []func(context.Context, *RunInfo) error
+	testStart        []func(context.Context) error
+	testStop         []func(context.Context)
+	request          []func(Request)
+	userError        []func(UserError)
+	spawningComplete []func(users int)
+	quitting         []func(*Quit)
+}
+
+// RunInfo is the resolved configuration a run starts with.
+type RunInfo struct {
+	Host      string   // -H/--host, "" when each user type uses its own
+	Users     int      // target user count
+	SpawnRate float64  // users started (or stopped) per second
+	UserTypes []string // the user types that run
+}
+
+// UserError is an error or panic raised by user code (a task, OnStart,
+// OnStop) that herd caught and counted.
+type UserError struct {
+	UserType string
+	Task     string // "OnStart", "OnStop" or the task's name
+	Err      error
+	Panic    bool
+	Stack    string // the panic's stack, "" for a returned error
+}
+
+// Quit is passed to quitting listeners at the very end, after the final
+// statistics are known; a listener may change the exit code.
+type Quit struct {
+	Stats    *StatsSnapshot
+	ExitCode int
+}
+
+// StatsSnapshot is a read-only copy of the run's statistics: per-endpoint
+// and total counts, percentiles, rates, failures and errors.
+type StatsSnapshot = stats.Snapshot
+
+// StatsEntry is one row of a StatsSnapshot.
+type StatsEntry = stats.Entry
+
+// OnInit runs after the configuration is resolved and before any user
+// starts. An error aborts the run (exit code 3).
+func (e *Events) OnInit(fn func(ctx context.Context, info *RunInfo) error) {
+	e.init = append(e.init, fn)
+}
+
+// OnTestStart runs when the test starts, before the first user. An error
+// aborts the run (exit code 3): use it for set-up the test needs.
+func (e *Events) OnTestStart(fn func(ctx context.Context) error) { e.testStart = append(e.testStart, fn) }
+
+// OnTestStop runs when the test stops, after every user stopped.
+func (e *Events) OnTestStop(fn func(ctx context.Context)) { e.testStop = append(e.testStop, fn) }
+
+// OnRequest runs for every recorded request, on the user's goroutine: keep
+// it fast, it is on the hot path.
+func (e *Events) OnRequest(fn func(Request)) { e.request = append(e.request, fn) }
+
+// OnUserError runs for every error or panic raised by user code.
+func (e *Events) OnUserError(fn func(UserError)) { e.userError = append(e.userError, fn) }
+
+// OnSpawningComplete runs each time the user count reaches its target.
+func (e *Events) OnSpawningComplete(fn func(users int)) {
+	e.spawningComplete = append(e.spawningComplete, fn)
+}
+
+// OnQuitting runs last, with the final statistics; it may set the exit code.
+func (e *Events) OnQuitting(fn func(q *Quit)) { e.quitting = append(e.quitting, fn) }

@@ -1,0 +1,200 @@
+package herd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	neturl "net/url"
+	"strings"
+	"time"
+)
+
+// HTTPUser gives a user type a net/http client with its own cookie jar and
+// keep-alive connections, like Locust's HttpUser. Embed it in the user's
+// struct; herd sets Client up before OnStart:
+//
+//	type Shopper struct{ herd.HTTPUser }
+//
+//	func (u *Shopper) home(ctx context.Context) error {
+//		return u.Client.Get(ctx, "/").Err()
+//	}
+type HTTPUser struct {
+	Client *Session
+}
+
+func (u *HTTPUser) herdInit(env *userEnv) { u.Client = newSession(env) }
+func (u *HTTPUser) herdClose()            { u.Client.Close() }
+
+// defaultMaxBody is how much of a body a Response keeps (the rest is read,
+// counted and dropped); the --max-body flag would change it.
+const defaultMaxBody = 16 << 20
+
+// Session is one simulated user's HTTP client: cookies, default headers and
+// connections of its own, a base URL for relative paths, and every request
+// timed and recorded. It is safe for concurrent use by the user's own
+// goroutines.
+type Session struct {
+	// Header is sent with every request; a request's Header option wins.
+	Header http.Header
+	// HTTP is the underlying client, for settings such as TLS or proxies;
+	// change it in OnStart, before the first request.
+	HTTP *http.Client
+
+	env  *userEnv
+	base string
+}
+
+func newSession(env *userEnv) *Session {
+	jar, _ := cookiejar.New(nil) // cannot fail without options
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: env.timeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   env.timeout,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &Session{
+		Header: make(http.Header),
+		HTTP:   &http.Client{Transport: tr, Jar: jar, Timeout: env.timeout},
+		env:    env,
+		base:   strings.TrimRight(env.host, "/"),
+	}
+}
+
+// Close drops the session's idle connections; herd calls it when the user
+// stops.
+func (s *Session) Close() {
+	if s != nil && s.HTTP != nil {
+		s.HTTP.CloseIdleConnections()
+	}
+}
+
+// Get sends a GET request. url is relative to the host (-H/--host) unless
+// absolute.
+func (s *Session) Get(ctx context.Context, target string, opts ...Option) *Response {
+	return s.Do(ctx, http.MethodGet, target, Body{}, opts...)
+}
+
+// Post sends a POST request with body.
+func (s *Session) Post(ctx context.Context, target string, body Body, opts ...Option) *Response {
+	return s.Do(ctx, http.MethodPost, target, body, opts...)
+}
+
+// Put sends a PUT request with body.
+func (s *Session) Put(ctx context.Context, target string, body Body, opts ...Option) *Response {
+	return s.Do(ctx, http.MethodPut, target, body, opts...)
+}
+
+// Patch sends a PATCH request with body.
+func (s *Session) Patch(ctx context.Context, target string, body Body, opts ...Option) *Response {
+	return s.Do(ctx, http.MethodPatch, target, body, opts...)
+}
+
+// Delete sends a DELETE request.
+func (s *Session) Delete(ctx context.Context, target string, opts ...Option) *Response {
+	return s.Do(ctx, http.MethodDelete, target, Body{}, opts...)
+}
+
+// Head sends a HEAD request.
+func (s *Session) Head(ctx context.Context, target string, opts ...Option) *Response {
+	return s.Do(ctx, http.MethodHead, target, Body{}, opts...)
+}
+
+// Do sends a request, reads the whole response, records it and returns it.
+// It never returns nil; check Response.Err.
+func (s *Session) Do(ctx context.Context, method, target string, body Body, opts ...Option) *Response {
+	var o reqOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	full, name := joinURL(s.base, target)
+	if o.name != "" {
+		name = o.name
+	}
+	resp := &Response{kind: method, name: name}
+	if body.err != nil {
+		resp.err = body.err
+		return resp
+	}
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	var rd io.Reader
+	if body.data != nil {
+		rd = bytes.NewReader(body.data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, full, rd)
+	if err != nil {
+		resp.err = fmt.Errorf("%s %s: %w", method, target, err)
+		return resp
+	}
+	for k, v := range s.Header {
+		req.Header[k] = v
+	}
+	if body.contentType != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", body.contentType)
+	}
+	for i := 0; i+1 < len(o.headers); i += 2 {
+		req.Header.Set(o.headers[i], o.headers[i+1])
+	}
+
+	start := time.Now()
+	hr, err := s.HTTP.Do(req)
+	if err == nil {
+		resp.StatusCode = hr.StatusCode
+		resp.Header = hr.Header
+		resp.Body, resp.Size, err = readBody(hr, s.maxBody())
+		hr.Body.Close()
+	}
+	resp.Duration = time.Since(start)
+	if err != nil {
+		resp.err = unwrapURLError(err)
+	} else {
+		resp.err = resp.verdict(o.check)
+	}
+	resp.recorded = true
+	s.env.record(&Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
+	return resp
+}
+
+func (s *Session) maxBody() int64 {
+	if s.env.maxBody > 0 {
+		return s.env.maxBody
+	}
+	return defaultMaxBody
+}
+
+// readBody reads a body in full, keeping at most limit bytes and counting
+// the rest, so a huge body costs time but not memory.
+func readBody(hr *http.Response, limit int64) ([]byte, int64, error) {
+	n := hr.ContentLength
+	if n < 0 || n > limit {
+		n = min(limit, 512)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n))
+	kept, err := io.Copy(buf, io.LimitReader(hr.Body, limit))
+	if err != nil {
+		return buf.Bytes(), kept, err
+	}
+	rest, err := io.Copy(io.Discard, hr.Body)
+	return buf.Bytes(), kept + rest, err
+}
+
+// unwrapURLError drops net/http's *url.Error wrapper, whose text repeats
+// the full URL: the failure table already shows the name.
+func unwrapURLError(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,238 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Help groups, in the order Usage prints them (Locust's grouping).
+const (
+	groupCommon = "Common options"
+	groupWeb    = "Web UI options"
+	groupTags   = "Tag options"
+	groupStats  = "Request statistics options"
+	groupLog    = "Logging options"
+	groupOther  = "Other options"
+	groupUsers  = "User classes"
+)
+
+var groups = []string{groupCommon, groupWeb, groupTags, groupStats, groupLog, groupOther, groupUsers}
+
+// option describes one configurable setting: its flag, help text and the
+// Config field it fills. The table below is the single list of options that
+// flags, environment, config file and help text are all derived from.
+type option struct {
+	name       string // long flag name; also the config-file key and env suffix
+	short      string // one-letter shorthand, or ""
+	group      string
+	metavar    string // placeholder shown in help instead of the type name
+	help       string
+	def        string // default shown in help, "" for none
+	positional bool   // not a flag: the positional arguments
+	// field returns a pointer to the Config field the option sets:
+	// *int, *float64, *bool, *string, *[]string, *time.Duration or *slog.Level.
+	field func(*Config) any
+	tidy  func(string) string // normalizes a string value before it is stored
+}
+
+var options = []option{
+	{name: "config", group: groupCommon, metavar: "file",
+		help:  "Config file path: TOML if the name ends in .toml, otherwise Locust's key = value format",
+		field: func(c *Config) any { return &c.ConfigFile }},
+	{name: "host", short: "H", group: groupCommon, metavar: "url",
+		help:  "Host to load test in the following format: http://10.21.32.33",
+		field: func(c *Config) any { return &c.Host }, tidy: tidyHost},
+	{name: "users", short: "u", group: groupCommon, def: "1",
+		help:  "Peak number of concurrent users. Primarily used together with --headless or --autostart",
+		field: func(c *Config) any { return &c.Users }},
+	{name: "spawn-rate", short: "r", group: groupCommon, def: "1",
+		help:  "Rate to spawn users at (users per second). Primarily used together with --headless or --autostart",
+		field: func(c *Config) any { return &c.SpawnRate }},
+	{name: "run-time", short: "t", group: groupCommon,
+		help:  "Stop after the specified amount of time, e.g. 300s, 20m, 3h, 1h30m, or a number of seconds (300). Only used together with --headless or --autostart. Defaults to run forever",
+		field: func(c *Config) any { return &c.RunTime }},
+	{name: "list", short: "l", group: groupCommon,
+		help:  "Show list of possible User classes and exit",
+		field: func(c *Config) any { return &c.List }},
+
+	{name: "web-host", group: groupWeb,
+		help:  "Host to bind the web interface to. Defaults to all interfaces ('' or '*')",
+		field: func(c *Config) any { return &c.WebHost }, tidy: tidyWebHost},
+	{name: "web-port", short: "P", group: groupWeb, def: "8089",
+		help:  "Port on which to run web host",
+		field: func(c *Config) any { return &c.WebPort }},
+	{name: "headless", group: groupWeb,
+		help:  "Disable the web interface, and start the test immediately. Use -u and -t to control user count and run time",
+		field: func(c *Config) any { return &c.Headless }},
+	{name: "autostart", group: groupWeb,
+		help:  "Starts the test immediately (without disabling the web UI). Use -u and -t to control user count and run time",
+		field: func(c *Config) any { return &c.Autostart }},
+	{name: "autoquit", group: groupWeb, metavar: "seconds", def: "-1",
+		help:  "Quits herd entirely, X seconds after the run is finished. Only used together with --autostart. -1 keeps herd running until you shut it down using CTRL+C",
+		field: func(c *Config) any { return &c.Autoquit }},
+
+	{name: "tags", short: "T", group: groupTags, metavar: "tag,...",
+		help:  "List of tags to include in the test, so only tasks with any matching tags will be executed. Repeat the flag or separate tags with commas",
+		field: func(c *Config) any { return &c.Tags }},
+	{name: "exclude-tags", short: "E", group: groupTags, metavar: "tag,...",
+		help:  "List of tags to exclude from the test, so only tasks with no matching tags will be executed. Repeat the flag or separate tags with commas",
+		field: func(c *Config) any { return &c.ExcludeTags }},
+
+	{name: "csv", group: groupStats, metavar: "prefix",
+		help:  "Store current request stats to files in CSV format. Setting this option will generate four files: PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv and PREFIX_exceptions.csv",
+		field: func(c *Config) any { return &c.CSVPrefix }},
+	{name: "csv-full-history", group: groupStats,
+		help:  "Store each stats entry in CSV format to _stats_history.csv file. You must also specify the --csv argument to enable this",
+		field: func(c *Config) any { return &c.CSVFullHistory }},
+	{name: "json", group: groupStats,
+		help:  "Print the final stats as JSON to stdout",
+		field: func(c *Config) any { return &c.JSON }},
+	{name: "json-file", group: groupStats, metavar: "file",
+		help:  "Store the final stats as JSON to the file path specified",
+		field: func(c *Config) any { return &c.JSONFile }},
+	{name: "html", group: groupStats, metavar: "file",
+		help:  "Store HTML report to file path specified",
+		field: func(c *Config) any { return &c.HTMLFile }},
+	{name: "print-stats", group: groupStats,
+		help:  "Print stats in the console",
+		field: func(c *Config) any { return &c.PrintStats }},
+	{name: "only-summary", group: groupStats,
+		help:  "Only print the summary stats",
+		field: func(c *Config) any { return &c.OnlySummary }},
+	{name: "reset-stats", group: groupStats,
+		help:  "Reset statistics once spawning has been completed",
+		field: func(c *Config) any { return &c.ResetStats }},
+
+	{name: "loglevel", short: "L", group: groupLog, def: "INFO",
+		help:  "Choose between DEBUG/INFO/WARNING/ERROR/CRITICAL (case-insensitive)",
+		field: func(c *Config) any { return &c.LogLevel }},
+	{name: "logfile", group: groupLog, metavar: "file",
+		help:  "Path to log file. If not set, log will go to stderr",
+		field: func(c *Config) any { return &c.LogFile }},
+
+	{name: "show-task-ratio", group: groupOther,
+		help:  "Print table of the User classes' task execution ratio",
+		field: func(c *Config) any { return &c.ShowTaskRatio }},
+	{name: "exit-code-on-error", group: groupOther, def: "1",
+		help:  "Sets the process exit code (0-255) to use when a test result contain any failure or error",
+		field: func(c *Config) any { return &c.ExitCodeOnError }},
+	{name: "stop-timeout", short: "s", group: groupOther,
+		help:  "Time to wait for a simulated user to complete any executing task before exiting, e.g. 30s or a number of seconds. Default is to terminate immediately",
+		field: func(c *Config) any { return &c.StopTimeout }},
+	{name: "request-timeout", group: groupOther, def: "60s",
+		help:  "Timeout for each HTTP request, e.g. 10s or a number of seconds; must be greater than 0",
+		field: func(c *Config) any { return &c.RequestTimeout }},
+
+	{name: "user-classes", group: groupUsers, positional: true,
+		help:  "Optionally specify which User classes that should be used (available User classes can be listed with -l or --list). All are used when none are given",
+		field: func(c *Config) any { return &c.UserClasses }},
+}
+
+func (o *option) isBool() bool {
+	_, ok := o.field(&Config{}).(*bool)
+	return ok
+}
+
+func (o *option) isList() bool {
+	_, ok := o.field(&Config{}).(*[]string)
+	return ok
+}
+
+// typeName is the type reported by the pflag.Value of the option.
+func (o *option) typeName() string {
+	switch o.field(&Config{}).(type) {
+	case *int:
+		return "int"
+	case *float64:
+		return "float"
+	case *bool:
+		return "bool"
+	case *time.Duration:
+		return "duration"
+	case *slog.Level:
+		return "level"
+	case *[]string:
+		return "strings"
+	default:
+		return "string"
+	}
+}
+
+// label names the option in messages: "--users", or "user-classes" for the
+// positional arguments.
+func (o *option) label() string {
+	if o.positional {
+		return o.name
+	}
+	return "--" + o.name
+}
+
+// assign converts the raw values of one layer and stores them in c. On error
+// c is left unchanged.
+func (o *option) assign(c *Config, vals []string) error {
+	if p, ok := o.field(c).(*[]string); ok {
+		*p = splitList(vals)
+		return nil
+	}
+	if len(vals) != 1 {
+		return fmt.Errorf("takes a single value, got a list of %d", len(vals))
+	}
+	s := vals[0]
+	switch p := o.field(c).(type) {
+	case *string:
+		if o.tidy != nil {
+			s = o.tidy(s)
+		}
+		*p = s
+	case *int:
+		n, err := parseInt(s)
+		if err != nil {
+			return err
+		}
+		*p = n
+	case *float64:
+		f, err := parseFloat(s)
+		if err != nil {
+			return err
+		}
+		*p = f
+	case *bool:
+		b, err := parseBool(s)
+		if err != nil {
+			return err
+		}
+		*p = b
+	case *time.Duration:
+		d, err := parseDuration(s)
+		if err != nil {
+			return err
+		}
+		*p = d
+	case *slog.Level:
+		l, err := parseLevel(s)
+		if err != nil {
+			return err
+		}
+		*p = l
+	default:
+		return errors.New("internal error: unsupported option type")
+	}
+	return nil
+}
+
+// tidyHost trims surrounding space and trailing slashes from a host URL.
+func tidyHost(s string) string {
+	return strings.TrimRight(strings.TrimSpace(s), "/")
+}
+
+// tidyWebHost maps Locust's "*" (all interfaces) to "".
+func tidyWebHost(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "*" {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+)
+
+// Validate checks the semantic rules of a Config and reports every broken
+// rule at once as [Problems] (with empty Source; [Load] fills it in), or nil.
+// It does not modify c.
+func (c *Config) Validate() error {
+	var ps Problems
+	add := func(field, format string, args ...any) {
+		ps = append(ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+
+	if msg := checkHost(c.Host); msg != "" {
+		add("host", "%s", msg)
+	}
+	if c.Users < 0 {
+		add("users", "must not be negative, got %d", c.Users)
+	}
+	if !(c.SpawnRate > 0) || math.IsInf(c.SpawnRate, 0) {
+		add("spawn-rate", "must be a number of users per second greater than 0, got %v", c.SpawnRate)
+	}
+	if c.RunTime < 0 {
+		add("run-time", "must not be negative, got %v (use 0 to run until stopped)", c.RunTime)
+	}
+	if c.WebPort < 1 || c.WebPort > 65535 {
+		add("web-port", "must be a port number between 1 and 65535, got %d", c.WebPort)
+	}
+	if c.Autoquit < -1 {
+		add("autoquit", "must be a number of seconds, or -1 to disable, got %d", c.Autoquit)
+	} else if c.Autoquit != -1 && !c.Autostart {
+		add("autoquit", "is only meaningful together with --autostart")
+	}
+	if c.CSVFullHistory && c.CSVPrefix == "" {
+		add("csv-full-history", "requires --csv PREFIX")
+	}
+	if c.ExitCodeOnError < 0 || c.ExitCodeOnError > 255 {
+		add("exit-code-on-error", "must be between 0 and 255, got %d", c.ExitCodeOnError)
+	}
+	if c.StopTimeout < 0 {
+		add("stop-timeout", "must not be negative, got %v", c.StopTimeout)
+	}
+	if c.RequestTimeout <= 0 {
+		add("request-timeout", "must be greater than 0, got %v", c.RequestTimeout)
+	}
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// checkHost returns what is wrong with a --host value, or "" when it is empty
+// or an absolute http(s) URL with a host name.
+func checkHost(h string) string {
+	if h == "" {
+		return ""
+	}
+	const want = "use an absolute http:// or https:// URL such as http://10.21.32.33 or https://example.com"
+	u, err := url.Parse(h)
+	if err != nil {
+		return fmt.Sprintf("%q is not a valid URL; %s", h, want)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("%q does not start with http:// or https://; %s", h, want)
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return fmt.Sprintf("%q has no host name; %s", h, want)
+	}
+	return ""
+}

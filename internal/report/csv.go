@@ -1,0 +1,157 @@
+package report
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herdload/herd/internal/stats"
+)
+
+// Column headers, copied from Locust 2.12.1 (locust/stats.py).
+var (
+	statsColumns = append([]string{
+		"Type", "Name", "Request Count", "Failure Count",
+		"Median Response Time", "Average Response Time",
+		"Min Response Time", "Max Response Time",
+		"Average Content Size", "Requests/s", "Failures/s",
+	}, percentileLabels()...)
+
+	historyColumns = append(append([]string{
+		"Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s",
+	}, percentileLabels()...),
+		"Total Request Count", "Total Failure Count",
+		"Total Median Response Time", "Total Average Response Time",
+		"Total Min Response Time", "Total Max Response Time",
+		"Total Average Content Size",
+	)
+
+	failuresColumns   = []string{"Method", "Name", "Error", "Occurrences"}
+	exceptionsColumns = []string{"Count", "Message", "Traceback", "Nodes"}
+)
+
+func percentileLabels() []string {
+	labels := make([]string, len(stats.Percentiles))
+	for i, q := range stats.Percentiles {
+		labels[i] = PercentileLabel(q)
+	}
+	return labels
+}
+
+// appendRecord appends one CSV record, quoted as Python's csv.writer does
+// with QUOTE_MINIMAL, and its CRLF terminator.
+func appendRecord(buf []byte, fields ...string) []byte {
+	for i, f := range fields {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		// Python quotes a lone empty field, so that the line isn't blank.
+		if !strings.ContainsAny(f, ",\"\r\n") && (f != "" || len(fields) > 1) {
+			buf = append(buf, f...)
+			continue
+		}
+		buf = append(buf, '"')
+		buf = append(buf, strings.ReplaceAll(f, `"`, `""`)...)
+		buf = append(buf, '"')
+	}
+	return append(buf, '\r', '\n')
+}
+
+func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// appendPercentiles appends ps in milliseconds, one cell per element of
+// [stats.Percentiles], or "N/A" cells when ok is false (as Locust does for
+// entries without requests) or a value is missing.
+func appendPercentiles(row []string, ps []time.Duration, ok bool) []string {
+	for i := range stats.Percentiles {
+		if ok && i < len(ps) {
+			row = append(row, csvMs(ps[i]))
+		} else {
+			row = append(row, "N/A")
+		}
+	}
+	return row
+}
+
+// write writes buf, reporting the first error.
+func write(w io.Writer, buf []byte) error {
+	_, err := w.Write(buf)
+	return err
+}
+
+// WriteStatsCSV writes the contents of Locust's PREFIX_stats.csv: the header,
+// one row per entry, then the total row (Type "", Name "Aggregated").
+// Response times are milliseconds with up to three decimals ("12", "12.5",
+// "0.042"); Average Content Size, Requests/s and Failures/s are whole-run
+// plain decimals; percentiles are "N/A" for entries without requests.
+func WriteStatsCSV(w io.Writer, s *stats.Snapshot) error {
+	buf := appendRecord(nil, statsColumns...)
+	row := make([]string, 0, len(statsColumns))
+	add := func(e *stats.Entry) {
+		row = append(row[:0],
+			e.Method, e.Name, u64(e.Requests), u64(e.Failures),
+			csvMs(e.Median), csvMs(e.Mean), csvMs(e.Min), csvMs(e.Max),
+			plain(e.AvgSize()), plain(e.RPS), plain(e.FailPerSec))
+		row = appendPercentiles(row, e.Percentiles, e.Requests > 0)
+		buf = appendRecord(buf, row...)
+	}
+	for i := range s.Entries {
+		add(&s.Entries[i])
+	}
+	add(&s.Total)
+	return write(w, buf)
+}
+
+// WriteFailuresCSV writes the contents of Locust's PREFIX_failures.csv
+// (Method, Name, Error, Occurrences), one row per kind of failure.
+func WriteFailuresCSV(w io.Writer, s *stats.Snapshot) error {
+	buf := appendRecord(nil, failuresColumns...)
+	for _, f := range s.Failures {
+		buf = appendRecord(buf, f.Method, f.Name, f.Error, u64(f.Occurrences))
+	}
+	return write(w, buf)
+}
+
+// WriteExceptionsCSV writes the contents of Locust's PREFIX_exceptions.csv
+// (Count, Message, Traceback, Nodes): the errors and panics raised by user
+// code, the nodes joined by ", ".
+func WriteExceptionsCSV(w io.Writer, s *stats.Snapshot) error {
+	buf := appendRecord(nil, exceptionsColumns...)
+	for _, e := range s.Errors {
+		buf = appendRecord(buf, u64(e.Count), e.Message, e.Trace, strings.Join(e.Nodes, ", "))
+	}
+	return write(w, buf)
+}
+
+// WriteHistoryHeader writes the header line of Locust's
+// PREFIX_stats_history.csv.
+func WriteHistoryHeader(w io.Writer) error {
+	return write(w, appendRecord(nil, historyColumns...))
+}
+
+// WriteHistoryRows writes rows of PREFIX_stats_history.csv, without header:
+// Timestamp in Unix seconds, Requests/s and Failures/s with six decimals
+// (Locust's f"{x:2f}"), the current-window percentiles in milliseconds ("N/A"
+// when the row has none), then the whole-run totals.
+func WriteHistoryRows(w io.Writer, rows []stats.HistoryRow) error {
+	var buf []byte
+	row := make([]string, 0, len(historyColumns))
+	for i := range rows {
+		r := &rows[i]
+		row = append(row[:0],
+			strconv.FormatInt(r.Time.Unix(), 10), strconv.Itoa(r.Users),
+			r.Method, r.Name,
+			strconv.FormatFloat(finite(r.CurrentRPS), 'f', 6, 64),
+			strconv.FormatFloat(finite(r.CurrentFailPerSec), 'f', 6, 64))
+		row = appendPercentiles(row, r.CurrentPercentiles, r.CurrentPercentiles != nil)
+		row = append(row, u64(r.Requests), u64(r.Failures),
+			csvMs(r.Median), csvMs(r.Mean), csvMs(r.Min), csvMs(r.Max),
+			plain(r.AvgSize))
+		buf = appendRecord(buf, row...)
+	}
+	if len(buf) == 0 {
+		return nil
+	}
+	return write(w, buf)
+}

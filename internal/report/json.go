@@ -1,0 +1,228 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/herdload/herd/internal/stats"
+)
+
+// WriteJSON writes s and history as one indented JSON document holding what
+// the CSV files hold. The schema is stable; fields may be added, never
+// renamed or removed:
+//
+//	{
+//	  "start_time": string,  // RFC 3339 with nanoseconds: Snapshot.Start
+//	  "end_time": string,    // RFC 3339 with nanoseconds: Snapshot.Time
+//	  "duration_s": number,  // seconds
+//	  "user_count": integer,
+//	  "stats": [entry],      // one per (method, name), sorted by name then method
+//	  "total": entry,        // method "", name "Aggregated"
+//	  "failures": [failure], // most frequent first
+//	  "errors": [error],     // most frequent first
+//	  "history": [row]       // in the order given
+//	}
+//
+//	entry: {
+//	  "method": string, "name": string,
+//	  "num_requests": integer, "num_failures": integer,
+//	  "min_response_time": ms, "max_response_time": ms,
+//	  "avg_response_time": ms, "median_response_time": ms,
+//	  "avg_content_length": number,   // bytes
+//	  "total_content_length": integer, // bytes
+//	  "total_rps": number, "total_fail_per_sec": number,     // whole run
+//	  "current_rps": number, "current_fail_per_sec": number, // last ~10 s
+//	  "percentiles": percentiles
+//	}
+//
+//	failure: {"method": string, "name": string, "error": string, "occurrences": integer}
+//
+//	error: {"count": integer, "message": string, "traceback": string, "nodes": [string]}
+//
+//	row: {
+//	  "timestamp": integer, // Unix seconds
+//	  "user_count": integer,
+//	  "method": string, "name": string,
+//	  "current_rps": number, "current_fail_per_sec": number,
+//	  "percentiles": percentiles, // over the last ~10 s
+//	  "num_requests": integer, "num_failures": integer, // whole run
+//	  "median_response_time": ms, "avg_response_time": ms,
+//	  "min_response_time": ms, "max_response_time": ms,
+//	  "avg_content_length": number
+//	}
+//
+//	percentiles: {"50": ms, "66": ms, "75": ms, "80": ms, "90": ms, "95": ms,
+//	              "98": ms, "99": ms, "99.9": ms, "99.99": ms, "100": ms}
+//
+// A key of percentiles is [PercentileLabel] without "%", in increasing
+// order; percentiles is {} when there were no requests (in the window, for a
+// history row). Every ms is a number of milliseconds with microsecond
+// precision (up to three decimals); response times of an entry without
+// requests are 0. Lists are [] when empty, never null, and no number is NaN
+// or infinite.
+func WriteJSON(w io.Writer, s *stats.Snapshot, history []stats.HistoryRow) error {
+	doc := jsonDoc{
+		StartTime: s.Start.Format(time.RFC3339Nano),
+		EndTime:   s.Time.Format(time.RFC3339Nano),
+		Duration:  finite(s.Duration.Seconds()),
+		Users:     s.Users,
+		Stats:     make([]jsonEntry, 0, len(s.Entries)),
+		Total:     entryJSON(&s.Total),
+		Failures:  make([]jsonFailure, 0, len(s.Failures)),
+		Errors:    make([]jsonError, 0, len(s.Errors)),
+		History:   make([]jsonRow, 0, len(history)),
+	}
+	for i := range s.Entries {
+		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
+	}
+	for _, f := range s.Failures {
+		doc.Failures = append(doc.Failures, jsonFailure{f.Method, f.Name, f.Error, f.Occurrences})
+	}
+	for _, e := range s.Errors {
+		nodes := append([]string{}, e.Nodes...)
+		doc.Errors = append(doc.Errors, jsonError{e.Count, e.Message, e.Trace, nodes})
+	}
+	for i := range history {
+		r := &history[i]
+		doc.History = append(doc.History, jsonRow{
+			Timestamp:         r.Time.Unix(),
+			Users:             r.Users,
+			Method:            r.Method,
+			Name:              r.Name,
+			CurrentRPS:        finite(r.CurrentRPS),
+			CurrentFailPerSec: finite(r.CurrentFailPerSec),
+			Percentiles:       percentilesJSON(r.CurrentPercentiles, r.CurrentPercentiles != nil),
+			Requests:          r.Requests,
+			Failures:          r.Failures,
+			Median:            jsonMs(r.Median),
+			Mean:              jsonMs(r.Mean),
+			Min:               jsonMs(r.Min),
+			Max:               jsonMs(r.Max),
+			AvgSize:           finite(r.AvgSize),
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+type jsonDoc struct {
+	StartTime string        `json:"start_time"`
+	EndTime   string        `json:"end_time"`
+	Duration  float64       `json:"duration_s"`
+	Users     int           `json:"user_count"`
+	Stats     []jsonEntry   `json:"stats"`
+	Total     jsonEntry     `json:"total"`
+	Failures  []jsonFailure `json:"failures"`
+	Errors    []jsonError   `json:"errors"`
+	History   []jsonRow     `json:"history"`
+}
+
+type jsonEntry struct {
+	Method            string          `json:"method"`
+	Name              string          `json:"name"`
+	Requests          uint64          `json:"num_requests"`
+	Failures          uint64          `json:"num_failures"`
+	Min               float64         `json:"min_response_time"`
+	Max               float64         `json:"max_response_time"`
+	Mean              float64         `json:"avg_response_time"`
+	Median            float64         `json:"median_response_time"`
+	AvgSize           float64         `json:"avg_content_length"`
+	TotalSize         uint64          `json:"total_content_length"`
+	RPS               float64         `json:"total_rps"`
+	FailPerSec        float64         `json:"total_fail_per_sec"`
+	CurrentRPS        float64         `json:"current_rps"`
+	CurrentFailPerSec float64         `json:"current_fail_per_sec"`
+	Percentiles       jsonPercentiles `json:"percentiles"`
+}
+
+type jsonFailure struct {
+	Method      string `json:"method"`
+	Name        string `json:"name"`
+	Error       string `json:"error"`
+	Occurrences uint64 `json:"occurrences"`
+}
+
+type jsonError struct {
+	Count     uint64   `json:"count"`
+	Message   string   `json:"message"`
+	Traceback string   `json:"traceback"`
+	Nodes     []string `json:"nodes"`
+}
+
+type jsonRow struct {
+	Timestamp         int64           `json:"timestamp"`
+	Users             int             `json:"user_count"`
+	Method            string          `json:"method"`
+	Name              string          `json:"name"`
+	CurrentRPS        float64         `json:"current_rps"`
+	CurrentFailPerSec float64         `json:"current_fail_per_sec"`
+	Percentiles       jsonPercentiles `json:"percentiles"`
+	Requests          uint64          `json:"num_requests"`
+	Failures          uint64          `json:"num_failures"`
+	Median            float64         `json:"median_response_time"`
+	Mean              float64         `json:"avg_response_time"`
+	Min               float64         `json:"min_response_time"`
+	Max               float64         `json:"max_response_time"`
+	AvgSize           float64         `json:"avg_content_length"`
+}
+
+func entryJSON(e *stats.Entry) jsonEntry {
+	return jsonEntry{
+		Method:            e.Method,
+		Name:              e.Name,
+		Requests:          e.Requests,
+		Failures:          e.Failures,
+		Min:               jsonMs(e.Min),
+		Max:               jsonMs(e.Max),
+		Mean:              jsonMs(e.Mean),
+		Median:            jsonMs(e.Median),
+		AvgSize:           finite(e.AvgSize()),
+		TotalSize:         e.TotalSize,
+		RPS:               finite(e.RPS),
+		FailPerSec:        finite(e.FailPerSec),
+		CurrentRPS:        finite(e.CurrentRPS),
+		CurrentFailPerSec: finite(e.CurrentFailPerSec),
+		Percentiles:       percentilesJSON(e.Percentiles, e.Requests > 0),
+	}
+}
+
+// jsonPercentiles is an object whose keys keep the order of
+// stats.Percentiles (encoding/json would sort a map's keys as strings).
+type jsonPercentiles []float64
+
+func percentilesJSON(ps []time.Duration, ok bool) jsonPercentiles {
+	if !ok {
+		return nil
+	}
+	out := make(jsonPercentiles, min(len(ps), len(stats.Percentiles)))
+	for i := range out {
+		out[i] = jsonMs(ps[i])
+	}
+	return out
+}
+
+// MarshalJSON implements [json.Marshaler].
+func (p jsonPercentiles) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, v := range p {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(strings.TrimSuffix(PercentileLabel(stats.Percentiles[i]), "%"))
+		val, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(val)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}

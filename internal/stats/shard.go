@@ -1,0 +1,116 @@
+package stats
+
+import (
+	"sync"
+	"time"
+
+	"github.com/herdload/herd/internal/histogram"
+)
+
+// Key identifies one statistics entry.
+type Key struct {
+	Method string
+	Name   string
+}
+
+type failKey struct {
+	Method, Name, Error string
+}
+
+// errKey identifies one kind of user error: the message and a stable origin
+// (the task, or the panicking frames without addresses).
+type errKey struct {
+	Message, Origin string
+}
+
+// delta accumulates one entry's requests between two ticks.
+type delta struct {
+	requests, failures, size uint64
+	hist                     histogram.Histogram
+}
+
+type errDelta struct {
+	count uint64
+	trace string
+}
+
+// table is what one shard collects between two ticks.
+type table struct {
+	entries  map[Key]*delta
+	failures map[failKey]uint64
+	errors   map[errKey]*errDelta
+}
+
+func newTable() *table {
+	return &table{
+		entries:  make(map[Key]*delta),
+		failures: make(map[failKey]uint64),
+		errors:   make(map[errKey]*errDelta),
+	}
+}
+
+// reset empties t for reuse and keeps the entries (and their histogram
+// buckets) allocated, so a steady load allocates nothing.
+func (t *table) reset() {
+	for _, d := range t.entries {
+		d.requests, d.failures, d.size = 0, 0, 0
+		d.hist.Reset()
+	}
+	clear(t.failures)
+	clear(t.errors)
+}
+
+// Shard is one slice of the recording path. A simulated user records into
+// the shard it was given for its whole life; Record is safe for concurrent
+// use, but users spread over shards rarely contend.
+type Shard struct {
+	mu  sync.Mutex
+	hot *table
+	_   [48]byte // keep neighbouring shards' mutexes off one cache line
+}
+
+// Record adds one request. failure is "" for a success, otherwise the
+// failure's message, already classified into a bounded set by the caller.
+func (s *Shard) Record(method, name string, d time.Duration, size int64, failure string) {
+	k := Key{Method: method, Name: name}
+	s.mu.Lock()
+	e := s.hot.entries[k]
+	if e == nil {
+		e = new(delta)
+		s.hot.entries[k] = e
+	}
+	e.requests++
+	if size > 0 {
+		e.size += uint64(size)
+	}
+	e.hist.Record(d)
+	if failure != "" {
+		e.failures++
+		s.hot.failures[failKey{method, name, failure}]++
+	}
+	s.mu.Unlock()
+}
+
+// RecordError adds one error or panic raised by user code. origin is a
+// stable key for where it came from (two errors with the same message and
+// origin share a row); trace is a sample kept from the first occurrence.
+func (s *Shard) RecordError(message, origin, trace string) {
+	k := errKey{Message: message, Origin: origin}
+	s.mu.Lock()
+	e := s.hot.errors[k]
+	if e == nil {
+		e = &errDelta{trace: trace}
+		s.hot.errors[k] = e
+	}
+	e.count++
+	s.mu.Unlock()
+}
+
+// swap hands out the hot table and installs spare in its place.
+func (s *Shard) swap(spare *table) *table {
+	s.mu.Lock()
+	t := s.hot
+	s.hot = spare
+	s.mu.Unlock()
+	return t
+}

@@ -1,0 +1,95 @@
+package stats
+
+import "time"
+
+// Percentiles are the quantiles every report shows, as Locust does.
+var Percentiles = []float64{0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0}
+
+// TotalName is the name of the row that aggregates every entry (Locust's).
+const TotalName = "Aggregated"
+
+// Snapshot is an immutable copy of the statistics at one moment, taken off
+// the hot path. Every report (console, CSV, JSON) renders one.
+type Snapshot struct {
+	Time     time.Time     // when the snapshot was taken
+	Start    time.Time     // when the statistics started (or were last reset)
+	Duration time.Duration // Time - Start, monotonic
+	Users    int           // running users when taken
+
+	Entries  []Entry   // one per (method, name), sorted by name then method
+	Total    Entry     // every entry together; Method "", Name TotalName
+	Failures []Failure // failed requests by (method, name, error), most frequent first
+	Errors   []Error   // errors and panics raised by user code, most frequent first
+}
+
+// Entry is the statistics of one (method, name) pair, or of the total.
+type Entry struct {
+	Method string // request kind: "GET", "POST", or a custom protocol's kind
+	Name   string
+
+	Requests uint64
+	Failures uint64
+
+	Min, Max, Mean, Median time.Duration
+	// Percentiles holds one value per element of the package's Percentiles.
+	Percentiles []time.Duration
+	TotalSize   uint64 // bytes of every response body
+
+	RPS        float64 // requests per second over the whole run
+	FailPerSec float64 // failures per second over the whole run
+	// CurrentRPS and CurrentFailPerSec cover about the last 10 seconds.
+	CurrentRPS        float64
+	CurrentFailPerSec float64
+
+	LastRequest time.Time // wall-clock time of the last recorded request
+}
+
+// AvgSize is the mean body size in bytes, 0 without requests.
+func (e *Entry) AvgSize() float64 {
+	if e.Requests == 0 {
+		return 0
+	}
+	return float64(e.TotalSize) / float64(e.Requests)
+}
+
+// FailRatio is failures over requests, 0 without requests.
+func (e *Entry) FailRatio() float64 {
+	if e.Requests == 0 {
+		return 0
+	}
+	return float64(e.Failures) / float64(e.Requests)
+}
+
+// Failure counts one kind of failed request.
+type Failure struct {
+	Method, Name, Error string
+	Occurrences         uint64
+}
+
+// Error counts one kind of error or panic raised by user code (Locust's
+// "exceptions"): same message and same origin.
+type Error struct {
+	Message string
+	Trace   string // stack sample of the first occurrence, or where it was returned
+	Count   uint64
+	Nodes   []string // workers that saw it (distributed runs); empty locally
+}
+
+// HistoryRow is one per-second sample of an entry (or of the total) for
+// charts and the stats history CSV.
+type HistoryRow struct {
+	Time   time.Time
+	Users  int
+	Method string
+	Name   string
+
+	CurrentRPS        float64
+	CurrentFailPerSec float64
+	// CurrentPercentiles covers about the last 10 seconds, one value per
+	// element of Percentiles; nil when no request was seen in that window.
+	CurrentPercentiles []time.Duration
+
+	Requests, Failures     uint64
+	Median, Mean, Min, Max time.Duration
+	AvgSize                float64
+}

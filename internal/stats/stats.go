@@ -1,0 +1,244 @@
+package stats
+
+import (
+	"cmp"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/herdload/herd/internal/histogram"
+)
+
+const (
+	// windowTicks is how many per-second samples "current" figures cover.
+	windowTicks = 10
+	// MaxFailureKinds and MaxErrorKinds bound the failure and error tables:
+	// past them, new kinds are counted in one overflow row, so a target that
+	// returns a different message for every request cannot exhaust memory.
+	MaxFailureKinds = 1000
+	MaxErrorKinds   = 1000
+	// OverflowMessage is the message of the overflow rows.
+	OverflowMessage = "(other kinds: too many distinct messages to keep apart)"
+)
+
+// Options tune a Stats.
+type Options struct {
+	// Shards is the number of recording shards; 0 picks two per CPU.
+	Shards int
+	// FullHistory keeps a 10-second window per entry, so history rows (and
+	// current percentiles) exist for every entry, not just the total.
+	FullHistory bool
+}
+
+// Stats holds the statistics of one run.
+type Stats struct {
+	shards []Shard
+
+	mu          sync.Mutex // guards everything below; never taken by Record
+	fullHistory bool
+	spares      []*table // one empty table per shard, swapped in at each tick
+	start       time.Time
+	lastTick    time.Time
+	entries     map[Key]*cumulative
+	total       cumulative
+	failures    map[failKey]uint64
+	errors      map[errKey]*errDelta
+	scratch     histogram.Histogram // reused for window percentiles
+}
+
+// New returns empty statistics that start counting at start.
+func New(start time.Time, opts Options) *Stats {
+	n := opts.Shards
+	if n <= 0 {
+		n = 2 * runtime.GOMAXPROCS(0)
+	}
+	s := &Stats{
+		shards:      make([]Shard, n),
+		fullHistory: opts.FullHistory,
+		spares:      make([]*table, n),
+	}
+	for i := range s.shards {
+		s.shards[i].hot = newTable()
+		s.spares[i] = newTable()
+	}
+	s.resetLocked(start)
+	return s
+}
+
+// Shard returns the shard for user number i; users should be spread evenly.
+func (s *Stats) Shard(i int) *Shard {
+	return &s.shards[uint(i)%uint(len(s.shards))]
+}
+
+// Shards is the number of shards.
+func (s *Stats) Shards() int { return len(s.shards) }
+
+// Start is when counting started or was last reset.
+func (s *Stats) Start() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.start
+}
+
+// Reset drops everything recorded so far; counting restarts at now.
+func (s *Stats) Reset(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.shards {
+		t := s.shards[i].swap(s.spares[i])
+		t.reset()
+		s.spares[i] = t
+	}
+	s.resetLocked(now)
+}
+
+func (s *Stats) resetLocked(now time.Time) {
+	s.start, s.lastTick = now, now
+	s.entries = make(map[Key]*cumulative)
+	s.total = cumulative{key: Key{Name: TotalName}, windowed: true}
+	s.failures = make(map[failKey]uint64)
+	s.errors = make(map[errKey]*errDelta)
+}
+
+// Tick drains every shard into the cumulative statistics and closes one
+// window slot at now. It returns the history rows of that second: the total,
+// preceded by every entry when FullHistory is set. Call it about once a
+// second, and once more after the last request, before the final snapshot.
+func (s *Stats) Tick(now time.Time, users int) []HistoryRow {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.shards {
+		t := s.shards[i].swap(s.spares[i])
+		s.mergeLocked(t)
+		t.reset()
+		s.spares[i] = t
+	}
+	span := now.Sub(s.lastTick)
+	s.lastTick = now
+	var rows []HistoryRow
+	if s.fullHistory {
+		rows = make([]HistoryRow, 0, len(s.entries)+1)
+	}
+	for _, c := range s.sortedLocked() {
+		c.closeSlot(now, span)
+		if s.fullHistory {
+			rows = append(rows, s.historyRowLocked(c, now, users))
+		}
+	}
+	s.total.closeSlot(now, span)
+	return append(rows, s.historyRowLocked(&s.total, now, users))
+}
+
+func (s *Stats) mergeLocked(t *table) {
+	for k, d := range t.entries {
+		if d.requests == 0 {
+			continue
+		}
+		c := s.entries[k]
+		if c == nil {
+			c = &cumulative{key: k, windowed: s.fullHistory}
+			s.entries[k] = c
+		}
+		c.add(d)
+		s.total.add(d)
+	}
+	for k, n := range t.failures {
+		if _, ok := s.failures[k]; !ok && len(s.failures) >= MaxFailureKinds {
+			k.Error = OverflowMessage
+		}
+		s.failures[k] += n
+	}
+	for k, e := range t.errors {
+		have := s.errors[k]
+		if have == nil && len(s.errors) >= MaxErrorKinds {
+			k = errKey{Message: OverflowMessage}
+			have = s.errors[k]
+		}
+		if have == nil {
+			have = &errDelta{trace: e.trace}
+			s.errors[k] = have
+		}
+		have.count += e.count
+	}
+}
+
+func (s *Stats) sortedLocked() []*cumulative {
+	cs := make([]*cumulative, 0, len(s.entries))
+	for _, c := range s.entries {
+		cs = append(cs, c)
+	}
+	slices.SortFunc(cs, func(a, b *cumulative) int {
+		return cmp.Or(cmp.Compare(a.key.Name, b.key.Name), cmp.Compare(a.key.Method, b.key.Method))
+	})
+	return cs
+}
+
+func (s *Stats) historyRowLocked(c *cumulative, now time.Time, users int) HistoryRow {
+	r := HistoryRow{
+		Time:     now,
+		Users:    users,
+		Method:   c.key.Method,
+		Name:     c.key.Name,
+		Requests: c.hist.Count(),
+		Failures: c.failures,
+		Median:   c.hist.Quantile(0.5),
+		Mean:     c.hist.Mean(),
+		Min:      c.hist.Min(),
+		Max:      c.hist.Max(),
+	}
+	if r.Requests > 0 {
+		r.AvgSize = float64(c.size) / float64(r.Requests)
+	}
+	r.CurrentRPS, r.CurrentFailPerSec = c.currentRates()
+	if c.windowed {
+		s.scratch.Reset()
+		for i := range c.slots {
+			if c.slots[i].hist != nil {
+				s.scratch.Merge(c.slots[i].hist)
+			}
+		}
+		if s.scratch.Count() > 0 {
+			r.CurrentPercentiles = make([]time.Duration, len(Percentiles))
+			s.scratch.Quantiles(Percentiles, r.CurrentPercentiles)
+		}
+	}
+	return r
+}
+
+// Snapshot copies the statistics as of the last Tick. now is the time the
+// whole-run rates are computed at (the end of the run for a final report).
+func (s *Stats) Snapshot(now time.Time, users int) *Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := &Snapshot{
+		Time:     now,
+		Start:    s.start,
+		Duration: now.Sub(s.start),
+		Users:    users,
+	}
+	secs := snap.Duration.Seconds()
+	cs := s.sortedLocked()
+	snap.Entries = make([]Entry, len(cs))
+	for i, c := range cs {
+		snap.Entries[i] = c.entry(secs)
+	}
+	snap.Total = s.total.entry(secs)
+
+	snap.Failures = make([]Failure, 0, len(s.failures))
+	for k, n := range s.failures {
+		snap.Failures = append(snap.Failures, Failure{Method: k.Method, Name: k.Name, Error: k.Error, Occurrences: n})
+	}
+	slices.SortFunc(snap.Failures, func(a, b Failure) int {
+		return cmp.Or(cmp.Compare(b.Occurrences, a.Occurrences), cmp.Compare(a.Name, b.Name),
+			cmp.Compare(a.Method, b.Method), cmp.Compare(a.Error, b.Error))
+	})
+	snap.Errors = make([]Error, 0, len(s.errors))
+	for k, e := range s.errors {
+		snap.Errors = append(snap.Errors, Error{Message: k.Message, Trace: e.trace, Count: e.count})
+	}
+	slices.SortFunc(snap.Errors, func(a, b Error) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Message, b.Message), cmp.Compare(a.Trace, b.Trace))
+	})
+	return snap
+}

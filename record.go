@@ -1,0 +1,71 @@
+package herd
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/herdload/herd/internal/failure"
+)
+
+// Request is one timed operation: an HTTP request, or anything a custom
+// client does (a gRPC call, a Redis command, a SQL query).
+type Request struct {
+	Kind     string // the "Type" column: "GET", "POST", "grpc", "redis", …
+	Name     string // the "Name" column; group variable parts ("/item/{id}")
+	Start    time.Time
+	Duration time.Duration
+	Size     int64 // bytes received
+	Err      error // nil for a success
+}
+
+// Record adds a timed operation to the statistics of the user that ctx
+// belongs to (the ctx a task was given), and fires the request event.
+// Outside a running user it does nothing.
+//
+// A failed operation whose context was cancelled because its user is being
+// stopped is not counted: the target never got to answer it.
+func Record(ctx context.Context, r Request) {
+	if env := envFrom(ctx); env != nil {
+		env.record(&r)
+	}
+}
+
+// Time runs op, times it and records it as kind and name; op returns the
+// number of bytes received and its error. The error is returned as a
+// *RequestError, which a task may return to abort itself without counting
+// the failure twice.
+func Time(ctx context.Context, kind, name string, op func(ctx context.Context) (size int64, err error)) error {
+	start := time.Now()
+	size, err := op(ctx)
+	r := Request{Kind: kind, Name: name, Start: start, Duration: time.Since(start), Size: size, Err: err}
+	Record(ctx, r)
+	if err != nil {
+		return &RequestError{Kind: kind, Name: name, Err: err}
+	}
+	return nil
+}
+
+// RequestError is a failed request that is already counted in the failure
+// table. Returning it from a task ends the task without counting it again as
+// a user error.
+type RequestError struct {
+	Kind, Name string
+	Err        error
+}
+
+func (e *RequestError) Error() string {
+	return e.Kind + " " + e.Name + ": " + e.Err.Error()
+}
+
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// StatusError is the error of an HTTP response whose status is a failure
+// (400 or more, unless a Check said otherwise).
+type StatusError = failure.StatusError
+
+// isRecorded reports whether err is a request failure already counted.
+func isRecorded(err error) bool {
+	var re *RequestError
+	return errors.As(err, &re)
+}

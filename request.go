@@ -1,0 +1,156 @@
+package herd
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/herdload/herd/internal/failure"
+)
+
+// Body is a request body with its content type. The zero Body sends none.
+type Body struct {
+	contentType string
+	data        []byte
+	err         error
+}
+
+// JSON encodes v as a JSON request body.
+func JSON(v any) Body {
+	data, err := json.Marshal(v)
+	if err != nil {
+		err = fmt.Errorf("herd.JSON: %w", err)
+	}
+	return Body{contentType: "application/json", data: data, err: err}
+}
+
+// Form encodes values as an application/x-www-form-urlencoded body.
+func Form(values url.Values) Body {
+	return Body{contentType: "application/x-www-form-urlencoded", data: []byte(values.Encode())}
+}
+
+// Raw sends data as is with the given content type ("" sends none).
+func Raw(contentType string, data []byte) Body {
+	return Body{contentType: contentType, data: data}
+}
+
+// Option adjusts one request.
+type Option func(*reqOptions)
+
+type reqOptions struct {
+	name    string
+	headers []string // key, value pairs
+	check   func(*Response) error
+	timeout time.Duration
+}
+
+// Name groups the request in the statistics under name instead of its
+// path, for URLs with variable parts: Name("/api/products/{id}").
+func Name(name string) Option { return func(o *reqOptions) { o.name = name } }
+
+// Header sets a request header, overriding the session's default.
+func Header(key, value string) Option {
+	return func(o *reqOptions) { o.headers = append(o.headers, key, value) }
+}
+
+// Timeout overrides the request timeout (--request-timeout) for one request.
+func Timeout(d time.Duration) Option { return func(o *reqOptions) { o.timeout = d } }
+
+// Check judges the response instead of the default rule (a status of 400 or
+// more fails), like Locust's catch_response: return nil to count the request
+// as a success, an error to count it as a failure with that message. It is
+// not called when the request failed in transport.
+func Check(fn func(r *Response) error) Option { return func(o *reqOptions) { o.check = fn } }
+
+// Response is what a request got back. Its Body was read in full (up to the
+// session's body limit) and its size recorded before the request returned.
+type Response struct {
+	StatusCode int
+	// Header holds the response headers (for FastHTTPUser only when asked
+	// for with Headers).
+	Header http.Header
+	// Body is the response body, at most the session's limit; for
+	// FastHTTPUser it is only valid until the session's next request.
+	Body []byte
+	// Size is the full body size in bytes, even past the limit.
+	Size int64
+	// Duration is from just before sending to the end of the body.
+	Duration time.Duration
+
+	kind, name string
+	err        error
+	recorded   bool
+	fast       *fastSession
+}
+
+// Err is nil when the request counted as a success. Otherwise it is a
+// *RequestError, already counted in the failure table: a task may return it
+// to stop there without counting it twice.
+func (r *Response) Err() error {
+	if r.err == nil {
+		return nil
+	}
+	if !r.recorded {
+		return r.err // never sent (a bad URL or body): a user error
+	}
+	return &RequestError{Kind: r.kind, Name: r.name, Err: r.err}
+}
+
+// OK reports whether the request counted as a success.
+func (r *Response) OK() bool { return r.err == nil }
+
+// JSON decodes the body into v.
+func (r *Response) JSON(v any) error {
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return fmt.Errorf("decoding %s %s response as JSON: %w", r.kind, r.name, err)
+	}
+	return nil
+}
+
+// Text returns the body as a string (a copy).
+func (r *Response) Text() string { return string(r.Body) }
+
+// Headers returns the response headers; for FastHTTPUser it copies them
+// out of the reused response, so call it only when needed.
+func (r *Response) Headers() http.Header {
+	if r.Header == nil && r.fast != nil {
+		r.Header = r.fast.headers()
+	}
+	return r.Header
+}
+
+// verdict applies the check, or the default status rule, to a response that
+// arrived.
+func (r *Response) verdict(check func(*Response) error) error {
+	if check != nil {
+		if err := check(r); err != nil {
+			return &failure.UserError{Err: err}
+		}
+		return nil
+	}
+	if r.StatusCode >= 400 {
+		return &StatusError{Code: r.StatusCode, Status: http.StatusText(r.StatusCode)}
+	}
+	return nil
+}
+
+// joinURL resolves a request URL against the base URL and returns the full
+// URL and the default statistics name (the path and query, as Locust does).
+func joinURL(base, rawURL string) (full, name string) {
+	if strings.HasPrefix(rawURL, "/") {
+		return base + rawURL, rawURL
+	}
+	if strings.HasPrefix(rawURL, "http://") || strings.HasPrefix(rawURL, "https://") {
+		if u, err := url.Parse(rawURL); err == nil {
+			return rawURL, u.RequestURI()
+		}
+		return rawURL, rawURL
+	}
+	if rawURL == "" {
+		return base + "/", "/"
+	}
+	return base + "/" + rawURL, "/" + rawURL
+}

@@ -1,0 +1,70 @@
+package herd
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/herdload/herd/internal/interrupt"
+)
+
+// Test is a load test program: its user types and event listeners.
+type Test struct {
+	Users  []*UserType
+	Events Events
+	// DemoTarget serves herd's built-in demo shop on loopback and tests it
+	// when no host is given at all (no -H and no UserType.Host), so the
+	// program runs out of the box.
+	DemoTarget bool
+}
+
+// Exit codes of a run, as Run returns them and Main exits with.
+const (
+	ExitOK = 0
+	// ExitFailures is the default of --exit-code-on-error: some request
+	// failed or user code returned an error or panicked.
+	ExitFailures = 1
+	// ExitConfig: invalid flags, environment, config file or test
+	// definition; nothing ran.
+	ExitConfig = 2
+	// ExitInternal: the run could not start or its reports could not be
+	// written (a failed OnInit or OnTestStart listener, an unwritable file).
+	ExitInternal = 3
+	// ExitInterrupted: a second interrupt signal ended the process at once.
+	ExitInterrupted = interrupt.ExitCode
+)
+
+// Env is the process state a run uses, so that a whole run can be driven
+// in-process (tests) exactly as from a shell.
+type Env struct {
+	Prog   string              // program name for messages and --help
+	Args   []string            // command-line arguments, without the program name
+	Stdout io.Writer           // tables and JSON
+	Stderr io.Writer           // logs and errors
+	Getenv func(string) string // the environment (HERD_* variables)
+}
+
+// Main runs t with the process's arguments, environment and signals, and
+// exits with the run's exit code. The first SIGINT or SIGTERM stops the test
+// gracefully (every report is still written); a second exits at once.
+func Main(t *Test) {
+	ctx, stop := interrupt.Context(os.Stderr)
+	code := t.Run(ctx, ProcessEnv())
+	stop()
+	os.Exit(code)
+}
+
+// ProcessEnv is the Env of this process: its arguments, standard output
+// and error, and environment.
+func ProcessEnv() Env {
+	return Env{
+		Prog:   filepath.Base(os.Args[0]),
+		Args:   os.Args[1:],
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+	}
+}
+
+// MainUsers is Main for a test that only declares user types.
+func MainUsers(users ...*UserType) { Main(&Test{Users: users}) }

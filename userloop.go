@@ -1,0 +1,345 @@
+package herd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// onStopTimeout bounds OnStop hooks, which run even after a user is killed.
+const onStopTimeout = 10 * time.Second
+
+// executor runs one user's tasks on the user's own goroutine.
+type executor struct {
+	r       *runner
+	h       *userHandle
+	env     *userEnv
+	typ     *userType
+	timer   *time.Timer // reused for every wait
+	lastEnd time.Time   // when the previous wait ended, for pacing
+	lastErr error       // what the last call returned
+}
+
+// outcome tells a task loop's caller why it returned.
+type outcome int
+
+const (
+	outStop      outcome = iota // the user is being stopped (or killed)
+	outStopUser                 // a task returned ErrStopUser
+	outInterrupt                // a task set was interrupted
+)
+
+func (r *runner) runUser(ctx context.Context, h *userHandle, id int) {
+	defer r.users.Done()
+	defer r.running.Add(-1)
+	defer h.cancel()
+	t := r.types[h.typ]
+	env := &userEnv{
+		id:       id,
+		typeName: t.Name,
+		host:     t.host,
+		shard:    r.stats.Shard(id),
+		events:   r.events,
+		ctx:      ctx,
+		timeout:  r.opts.requestTimeout,
+		maxBody:  r.opts.maxBody,
+	}
+	ctx = context.WithValue(ctx, envKey{}, env)
+	x := &executor{r: r, h: h, env: env, typ: t}
+
+	var u User
+	if !x.call(ctx, "New", nil, func(context.Context) error { u = t.New(); return nil }) || u == nil {
+		r.forget(h)
+		return
+	}
+	if in, ok := u.(initer); ok {
+		in.herdInit(env)
+	}
+	if c, ok := u.(closer); ok {
+		defer c.herdClose()
+	}
+	var tasks []Task
+	x.call(ctx, "Tasks", nil, func(context.Context) error { tasks = u.Tasks(); return nil })
+	set := compile(filterTasks(tasks, r.opts.tags, r.opts.exclude), false, t.Wait)
+
+	x.lastEnd = time.Now()
+	out := outStop
+	if s, ok := u.(onStarter); ok {
+		x.call(ctx, "OnStart", nil, s.OnStart)
+	}
+	if !x.stopping() {
+		out = x.loop(ctx, set, true)
+	}
+	if s, ok := u.(onStopper); ok {
+		x.callOnStop(ctx, s.OnStop)
+	}
+	if out == outStopUser {
+		r.forget(h)
+	}
+	if x.timer != nil {
+		x.timer.Stop()
+	}
+}
+
+// compiled is a task list ready to pick from.
+type compiled struct {
+	tasks      []Task
+	cum        []int // cumulative weights
+	sequential bool
+	wait       WaitTime
+	sets       []*compiled // per task: its compiled set, or nil
+}
+
+func compile(tasks []Task, sequential bool, wait WaitTime) *compiled {
+	c := &compiled{tasks: tasks, sequential: sequential, wait: wait,
+		cum: make([]int, len(tasks)), sets: make([]*compiled, len(tasks))}
+	total := 0
+	for i := range tasks {
+		w := tasks[i].Weight
+		if w == 0 {
+			w = 1
+		}
+		total += w
+		c.cum[i] = total
+		if s := tasks[i].Set; s != nil {
+			sw := s.Wait
+			if sw == nil {
+				sw = wait
+			}
+			c.sets[i] = compile(s.Tasks, s.Sequential, sw)
+		}
+	}
+	return c
+}
+
+// pick returns the index of the next task; n counts the picks so far.
+func (c *compiled) pick(n int) int {
+	if c.sequential {
+		return n % len(c.tasks)
+	}
+	x := rand.IntN(c.cum[len(c.cum)-1])
+	lo, hi := 0, len(c.cum)-1
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if c.cum[mid] > x {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// loop runs tasks until the user stops, a task stops the user, or (below
+// the top level) a task interrupts the set.
+func (x *executor) loop(ctx context.Context, c *compiled, top bool) outcome {
+	if len(c.tasks) == 0 {
+		x.userError(ctx, "Tasks", errors.New("user has no tasks to run"), "")
+		x.idle(ctx)
+		return outStop
+	}
+	for n := 0; ; n++ {
+		if x.stopping() {
+			return outStop
+		}
+		i := c.pick(n)
+		t := &c.tasks[i]
+		var err error
+		if sub := c.sets[i]; sub != nil {
+			switch x.enter(ctx, t.Set, sub) {
+			case outStop:
+				return outStop
+			case outStopUser:
+				return outStopUser
+			}
+			continue // an interrupted set reschedules its parent at once
+		}
+		if !x.call(ctx, "", t, t.Run) {
+			err = errCaught
+		} else {
+			err = x.lastErr
+		}
+		switch {
+		case errors.Is(err, ErrStopUser):
+			return outStopUser
+		case errors.Is(err, ErrStopTest):
+			x.r.requestStopTest()
+			return outStop
+		case errors.Is(err, ErrInterrupt):
+			if !top {
+				return outInterrupt
+			}
+			continue
+		case errors.Is(err, ErrReschedule):
+			continue
+		}
+		if !x.wait(ctx, c.wait) {
+			return outStop
+		}
+	}
+}
+
+// enter runs a nested task set from OnStart to OnStop.
+func (x *executor) enter(ctx context.Context, s *TaskSet, c *compiled) outcome {
+	out := outInterrupt
+	if s.OnStart != nil {
+		x.call(ctx, "TaskSet.OnStart", nil, s.OnStart)
+		if errors.Is(x.lastErr, ErrInterrupt) {
+			return outInterrupt
+		}
+	}
+	if !x.stopping() {
+		out = x.loop(ctx, c, false)
+	} else {
+		out = outStop
+	}
+	if s.OnStop != nil {
+		x.callOnStop(ctx, s.OnStop)
+	}
+	return out
+}
+
+// errCaught marks a task that panicked (already counted).
+var errCaught = errors.New("herd: panic caught")
+
+// call runs user code, catching panics and counting errors. It returns
+// false when fn panicked. The returned error is left in x.lastErr.
+// what names the hook; for a task, t is set and its name is used.
+func (x *executor) call(ctx context.Context, what string, t *Task, fn func(context.Context) error) (ok bool) {
+	x.lastErr = nil
+	defer func() {
+		if p := recover(); p != nil {
+			ok = false
+			x.userError(ctx, hookName(what, t), fmt.Errorf("panic: %v", p), string(debug.Stack()))
+		}
+	}()
+	err := fn(ctx)
+	x.lastErr = err
+	if err == nil || isControl(err) || isRecorded(err) {
+		return true
+	}
+	if x.env.ctx.Err() != nil {
+		return true // killed mid-task: the error is the kill's, not the task's
+	}
+	x.userError(ctx, hookName(what, t), err, "")
+	return true
+}
+
+func hookName(what string, t *Task) string {
+	if t != nil {
+		return taskName(t)
+	}
+	return what
+}
+
+// callOnStop runs an OnStop hook with a context that outlives a kill but is
+// bounded, so a stop always ends.
+func (x *executor) callOnStop(ctx context.Context, fn func(context.Context) error) {
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), onStopTimeout)
+	defer cancel()
+	x.call(stopCtx, "OnStop", nil, fn)
+}
+
+func isControl(err error) bool {
+	return errors.Is(err, ErrStopUser) || errors.Is(err, ErrReschedule) ||
+		errors.Is(err, ErrInterrupt) || errors.Is(err, ErrStopTest)
+}
+
+// userError counts an error or panic from user code and fires the event.
+func (x *executor) userError(ctx context.Context, where string, err error, stack string) {
+	ue := UserError{UserType: x.typ.Name, Task: where, Err: err, Panic: stack != "", Stack: stack}
+	for _, fn := range x.r.events.userError {
+		fn(ue)
+	}
+	msg := err.Error()
+	origin := x.typ.Name + "." + where
+	trace := "returned by " + origin
+	if stack != "" {
+		trace = trimStack(stack)
+		origin = stackOrigin(trace)
+	}
+	x.env.shard.RecordError(msg, origin, trace)
+}
+
+// wait pauses after a task. It returns false when the user must stop.
+func (x *executor) wait(ctx context.Context, w WaitTime) bool {
+	now := time.Now()
+	var d time.Duration
+	if w != nil {
+		d = w(now.Sub(x.lastEnd))
+	}
+	defer func() { x.lastEnd = time.Now() }()
+	if d <= 0 {
+		return !x.stopping()
+	}
+	if x.timer == nil {
+		x.timer = time.NewTimer(d)
+	} else {
+		x.timer.Reset(d)
+	}
+	select {
+	case <-x.timer.C:
+		return !x.stopping()
+	case <-x.h.stop:
+		x.timer.Stop()
+		return false
+	case <-ctx.Done():
+		x.timer.Stop()
+		return false
+	}
+}
+
+// idle parks a user that has nothing to do until it is stopped.
+func (x *executor) idle(ctx context.Context) {
+	select {
+	case <-x.h.stop:
+	case <-ctx.Done():
+	}
+}
+
+func (x *executor) stopping() bool {
+	select {
+	case <-x.h.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// trimStack drops the runtime and herd frames above the panic so the
+// sample starts at the user's code, and caps its length.
+func trimStack(s string) string {
+	lines := strings.Split(s, "\n")
+	start := 1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic(") {
+			start = i + 2 // skip "panic(…)" and its file line
+			break
+		}
+	}
+	if start > len(lines) {
+		start = 1
+	}
+	lines = lines[start:]
+	if len(lines) > 40 {
+		lines = append(lines[:40], "\t…")
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+var frameNoise = regexp.MustCompile(`\(0x[0-9a-f, .{}]*\)|\+0x[0-9a-f]+|goroutine \d+`)
+
+// stackOrigin keys a panic by its frames without arguments or offsets, so
+// the same panic from many goroutines shares one row.
+func stackOrigin(trace string) string {
+	s := frameNoise.ReplaceAllString(trace, "")
+	if i := strings.Index(s, "herd.(*executor)"); i > 0 {
+		s = s[:i]
+	}
+	return s
+}
