@@ -58,7 +58,9 @@ func (e *Events) OnInit(fn func(ctx context.Context, info *RunInfo) error) {
 
 // OnTestStart runs when the test starts, before the first user. An error
 // aborts the run (exit code 3): use it for set-up the test needs.
-func (e *Events) OnTestStart(fn func(ctx context.Context) error) { e.testStart = append(e.testStart, fn) }
+func (e *Events) OnTestStart(fn func(ctx context.Context) error) {
+	e.testStart = append(e.testStart, fn)
+}
 
 // OnTestStop runs when the test stops, after every user stopped.
 func (e *Events) OnTestStop(fn func(ctx context.Context)) { e.testStop = append(e.testStop, fn) }

@@ -67,7 +67,7 @@ func newFastSession(env *userEnv) *FastSession {
 			WriteTimeout:                  env.timeout,
 			NoDefaultUserAgentHeader:      false,
 			DisableHeaderNamesNormalizing: false,
-			Dial: (&fasthttp.TCPDialer{Concurrency: 0}).Dial,
+			Dial:                          (&fasthttp.TCPDialer{Concurrency: 0}).Dial,
 		},
 	}
 	s.fastSession = fastSession{
