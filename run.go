@@ -220,6 +220,8 @@ type session struct {
 	csv     *report.CSVFiles
 	history []stats.HistoryRow // total rows, for the JSON report
 	out     io.Writer          // where tables go: stderr when stdout carries JSON
+	// finalUsers is the user count when the stop began, for the summary.
+	finalUsers int
 }
 
 func (s *session) run(ctx context.Context) int {
@@ -284,7 +286,8 @@ func (s *session) run(ctx context.Context) int {
 	s.runner.start(cfg.Users, cfg.SpawnRate, func(n int) { spawned <- n })
 
 	reason := s.loop(ctx, start, spawned)
-	s.log.Info("stopping", "reason", reason)
+	s.finalUsers = s.runner.userCount()
+	s.log.Info("stopping", "reason", reason, "users", s.finalUsers)
 	if left := s.runner.stop(stopGrace); left > 0 {
 		s.log.Warn("some users did not stop (their code ignores its context); reporting without them", "users", left)
 	}
@@ -324,7 +327,7 @@ func (s *session) loop(ctx context.Context, start time.Time, spawned <-chan int)
 				s.history = s.history[:0]
 			}
 		case now := <-tick.C:
-			s.tick(now)
+			s.tick(now, s.runner.userCount())
 			if share, ok := meter.Sample(now); ok && share > cpuWarnAt && now.Sub(lastWarn) > time.Minute {
 				lastWarn = now
 				s.log.Warn(fmt.Sprintf("herd's own CPU use is %.0f%% of its %d cores: it may be the bottleneck and its response times are suspect; spread the load over more processes or machines",
@@ -340,8 +343,7 @@ func (s *session) loop(ctx context.Context, start time.Time, spawned <-chan int)
 }
 
 // tick closes one second of statistics and updates the CSV files.
-func (s *session) tick(now time.Time) {
-	users := s.runner.userCount()
+func (s *session) tick(now time.Time, users int) {
 	rows := s.stats.Tick(now, users)
 	s.history = append(s.history, rows[len(rows)-1])
 	if s.csv == nil {
@@ -357,8 +359,8 @@ func (s *session) tick(now time.Time) {
 
 // finish writes every report and computes the exit code.
 func (s *session) finish(end time.Time) int {
-	s.tick(end)
-	snap := s.stats.Snapshot(end, 0)
+	s.tick(end, s.finalUsers)
+	snap := s.stats.Snapshot(end, s.finalUsers)
 	report.WriteSummary(s.out, snap)
 
 	code := ExitOK

@@ -22,7 +22,7 @@ func writeTaskRatio(w io.Writer, types []*userType, tags, exclude []string) {
 		fmt.Fprintln(w, strings.Repeat("-", 80))
 		for i, ut := range types {
 			share := shares[i]
-			fmt.Fprintf(w, " %-10s %-50s\n", fmt.Sprintf("%-6.1f", share*100), ut.Name)
+			ratioLine(w, "", share, ut.Name)
 			parent := 1.0
 			if total {
 				parent = share
@@ -41,7 +41,7 @@ func writeTaskShares(w io.Writer, tasks []Task, parent float64, level int) {
 	for i := range tasks {
 		t := &tasks[i]
 		r := parent * float64(max(t.Weight, 1)) / float64(sum)
-		fmt.Fprintf(w, " %-10s %-50s\n", pad+fmt.Sprintf("%-6.1f", r*100), pad+taskName(t))
+		ratioLine(w, pad, r, taskName(t))
 		if t.Set != nil {
 			writeTaskShares(w, t.Set.Tasks, r, level+1)
 		}
@@ -65,4 +65,9 @@ func typeShares(types []*userType) []float64 {
 		shares[i] = float64(c) / float64(total)
 	}
 	return shares
+}
+
+// ratioLine prints one line in Locust's layout, without trailing blanks.
+func ratioLine(w io.Writer, pad string, ratio float64, name string) {
+	fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf(" %-10s %s", pad+fmt.Sprintf("%-6.1f", ratio*100), pad+name), " "))
 }

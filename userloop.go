@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -261,7 +260,7 @@ func (x *executor) userError(ctx context.Context, where string, err error, stack
 	trace := "returned by " + origin
 	if stack != "" {
 		trace = trimStack(stack)
-		origin = stackOrigin(trace)
+		origin = trace
 	}
 	x.env.shard.RecordError(msg, origin, trace)
 }
@@ -311,35 +310,38 @@ func (x *executor) stopping() bool {
 	}
 }
 
-// trimStack drops the runtime and herd frames above the panic so the
-// sample starts at the user's code, and caps its length.
-func trimStack(s string) string {
-	lines := strings.Split(s, "\n")
-	start := 1
+// trimStack keeps the frames of a panic's stack that belong to user code:
+// from the panicking function down to the task herd called, without
+// argument values or offsets (they differ on every goroutine), at most 40
+// lines.
+func trimStack(stack string) string {
+	lines := strings.Split(stack, "\n")
+	start := 1 // skip "goroutine N [running]:"
 	for i, l := range lines {
 		if strings.HasPrefix(l, "panic(") {
 			start = i + 2 // skip "panic(…)" and its file line
 			break
 		}
 	}
-	if start > len(lines) {
-		start = 1
+	var out []string
+	for _, l := range lines[min(start, len(lines)):] {
+		if strings.Contains(l, "herd.(*executor).") || strings.HasPrefix(l, "created by ") {
+			break
+		}
+		if strings.HasPrefix(l, "\t") {
+			if i := strings.LastIndex(l, " +0x"); i > 0 {
+				l = l[:i]
+			}
+		} else if i := strings.LastIndex(l, "("); i > 0 && strings.HasSuffix(l, ")") {
+			l = l[:i] + "(…)"
+		}
+		if l != "" {
+			out = append(out, l)
+		}
+		if len(out) == 40 {
+			out = append(out, "\t…")
+			break
+		}
 	}
-	lines = lines[start:]
-	if len(lines) > 40 {
-		lines = append(lines[:40], "\t…")
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
-}
-
-var frameNoise = regexp.MustCompile(`\(0x[0-9a-f, .{}]*\)|\+0x[0-9a-f]+|goroutine \d+`)
-
-// stackOrigin keys a panic by its frames without arguments or offsets, so
-// the same panic from many goroutines shares one row.
-func stackOrigin(trace string) string {
-	s := frameNoise.ReplaceAllString(trace, "")
-	if i := strings.Index(s, "herd.(*executor)"); i > 0 {
-		s = s[:i]
-	}
-	return s
+	return strings.Join(out, "\n")
 }

@@ -1,0 +1,122 @@
+// Package cli is the herd command: it dispatches subcommands and keeps all
+// process wiring out of cmd/herd, so the whole command runs in tests.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/herdload/herd"
+	"github.com/herdload/herd/demo"
+	"github.com/spf13/pflag"
+)
+
+const usage = `herd: load testing in plain Go.
+
+A load test is a Go program that imports github.com/herdload/herd and calls
+herd.Main; it takes Locust's options (run it with --help). This command holds
+what needs no test code:
+
+Usage:
+  herd demo [OPTIONS]         run a load test against the built-in demo shop
+                              (defaults: --headless -u 20 -r 10 -t 30s; any
+                              test option may be given, e.g. -u 100 --csv out)
+  herd serve-demo [--addr A]  serve the demo shop on loopback until interrupted
+                              (default --addr 127.0.0.1:8080)
+  herd version                print herd's version
+  herd help                   print this help
+`
+
+// demoDefaults come before the user's own arguments, which win.
+var demoDefaults = []string{"--headless", "-u", "20", "-r", "10", "-t", "30s"}
+
+// Main runs the herd command and returns its exit code.
+func Main(ctx context.Context, env herd.Env) int {
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
+	if len(env.Args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return herd.ExitConfig
+	}
+	cmd, args := env.Args[0], env.Args[1:]
+	switch cmd {
+	case "demo":
+		env.Prog += " demo"
+		env.Args = append(append([]string(nil), demoDefaults...), args...)
+		return demoTest().Run(ctx, env)
+	case "serve-demo":
+		return serveDemo(ctx, env, args)
+	case "version", "--version", "-V":
+		fmt.Fprintln(env.Stdout, "herd", version())
+		return herd.ExitOK
+	case "help", "--help", "-h":
+		fmt.Fprint(env.Stdout, usage)
+		return herd.ExitOK
+	default:
+		fmt.Fprintf(env.Stderr, "herd: unknown command %q\n\n%s", cmd, usage)
+		return herd.ExitConfig
+	}
+}
+
+func serveDemo(ctx context.Context, env herd.Env, args []string) int {
+	fs := pflag.NewFlagSet("serve-demo", pflag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "loopback address to serve on")
+	errRate := fs.Float64("error-rate", demo.DefaultErrorRate, "fraction of requests answered with 500 (negative: none)")
+	latency := fs.Float64("latency-scale", 1, "multiplies every simulated latency (negative: none)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return herd.ExitOK
+		}
+		return herd.ExitConfig
+	}
+	srv, err := demo.Start(*addr, demo.Options{ErrorRate: *errRate, LatencyScale: *latency})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "herd serve-demo: %v\n", err)
+		return herd.ExitConfig
+	}
+	fmt.Fprintf(env.Stdout, "demo shop at %s (interrupt to stop)\n", srv.URL)
+	<-ctx.Done()
+	if err := srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(env.Stderr, "herd serve-demo: %v\n", err)
+		return herd.ExitInternal
+	}
+	return herd.ExitOK
+}
+
+// version is the module version stamped by go install, else the VCS
+// revision, else "devel".
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, when string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+				when = t.Format("2006-01-02")
+			}
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	return strings.TrimSpace(fmt.Sprintf("devel %.12s %s", rev, when))
+}
