@@ -145,8 +145,8 @@ func TestRampCount(t *testing.T) {
 		{0, 10, 5, time.Hour, 10},
 		{10, 0, 2, time.Second, 7},
 		{5, 5, 1, 0, 5},
-		{0, 100, 0, 0, 100},   // rate 0: at once
-		{0, 3, 0.5, 0, 1},     // one user every 2 s
+		{0, 100, 0, 0, 100}, // rate 0: at once
+		{0, 3, 0.5, 0, 1},   // one user every 2 s
 		{0, 3, 0.5, 2 * time.Second, 2},
 		{0, 1_000_000, 1e9, time.Hour, 1_000_000}, // no overflow
 	}
