@@ -9,9 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/textproto"
 	neturl "net/url"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/herdload/herd/internal/failure"
 )
 
 // HTTPUser gives a user type a net/http client with its own cookie jar and
@@ -62,7 +66,7 @@ func newSession(env *userEnv) *Session {
 	}
 	return &Session{
 		Header: make(http.Header),
-		HTTP:   &http.Client{Transport: tr, Jar: jar, Timeout: env.timeout},
+		HTTP:   &http.Client{Transport: tr, Jar: jar},
 		env:    env,
 		base:   strings.TrimRight(env.host, "/"),
 	}
@@ -123,9 +127,16 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 		resp.err = body.err
 		return resp
 	}
+	// The timeout is a deadline on the context rather than http.Client's
+	// Timeout, so that a request's Timeout option may be longer than
+	// --request-timeout as well as shorter.
+	timeout := s.env.timeout
 	if o.timeout > 0 {
+		timeout = o.timeout
+	}
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	var rd io.Reader
@@ -146,6 +157,13 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	for i := 0; i+1 < len(o.headers); i += 2 {
 		req.Header.Set(o.headers[i], o.headers[i+1])
 	}
+	if h, ok := req.Header["Host"]; ok {
+		// net/http ignores a Host header: the request's Host field is sent.
+		if len(h) > 0 {
+			req.Host = h[0]
+		}
+		delete(req.Header, "Host")
+	}
 
 	start := time.Now()
 	hr, err := s.HTTP.Do(req)
@@ -157,7 +175,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	}
 	resp.Duration = time.Since(start)
 	if err != nil {
-		resp.err = unwrapURLError(err)
+		resp.err = httpError(err)
 	} else {
 		resp.err = resp.verdict(o.check)
 	}
@@ -174,13 +192,26 @@ func (s *Session) maxBody() int64 {
 }
 
 // readBody reads a body in full, keeping at most limit bytes and counting
-// the rest, so a huge body costs time but not memory.
+// the rest, so a huge body costs time but not memory. It reads to the end
+// so that the connection can be reused.
 func readBody(hr *http.Response, limit int64) ([]byte, int64, error) {
-	n := hr.ContentLength
-	if n < 0 || n > limit {
-		n = min(limit, 512)
+	if hr.Body == nil || hr.Body == http.NoBody {
+		return nil, 0, nil // HEAD, 204, 304: whatever Content-Length says
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, n))
+	if n := hr.ContentLength; n >= 0 && n <= limit {
+		// The common case: read into a buffer of exactly the right size.
+		buf := make([]byte, n)
+		got, err := io.ReadFull(hr.Body, buf)
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF // n > 0 and nothing came
+			}
+			return buf[:got], int64(got), err
+		}
+		rest, err := io.Copy(io.Discard, hr.Body) // the EOF, normally
+		return buf, int64(got) + rest, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(limit, 512)))
 	kept, err := io.Copy(buf, io.LimitReader(hr.Body, limit))
 	if err != nil {
 		return buf.Bytes(), kept, err
@@ -189,12 +220,63 @@ func readBody(hr *http.Response, limit int64) ([]byte, int64, error) {
 	return buf.Bytes(), kept + rest, err
 }
 
-// unwrapURLError drops net/http's *url.Error wrapper, whose text repeats
-// the full URL: the failure table already shows the name.
-func unwrapURLError(err error) error {
+// httpError turns a net/http error into one internal/failure classifies
+// well. It drops the *url.Error wrapper, whose text repeats the full URL
+// (the failure table already shows the name), and marks a response that is
+// not valid HTTP as a protocol error: net/http reports those as plain texts.
+func httpError(err error) error {
 	var ue *neturl.Error
 	if errors.As(err, &ue) {
-		return ue.Err
+		err = ue.Err
+	}
+	if isTransportError(err) {
+		return err
+	}
+	var tpe textproto.ProtocolError
+	if errors.As(err, &tpe) {
+		return &failure.ProtocolError{Err: cutBroken(err)}
+	}
+	msg := err.Error()
+	for _, s := range protocolTexts {
+		if strings.Contains(msg, s) {
+			return &failure.ProtocolError{Err: cutBroken(err)}
+		}
+	}
+	return err
+}
+
+// isTransportError reports whether err is the network's or the context's
+// doing, which internal/failure classifies by itself.
+func isTransportError(err error) bool {
+	var ne net.Error
+	var errno syscall.Errno
+	return errors.As(err, &ne) || errors.As(err, &errno) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// protocolTexts are the errors net/http gives, as plain texts, for a
+// response it cannot parse.
+var protocolTexts = []string{
+	"malformed HTTP",               // status line
+	"malformed chunked encoding",   // body
+	"invalid byte in chunk length", // body
+	"chunked encoding contains too much non-data",
+	"bad Content-Length",               // headers
+	"too many transfer encodings",      // headers
+	"unsupported transfer encoding",    // headers
+	"server response headers exceeded", // headers
+	"invalid Trailer key",              // headers
+	"http2: server sent GOAWAY",        // HTTP/2 (rare: h2 needs TLS)
+}
+
+// cutBroken drops net/http's "HTTP/1.x transport connection broken"
+// prefix, which says nothing the failure class does not.
+func cutBroken(err error) error {
+	if strings.HasPrefix(err.Error(), "net/http: HTTP/1.x transport connection broken: ") {
+		if inner := errors.Unwrap(err); inner != nil {
+			return inner
+		}
 	}
 	return err
 }

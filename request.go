@@ -138,19 +138,59 @@ func (r *Response) verdict(check func(*Response) error) error {
 }
 
 // joinURL resolves a request URL against the base URL and returns the full
-// URL and the default statistics name (the path and query, as Locust does).
+// URL and the default statistics name: the path and query the request is
+// sent to, without any fragment, as Locust names requests. A relative URL is
+// appended to the base, so a base with a path ("http://host/api") prefixes
+// it in the name too; an absolute URL (http:// or https://, in any case) is
+// used as is.
 func joinURL(base, rawURL string) (full, name string) {
-	if strings.HasPrefix(rawURL, "/") {
-		return base + rawURL, rawURL
-	}
-	if strings.HasPrefix(rawURL, "http://") || strings.HasPrefix(rawURL, "https://") {
-		if u, err := url.Parse(rawURL); err == nil {
-			return rawURL, u.RequestURI()
+	if hasHTTPScheme(rawURL) {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return rawURL, cutFragment(rawURL)
 		}
-		return rawURL, rawURL
+		return rawURL, u.RequestURI()
 	}
-	if rawURL == "" {
-		return base + "/", "/"
+	if rawURL == "" || rawURL[0] != '/' {
+		rawURL = "/" + rawURL
 	}
-	return base + "/" + rawURL, "/" + rawURL
+	name = rawURL
+	if p := basePath(base); p != "" {
+		name = p + rawURL
+	}
+	return base + rawURL, cutFragment(name)
+}
+
+// hasHTTPScheme reports whether s starts with http:// or https://, in any
+// case.
+func hasHTTPScheme(s string) bool {
+	return len(s) >= 7 && strings.EqualFold(s[:7], "http://") ||
+		len(s) >= 8 && strings.EqualFold(s[:8], "https://")
+}
+
+// basePath is the path of a base URL without its trailing slash: "/api" in
+// "http://host:8080/api", "" for "http://host:8080".
+func basePath(base string) string {
+	i := strings.Index(base, "://")
+	if i < 0 {
+		return ""
+	}
+	rest := base[i+3:]
+	j := strings.IndexByte(rest, '/')
+	if j < 0 {
+		return ""
+	}
+	p := rest[j:]
+	if k := strings.IndexAny(p, "?#"); k >= 0 {
+		p = p[:k]
+	}
+	return strings.TrimRight(p, "/")
+}
+
+// cutFragment drops a "#fragment", which is never sent.
+func cutFragment(s string) string {
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -159,3 +159,10 @@ func checkTasks(where string, tasks []Task) error {
 	}
 	return errors.Join(errs...)
 }
+
+// TaskList adapts a function to the User interface, for users that need no
+// type of their own (and for tests).
+type TaskList func() []Task
+
+// Tasks calls the function.
+func (f TaskList) Tasks() []Task { return f() }

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/herdload/herd"
+)
+
+func run(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, herd.Env{Prog: "herd", Args: args, Stdout: &out, Stderr: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func TestCommands(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{nil, herd.ExitConfig, "", "Usage:"},
+		{[]string{"help"}, herd.ExitOK, "herd demo", ""},
+		{[]string{"version"}, herd.ExitOK, "herd ", ""},
+		{[]string{"bogus"}, herd.ExitConfig, "", `unknown command "bogus"`},
+		{[]string{"demo", "--list"}, herd.ExitOK, "Shopper\nBrowser\n", ""},
+		{[]string{"demo", "-u", "-1"}, herd.ExitConfig, "", "--users"},
+		{[]string{"serve-demo", "--addr", "0.0.0.0:0"}, herd.ExitConfig, "", "loopback"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := run(t, context.Background(), tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.inStdout) || !strings.Contains(errOut, tt.inStderr) {
+				t.Errorf("code %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+		})
+	}
+}
+
+func TestDemoRunsALoadTest(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := run(t, context.Background(), "demo", "-u", "10", "-r", "20", "-t", "3s", "--only-summary")
+	if code != herd.ExitOK && code != herd.ExitFailures { // the demo shop fails 1% of requests
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"POST     /api/login", "/api/products/{id}", "Aggregated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestServeDemoStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var out bytes.Buffer
+	go func() {
+		done <- Main(ctx, herd.Env{Args: []string{"serve-demo", "--addr", "127.0.0.1:0"}, Stdout: &out})
+	}()
+	cancel()
+	select {
+	case code := <-done:
+		if code != herd.ExitOK {
+			t.Errorf("code %d", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve-demo did not stop")
+	}
+}
