@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/herdload/herd/internal/failure"
@@ -61,13 +62,14 @@ func newFastSession(env *userEnv) *FastSession {
 	s := &FastSession{
 		Header: make(http.Header),
 		HTTP: &fasthttp.Client{
-			MaxConnsPerHost:               4,
-			MaxResponseBodySize:           int(limit),
-			ReadTimeout:                   env.timeout,
-			WriteTimeout:                  env.timeout,
-			NoDefaultUserAgentHeader:      false,
-			DisableHeaderNamesNormalizing: false,
-			Dial:                          (&fasthttp.TCPDialer{Concurrency: 0}).Dial,
+			MaxConnsPerHost:     4,
+			MaxResponseBodySize: int(limit),
+			ReadTimeout:         env.timeout,
+			WriteTimeout:        env.timeout,
+			// DialTimeout, unlike Dial, is given what is left of the
+			// request's timeout.
+			DialTimeout: (&fasthttp.TCPDialer{}).DialTimeout,
+			RetryIfErr:  retryStale,
 		},
 	}
 	s.fastSession = fastSession{
@@ -78,6 +80,22 @@ func newFastSession(env *userEnv) *FastSession {
 		jar:  jar,
 	}
 	return s
+}
+
+// retryStale retries a request only when its connection failed before any
+// response byte came, as a keep-alive connection the server has just closed
+// does, and only when the method is idempotent: what net/http retries.
+// fasthttp's default would also resend after a timeout or an invalid
+// response, which would hide failures and multiply the load.
+func retryStale(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
+		return false, false
+	}
+	switch string(req.Header.Method()) {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return false, true
+	}
+	return false, false
 }
 
 // Close releases the session's connections and buffers.
@@ -126,6 +144,10 @@ const maxRedirects = 10
 
 // Do sends a request, reads the whole response, records it and returns the
 // session's reused Response. It never returns nil; check Response.Err.
+//
+// Redirects are followed as net/http does: cookies set along the way are
+// kept, 301, 302 and 303 turn the request into a GET without a body (a HEAD
+// stays a HEAD), and the timeout covers the whole chain.
 func (s *FastSession) Do(ctx context.Context, method, target string, body Body, opts ...Option) *Response {
 	var o reqOptions
 	for _, opt := range opts {
@@ -141,14 +163,23 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 		resp.err = body.err
 		return resp
 	}
-	if err := ctx.Err(); err != nil {
-		resp.err = err // stopping: do not send
-		return resp
+	timeout := s.env.timeout
+	if o.timeout > 0 {
+		timeout = o.timeout
+	}
+	start := time.Now()
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = start.Add(timeout)
+	}
+	if dl, ok := ctx.Deadline(); ok && (deadline.IsZero() || dl.Before(deadline)) {
+		deadline = dl
 	}
 
 	req, res := s.req, s.res
 	req.Reset()
 	res.Reset()
+	req.Header.SetNoDefaultContentType(true) // Raw("", data) sends none, as net/http
 	req.Header.SetMethod(method)
 	req.SetRequestURI(full)
 	for k, vs := range s.Header {
@@ -165,42 +196,88 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	for i := 0; i+1 < len(o.headers); i += 2 {
 		req.Header.Set(o.headers[i], o.headers[i+1])
 	}
-	var u *url.URL
-	if s.cookies {
-		u, _ = url.Parse(full)
-		if u != nil {
-			for _, c := range s.jar.Cookies(u) {
-				req.Header.SetCookie(c.Name, c.Value)
-			}
-		}
-	}
-	timeout := s.env.timeout
-	if o.timeout > 0 {
-		timeout = o.timeout
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(dl))
-	}
-	req.SetTimeout(timeout)
 
-	start := time.Now()
-	err := s.HTTP.DoRedirects(req, res, maxRedirects)
+	err := ctx.Err() // a cancelled context sends nothing, as in net/http
+	if err == nil {
+		err = s.send(full, deadline)
+	}
 	resp.Duration = time.Since(start)
 	if err == nil {
 		resp.StatusCode = res.StatusCode()
 		resp.Body = res.Body()
 		resp.Size = int64(len(resp.Body))
-		s.keepCookies(u, full)
 		resp.err = resp.verdict(o.check)
 	} else {
-		resp.err = fastError(err)
+		resp.err = s.fastError(err)
 	}
 	resp.recorded = true
 	s.env.record(&Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
 	return resp
 }
 
-// keepCookies stores the response's Set-Cookie headers in the jar.
+// send sends the prepared request to full and follows redirects until the
+// deadline (none when zero).
+func (s *FastSession) send(full string, deadline time.Time) error {
+	req, res := s.req, s.res
+	var u *url.URL // full, parsed only when cookies need it
+	for hops := 0; ; hops++ {
+		if s.cookies {
+			var err error
+			if u, err = url.Parse(full); err == nil {
+				for _, c := range s.jar.Cookies(u) {
+					req.Header.SetCookie(c.Name, c.Value)
+				}
+			}
+		}
+		var err error
+		if deadline.IsZero() {
+			err = s.HTTP.Do(req, res)
+		} else {
+			err = s.HTTP.DoDeadline(req, res, deadline)
+		}
+		if err != nil {
+			return err
+		}
+		s.keepCookies(u, full)
+		code := res.StatusCode()
+		if !fasthttp.StatusCodeIsRedirect(code) {
+			return nil
+		}
+		location := res.Header.Peek("Location")
+		if len(location) == 0 {
+			return nil // nothing to follow: the 3xx is the answer, as in net/http
+		}
+		if hops == maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		oldHost := string(req.URI().Host())
+		if err := req.URI().UpdateBytesErr(location); err != nil {
+			return fmt.Errorf("redirect to %q: %w", location, err)
+		}
+		scheme := string(req.URI().Scheme())
+		if scheme != "http" && scheme != "https" {
+			return fmt.Errorf("redirect to %q: unsupported scheme", location)
+		}
+		full, u = req.URI().String(), nil
+		if string(req.URI().Host()) != oldHost {
+			// As net/http: credentials do not follow to another host; the
+			// jar adds the cookies that belong there.
+			req.Header.Del("Authorization")
+			req.Header.DelAllCookies()
+		}
+		if code == http.StatusSeeOther || (code == http.StatusMovedPermanently || code == http.StatusFound) && !req.Header.IsGet() && !req.Header.IsHead() {
+			if !req.Header.IsHead() {
+				req.Header.SetMethod(http.MethodGet)
+			}
+			req.ResetBody()
+			req.Header.Del("Content-Type")
+			req.Header.Del("Content-Length")
+		}
+	}
+}
+
+// keepCookies stores the response's Set-Cookie headers in the jar; u is
+// full parsed, or nil.
 func (s *fastSession) keepCookies(u *url.URL, full string) {
 	var cookies []*http.Cookie
 	for _, v := range s.res.Header.Cookies() {
@@ -231,18 +308,38 @@ func (s *fastSession) headers() http.Header {
 }
 
 // fastError maps fasthttp's errors onto the classes net/http's map to.
-func fastError(err error) error {
+func (s *FastSession) fastError(err error) error {
 	switch {
-	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout):
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
+		errors.Is(err, fasthttp.ErrTLSHandshakeTimeout):
 		return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
 	case errors.Is(err, fasthttp.ErrConnectionClosed):
 		return fmt.Errorf("%w: %w", io.ErrUnexpectedEOF, err)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return fmt.Errorf("response body larger than the %d-byte limit: %w", defaultMaxBody, err)
+		return fmt.Errorf("response body larger than the %d-byte limit: %w", s.HTTP.MaxResponseBodySize, err)
+	case isTransportError(err):
+		return err
 	}
-	var pe *fasthttp.ErrSmallBuffer
-	if errors.As(err, &pe) {
+	var sb *fasthttp.ErrSmallBuffer
+	var bc fasthttp.ErrBrokenChunk
+	if errors.As(err, &sb) || errors.As(err, &bc) {
 		return &failure.ProtocolError{Err: err}
 	}
+	msg := err.Error()
+	for _, p := range fastProtocolTexts {
+		if strings.HasPrefix(msg, p) {
+			return &failure.ProtocolError{Err: err}
+		}
+	}
 	return err
+}
+
+// fastProtocolTexts start the errors fasthttp gives, as plain texts, for a
+// response it cannot parse.
+var fastProtocolTexts = []string{
+	"error when reading response headers",
+	"error when reading response trailer",
+	"cannot parse content-length",
+	"fasthttp: unsupported transfer-encoding",
+	"fasthttp: unsupported content-encoding",
 }

@@ -307,3 +307,19 @@ func golden(t *testing.T, path, got string) {
 		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
+
+// TestReadmeShowsCurrentHelp keeps the README's option list in step with
+// --help: regenerate the block from `go run ./examples/quickstart --help`.
+func TestReadmeShowsCurrentHelp(t *testing.T) {
+	t.Parallel()
+	_, out, _ := runTest(t, context.Background(), pingTest(), "--help")
+	out, _, _ = strings.Cut(out, "\nUser types in this test")
+	out = strings.Replace(out, "Usage: loadtest", "Usage: PROGRAM", 1)
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```\n"+out+"```") {
+		t.Errorf("README.md does not hold the current --help output:\n%s", out)
+	}
+}

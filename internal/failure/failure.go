@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strings"
 	"syscall"
 )
 
@@ -83,32 +84,40 @@ func Classify(err error) (Class, string) {
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		if dnsErr.IsTimeout {
-			return DNS, "dns: timeout looking up " + dnsErr.Name
+			return DNS, "dns: timeout looking up " + Sanitize(dnsErr.Name)
 		}
-		return DNS, "dns: cannot resolve " + dnsErr.Name
+		return DNS, "dns: cannot resolve " + Sanitize(dnsErr.Name)
 	}
+	var opErr *net.OpError
+	dialing := errors.As(err, &opErr) && opErr.Op == "dial"
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err) {
+		if dialing {
+			return Timeout, "timeout: could not connect within the request timeout"
+		}
 		return Timeout, "timeout: no complete response within the request timeout"
 	}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
 	var recErr tls.RecordHeaderError
 	var alert tls.AlertError
 	switch {
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidErr):
 		return TLS, "tls: certificate not trusted"
 	case errors.As(err, &recErr):
 		return TLS, "tls: peer did not answer with TLS"
 	case errors.As(err, &alert):
-		return TLS, "tls: " + alert.Error()
+		return TLS, Sanitize(alert.Error()) // "tls: bad certificate"
+	case opErr != nil && opErr.Op == "remote error":
+		// An alert the peer sent over TCP: crypto/tls reports it as a
+		// *net.OpError around an unexported type whose text is "tls: …".
+		return TLS, "tls: peer refused: " + strings.TrimPrefix(Sanitize(opErr.Err.Error()), "tls: ")
 	}
 	var pe *ProtocolError
 	if errors.As(err, &pe) {
 		return Protocol, Sanitize(pe.Error())
 	}
-	var opErr *net.OpError
-	dialing := errors.As(err, &opErr) && opErr.Op == "dial"
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Connect, "connect: connection refused"
@@ -127,7 +136,15 @@ func Classify(err error) (Class, string) {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return Reset, "reset: server closed the connection before a full response"
 	}
-	return Other, Sanitize(err.Error())
+	// Texts of errors without a type to test for.
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client"): // net/http
+		return TLS, "tls: peer did not answer with TLS"
+	case strings.Contains(msg, "server closed idle connection"): // net/http, not retried
+		return Reset, "reset: server closed the connection before a full response"
+	}
+	return Other, Sanitize(msg)
 }
 
 // Message is Classify without the class.
