@@ -14,6 +14,7 @@ import (
 	"github.com/herdload/herd/demo"
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/cpu"
+	"github.com/herdload/herd/internal/keys"
 	"github.com/herdload/herd/internal/report"
 	"github.com/herdload/herd/internal/stats"
 )
@@ -222,6 +223,17 @@ type session struct {
 	out     io.Writer          // where tables go: stderr when stdout carries JSON
 	// finalUsers is the user count when the stop began, for the summary.
 	finalUsers int
+	target     int      // the user count asked for
+	spawned    chan int // a ramp reached its target
+	keys       chan int // user count changes typed on the keyboard
+}
+
+// spawnedAll tells the loop a ramp is complete (runs on the ramp goroutine).
+func (s *session) spawnedAll(n int) {
+	select {
+	case s.spawned <- n:
+	default: // the loop has not taken the previous one: it reports the count anyway
+	}
 }
 
 func (s *session) run(ctx context.Context) int {
@@ -282,10 +294,26 @@ func (s *session) run(ctx context.Context) int {
 		s.log.Info("run time limit set", "run_time", cfg.RunTime)
 	}
 	s.log.Info("ramping users", "users", cfg.Users, "spawn_rate", cfg.SpawnRate)
-	spawned := make(chan int, 1)
-	s.runner.start(cfg.Users, cfg.SpawnRate, func(n int) { spawned <- n })
+	s.spawned = make(chan int, 1)
+	s.target = cfg.Users
+	s.runner.start(s.target, cfg.SpawnRate, s.spawnedAll)
+	if f, ok := s.env.Stdin.(*os.File); ok {
+		s.keys = make(chan int, 16)
+		stop, ok := keys.Watch(f, func(k byte) {
+			if d := keys.Delta(k); d != 0 {
+				select {
+				case s.keys <- d:
+				default:
+				}
+			}
+		})
+		defer stop()
+		if ok {
+			s.log.Info("keys: w/W add 1/10 users, s/S remove 1/10")
+		}
+	}
 
-	reason := s.loop(ctx, start, spawned)
+	reason := s.loop(ctx, start)
 	s.finalUsers = s.runner.userCount()
 	s.log.Info("stopping", "reason", reason, "users", s.finalUsers)
 	if left := s.runner.stop(stopGrace); left > 0 {
@@ -299,7 +327,7 @@ func (s *session) run(ctx context.Context) int {
 
 // loop ticks the statistics and prints the console table until the run
 // ends, and says why it ended.
-func (s *session) loop(ctx context.Context, start time.Time, spawned <-chan int) string {
+func (s *session) loop(ctx context.Context, start time.Time) string {
 	var deadline <-chan time.Time
 	if s.cfg.RunTime > 0 {
 		t := time.NewTimer(s.cfg.RunTime)
@@ -319,7 +347,11 @@ func (s *session) loop(ctx context.Context, start time.Time, spawned <-chan int)
 			return "run time limit reached"
 		case <-s.runner.stopTestRequested():
 			return "a task stopped the test"
-		case n := <-spawned:
+		case d := <-s.keys:
+			s.target = max(s.target+d, 0)
+			s.log.Info("changing the user count", "users", s.target)
+			s.runner.start(s.target, s.cfg.SpawnRate, s.spawnedAll)
+		case n := <-s.spawned:
 			s.log.Info("all users spawned", "users", n, "per_type", s.runner.countsByType())
 			if s.cfg.ResetStats {
 				s.log.Info("resetting stats (--reset-stats)")

@@ -42,6 +42,9 @@ type Env struct {
 	Stdout io.Writer           // tables and JSON
 	Stderr io.Writer           // logs and errors
 	Getenv func(string) string // the environment (HERD_* variables)
+	// Stdin, when it is a terminal, lets a headless run's user count be
+	// changed with keys, as in Locust: w/W add 1/10 users, s/S remove 1/10.
+	Stdin io.Reader
 }
 
 // Main runs t with the process's arguments, environment and signals, and
@@ -60,6 +63,7 @@ func ProcessEnv() Env {
 	return Env{
 		Prog:   filepath.Base(os.Args[0]),
 		Args:   os.Args[1:],
+		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,

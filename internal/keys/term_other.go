@@ -1,0 +1,7 @@
+//go:build !linux
+
+package keys
+
+import "os"
+
+func charMode(*os.File) (func(), bool) { return nil, false }
