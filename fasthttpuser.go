@@ -64,8 +64,11 @@ func newFastSession(env *userEnv) *FastSession {
 		HTTP: &fasthttp.Client{
 			MaxConnsPerHost:     4,
 			MaxResponseBodySize: int(limit),
-			ReadTimeout:         env.timeout,
-			WriteTimeout:        env.timeout,
+			// Each request has a deadline (its Timeout, else
+			// --request-timeout), which bounds reading the response: a
+			// ReadTimeout would cap a longer Timeout. WriteTimeout also
+			// bounds the TLS handshake.
+			WriteTimeout: env.timeout,
 			// DialTimeout, unlike Dial, is given what is left of the
 			// request's timeout.
 			DialTimeout: (&fasthttp.TCPDialer{}).DialTimeout,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -133,6 +134,9 @@ func (t *Test) prepare(cfg *config.Config) ([]*userType, error) {
 		case ut.Weight < 0 || ut.FixedCount < 0:
 			errs = append(errs, fmt.Errorf("user type %s: negative Weight or FixedCount", ut.Name))
 			continue
+		case ut.Host != "" && !validHost(ut.Host):
+			errs = append(errs, fmt.Errorf("user type %s: Host %q is not an absolute http:// or https:// URL", ut.Name, ut.Host))
+			continue
 		}
 		seen[ut.Name] = true
 		probe := ut.New()
@@ -188,6 +192,11 @@ func (t *Test) prepare(cfg *config.Config) ([]*userType, error) {
 		ut.index = i
 	}
 	return picked, nil
+}
+
+func validHost(h string) bool {
+	u, err := url.Parse(h)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func typeNames(types []*userType) string {
@@ -273,7 +282,6 @@ func (s *session) run(ctx context.Context) int {
 	start := time.Now()
 	s.stats = stats.New(start, stats.Options{FullHistory: cfg.CSVFullHistory})
 	s.runner, err = newRunner(s.types, s.stats, &s.test.Events, s.log, runnerOptions{
-		host:           cfg.Host,
 		stopTimeout:    cfg.StopTimeout,
 		requestTimeout: cfg.RequestTimeout,
 		tags:           cfg.Tags,

@@ -101,6 +101,8 @@ func TestBadConfigurationExitsWithCode2(t *testing.T) {
 		{"no user types", &herd.Test{}, []string{"--headless"}, "declares no user types"},
 		{"broken user type", &herd.Test{Users: []*herd.UserType{{Name: "X"}, {New: func() herd.User { return quiet{} }}}},
 			[]string{"--headless"}, "no New function"},
+		{"bad type host", &herd.Test{Users: []*herd.UserType{{Name: "X", Host: "localhost:80", New: func() herd.User { return quiet{} }}}},
+			[]string{"--headless"}, "not an absolute http"},
 		{"task without Run", &herd.Test{Users: []*herd.UserType{{Name: "X", New: func() herd.User { return emptyTask{} }}}},
 			[]string{"--headless"}, "neither Run nor Set"},
 	}
@@ -321,5 +323,45 @@ func TestReadmeShowsCurrentHelp(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), "```\n"+out+"```") {
 		t.Errorf("README.md does not hold the current --help output:\n%s", out)
+	}
+}
+
+// TestConfigLayers runs with a config file and an environment variable:
+// the environment wins over the file, and flags over both.
+func TestConfigLayers(t *testing.T) {
+	t.Parallel()
+	conf := filepath.Join(t.TempDir(), "herd.conf")
+	if err := os.WriteFile(conf, []byte("# Locust's format\nusers = 5\nspawn-rate = 100\nrun-time = 1s\nheadless = true\nonly-summary = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{"file", nil, nil, 5},
+		{"environment over file", map[string]string{"HERD_USERS": "3"}, nil, 3},
+		{"flag over environment", map[string]string{"HERD_USERS": "3"}, []string{"-u", "2"}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			test := pingTest()
+			var spawned atomic.Int64
+			test.Events.OnSpawningComplete(func(n int) { spawned.Store(int64(n)) })
+			env := map[string]string{"HERD_CONFIG": conf}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			var stderr bytes.Buffer
+			code := test.Run(context.Background(), herd.Env{
+				Args:   append(tt.args, "Quiet"),
+				Getenv: func(k string) string { return env[k] },
+				Stderr: &stderr,
+			})
+			if code != 0 || spawned.Load() != int64(tt.want) {
+				t.Errorf("code %d, %d users, want %d\n%s", code, spawned.Load(), tt.want, stderr.String())
+			}
+		})
 	}
 }

@@ -44,7 +44,6 @@ type runner struct {
 }
 
 type runnerOptions struct {
-	host           string // -H; overrides every type's own host
 	stopTimeout    time.Duration
 	requestTimeout time.Duration
 	maxBody        int64
