@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/herdload/herd/internal/failure"
@@ -23,6 +23,9 @@ import (
 // Unlike HTTPUser's Session, a FastSession reuses one request and one
 // response: a Response and its Body are valid only until the session's next
 // request, and a FastSession must not be used by several goroutines at once.
+// A request in flight cannot be cancelled: stopping a user waits for it, at
+// most its timeout. Like net/http, a FastSession resends a request only when
+// a kept-alive connection turns out to be closed before any answer.
 type FastHTTPUser struct {
 	Client *FastSession
 }
@@ -88,10 +91,18 @@ func newFastSession(env *userEnv) *FastSession {
 // retryStale retries a request only when its connection failed before any
 // response byte came, as a keep-alive connection the server has just closed
 // does, and only when the method is idempotent: what net/http retries.
-// fasthttp's default would also resend after a timeout or an invalid
-// response, which would hide failures and multiply the load.
+// fasthttp's default would also resend after a timeout, an invalid or a
+// partial response, which would hide failures and multiply the load.
+//
+// fasthttp reports any error on the first byte of a response as io.EOF,
+// and has no background reader to notice closed idle connections as
+// net/http does, so a server that resets or closes every new connection
+// before answering is tried again too (5 times in all, enough to get past
+// the MaxConnsPerHost connections that may all be stale): each such request
+// is still recorded once.
 func retryStale(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
-	if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
+	var op *net.OpError
+	if !errors.Is(err, io.EOF) && !(errors.As(err, &op) && op.Op == "write") {
 		return false, false
 	}
 	switch string(req.Header.Method()) {
@@ -199,6 +210,8 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	for i := 0; i+1 < len(o.headers); i += 2 {
 		req.Header.Set(o.headers[i], o.headers[i+1])
 	}
+	// A Host header is sent instead of the URL's host, as net/http does.
+	req.UseHostHeader = len(req.Header.Host()) > 0
 
 	err := ctx.Err() // a cancelled context sends nothing, as in net/http
 	if err == nil {
@@ -262,6 +275,11 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 			return fmt.Errorf("redirect to %q: unsupported scheme", location)
 		}
 		full, u = req.URI().String(), nil
+		if hasHTTPScheme(string(location)) {
+			// As net/http: a Host header only follows relative redirects.
+			req.UseHostHeader = false
+			req.Header.SetHostBytes(req.URI().Host())
+		}
 		if string(req.URI().Host()) != oldHost {
 			// As net/http: credentials do not follow to another host; the
 			// jar adds the cookies that belong there.
@@ -313,8 +331,10 @@ func (s *fastSession) headers() http.Header {
 // fastError maps fasthttp's errors onto the classes net/http's map to.
 func (s *FastSession) fastError(err error) error {
 	switch {
-	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
-		errors.Is(err, fasthttp.ErrTLSHandshakeTimeout):
+	case errors.Is(err, fasthttp.ErrDialTimeout):
+		// A dial error, as net/http gives, so it reads "could not connect".
+		return &net.OpError{Op: "dial", Net: "tcp", Err: fmt.Errorf("%w: %w", context.DeadlineExceeded, err)}
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrTLSHandshakeTimeout):
 		return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
 	case errors.Is(err, fasthttp.ErrConnectionClosed):
 		return fmt.Errorf("%w: %w", io.ErrUnexpectedEOF, err)
@@ -324,15 +344,26 @@ func (s *FastSession) fastError(err error) error {
 		return err
 	}
 	var sb *fasthttp.ErrSmallBuffer
+	if errors.As(err, &sb) {
+		return &failure.ProtocolError{Err: fmt.Errorf("response headers too large: %w", fasthttp.ErrSmallReadBuffer)}
+	}
 	var bc fasthttp.ErrBrokenChunk
-	if errors.As(err, &sb) || errors.As(err, &bc) {
-		return &failure.ProtocolError{Err: err}
+	if errors.As(err, &bc) {
+		return &failure.ProtocolError{Err: fmt.Errorf("invalid chunked body: %w", err)}
 	}
 	msg := err.Error()
 	for _, p := range fastProtocolTexts {
 		if strings.HasPrefix(msg, p) {
+			// "error when reading response headers: <what>: buffer
+			// size=…, contents: <the bytes again>": keep <what>.
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
 			return &failure.ProtocolError{Err: err}
 		}
+	}
+	if msg == "empty hex number" || msg == "too large hex number" {
+		return &failure.ProtocolError{Err: fmt.Errorf("invalid chunk size: %w", err)}
 	}
 	return err
 }

@@ -236,7 +236,7 @@ func htServer(t *testing.T) *httptest.Server {
 		}
 		for n > 0 {
 			k := min(n, piece)
-			w.Write(bytes.Repeat([]byte("y"), k)[:k])
+			w.Write(bytes.Repeat([]byte("y"), k))
 			w.(http.Flusher).Flush() // no Content-Length: chunked
 			n -= k
 		}
@@ -781,6 +781,26 @@ var htCases = []htCase{
 			f := res.report.failures()
 			const msg = "timeout: no complete response within the request timeout"
 			if f["GET /slow?d=1m"][msg] != 1 || f["GET default"][msg] != 1 || len(f) != 2 {
+				t.Errorf("failures: %v", f)
+			}
+		},
+	},
+	{
+		name: "a cancelled context sends nothing and fails",
+		task: func(t *testing.T, srv *httptest.Server) htTask {
+			return func(ctx context.Context, c htClient, _ http.Header, _ int) error {
+				cctx, cancel := context.WithCancel(ctx)
+				cancel()
+				r := c.Do(cctx, "GET", "/echo", herd.Body{})
+				if r.OK() || !errors.Is(r.Err(), context.Canceled) {
+					t.Errorf("cancelled: OK %v, Err %v", r.OK(), r.Err())
+				}
+				htWantRequestError(t, r.Err(), "GET", "/echo")
+				return herd.ErrStopTest
+			}
+		},
+		check: func(t *testing.T, _ *httptest.Server, res htResult) {
+			if f := res.report.failures(); f["GET /echo"]["context canceled"] != 1 {
 				t.Errorf("failures: %v", f)
 			}
 		},

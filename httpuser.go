@@ -35,7 +35,7 @@ func (u *HTTPUser) herdInit(env *userEnv) { u.Client = newSession(env) }
 func (u *HTTPUser) herdClose()            { u.Client.Close() }
 
 // defaultMaxBody is how much of a body a Response keeps (the rest is read,
-// counted and dropped); the --max-body flag would change it.
+// counted and dropped). Tests set a smaller limit through userEnv.maxBody.
 const defaultMaxBody = 16 << 20
 
 // Session is one simulated user's HTTP client: cookies, default headers and
@@ -267,7 +267,6 @@ var protocolTexts = []string{
 	"unsupported transfer encoding",    // headers
 	"server response headers exceeded", // headers
 	"invalid Trailer key",              // headers
-	"http2: server sent GOAWAY",        // HTTP/2 (rare: h2 needs TLS)
 }
 
 // cutBroken drops net/http's "HTTP/1.x transport connection broken"

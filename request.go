@@ -88,7 +88,10 @@ type Response struct {
 
 // Err is nil when the request counted as a success. Otherwise it is a
 // *RequestError, already counted in the failure table: a task may return it
-// to stop there without counting it twice.
+// to stop there without counting it twice. A request that could not even be
+// built (a body JSON cannot encode; with HTTPUser, a malformed URL) was not
+// sent nor counted: its error is returned as is, and counts as the task's
+// error if the task returns it.
 func (r *Response) Err() error {
 	if r.err == nil {
 		return nil

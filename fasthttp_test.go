@@ -1,0 +1,67 @@
+package herd_test
+
+// Tests of FastHTTPUser's FastSession: the shared cases of http_test.go,
+// and what only the fasthttp client does.
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/herdload/herd"
+)
+
+func TestFastSession(t *testing.T) {
+	t.Parallel()
+	htRunCases(t, htFastHTTP)
+}
+
+// TestFastSessionReusesTheResponse: a FastSession answers every request with
+// the same Response, valid until the next request; copies survive.
+func TestFastSessionReusesTheResponse(t *testing.T) {
+	t.Parallel()
+	srv := htServer(t)
+	htRun(t, htFastHTTP, srv.URL, htRunOpts{}, func(ctx context.Context, c htClient, _ http.Header, _ int) error {
+		r1 := c.Do(ctx, "GET", "/size/3", herd.Body{})
+		text := r1.Text()
+		h := r1.Headers()
+		r2 := c.Do(ctx, "GET", "/status/404", herd.Body{})
+		if r1 != r2 {
+			t.Error("FastSession returned a new Response")
+		}
+		if text != "xxx" || h.Get("Content-Length") != "3" {
+			t.Errorf("copies changed: %q, %v", text, h)
+		}
+		if r2.StatusCode != 404 || r2.Text() != "status 404" || r2.OK() {
+			t.Errorf("second response: %d %q", r2.StatusCode, r2.Text())
+		}
+		return herd.ErrStopTest
+	})
+}
+
+// TestFastSessionBodyLimitDefault: fasthttp cannot read past its limit and
+// keep counting, so a larger body is a failure that names the limit.
+func TestFastSessionBodyLimitDefault(t *testing.T) {
+	t.Parallel()
+	const size = 16<<20 + 4096
+	srv := htServer(t)
+	res := htRun(t, htFastHTTP, srv.URL, htRunOpts{}, func(ctx context.Context, c htClient, _ http.Header, _ int) error {
+		for _, target := range []string{"/chunked/" + strconv.Itoa(size), "/size/" + strconv.Itoa(size)} {
+			if r := c.Do(ctx, "GET", target, herd.Body{}, herd.Name("big")); r.OK() {
+				t.Errorf("GET %s: a body past the limit succeeded", target)
+			}
+		}
+		if r := c.Do(ctx, "GET", "/size/"+strconv.Itoa(16<<20), herd.Body{}, herd.Name("at-limit")); !r.OK() || r.Size != 16<<20 {
+			t.Errorf("body at the limit: Err %v, Size %d", r.Err(), r.Size)
+		}
+		return herd.ErrStopTest
+	})
+	const msg = "response body larger than the 16777216-byte limit: fasthttp: body size exceeds the given limit"
+	if f := res.report.failures(); f["GET big"][msg] != 2 || len(f) != 1 {
+		t.Errorf("failures: %v", f)
+	}
+	if res.code != herd.ExitFailures {
+		t.Errorf("exit code %d", res.code)
+	}
+}
