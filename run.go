@@ -12,12 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/herdload/herd/demo"
 	"github.com/herdload/herd/internal/config"
-	"github.com/herdload/herd/internal/cpu"
-	"github.com/herdload/herd/internal/keys"
-	"github.com/herdload/herd/internal/report"
-	"github.com/herdload/herd/internal/stats"
 )
 
 const (
@@ -52,23 +47,26 @@ func (t *Test) Run(ctx context.Context, env Env) int {
 	}
 	defer closeLog()
 
-	types, err := t.prepare(&cfg)
+	all, picked, err := t.prepare(&cfg)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", env.Prog, err)
 		return ExitConfig
 	}
 	switch {
 	case cfg.List:
-		for _, ut := range types {
+		for _, ut := range all {
 			fmt.Fprintln(env.Stdout, ut.Name)
 		}
 		return ExitOK
 	case cfg.ShowTaskRatio:
-		writeTaskRatio(env.Stdout, types, cfg.Tags, cfg.ExcludeTags)
+		writeTaskRatio(env.Stdout, picked, cfg.Tags, cfg.ExcludeTags)
 		return ExitOK
 	}
-	s := &session{test: t, cfg: cfg, env: env, log: log, types: types}
-	return s.run(ctx)
+	c := newController(t, cfg, env, log, all, picked)
+	if cfg.Headless {
+		return c.headless(ctx)
+	}
+	return c.withUI(ctx)
 }
 
 func (e Env) withDefaults() Env {
@@ -109,14 +107,15 @@ func newLogger(cfg config.Config, stderr io.Writer) (*slog.Logger, func(), error
 	return slog.New(h), closeFn, nil
 }
 
-// prepare checks the test definition and picks the user types to run.
-func (t *Test) prepare(cfg *config.Config) ([]*userType, error) {
+// prepare checks the test definition. It returns every user type that has
+// tasks under the tag filters, and those picked on the command line (all of
+// them when none is named).
+func (t *Test) prepare(cfg *config.Config) (all, picked []*userType, err error) {
 	if len(t.Users) == 0 {
-		return nil, errors.New("the test declares no user types")
+		return nil, nil, errors.New("the test declares no user types")
 	}
 	var errs []error
 	seen := map[string]bool{}
-	var all []*userType
 	for i, ut := range t.Users {
 		switch {
 		case ut == nil:
@@ -157,15 +156,27 @@ func (t *Test) prepare(cfg *config.Config) ([]*userType, error) {
 		all = append(all, &userType{UserType: ut, index: len(all), host: ut.Host, http: http})
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	picked := all
+	if len(cfg.Tags) > 0 || len(cfg.ExcludeTags) > 0 {
+		all = slices.DeleteFunc(all, func(ut *userType) bool {
+			return len(filterTasks(ut.New().Tasks(), cfg.Tags, cfg.ExcludeTags)) == 0
+		})
+		if len(all) == 0 {
+			return nil, nil, fmt.Errorf("no task matches --tags %v --exclude-tags %v", cfg.Tags, cfg.ExcludeTags)
+		}
+	}
+	picked = all
 	if len(cfg.UserClasses) > 0 {
 		picked = nil
 		for _, name := range cfg.UserClasses {
 			i := slices.IndexFunc(all, func(ut *userType) bool { return ut.Name == name })
 			if i < 0 {
-				errs = append(errs, fmt.Errorf("unknown user type %q (the test has: %s)", name, typeNames(all)))
+				if slices.ContainsFunc(t.Users, func(u *UserType) bool { return u.Name == name }) {
+					errs = append(errs, fmt.Errorf("user type %q has no task matching --tags/--exclude-tags", name))
+				} else {
+					errs = append(errs, fmt.Errorf("unknown user type %q (the test has: %s)", name, typeNames(all)))
+				}
 				continue
 			}
 			if !slices.Contains(picked, all[i]) {
@@ -173,25 +184,10 @@ func (t *Test) prepare(cfg *config.Config) ([]*userType, error) {
 			}
 		}
 	}
-	if len(cfg.Tags) > 0 || len(cfg.ExcludeTags) > 0 {
-		var kept []*userType
-		for _, ut := range picked {
-			if len(filterTasks(ut.New().Tasks(), cfg.Tags, cfg.ExcludeTags)) > 0 {
-				kept = append(kept, ut)
-			}
-		}
-		if len(kept) == 0 && len(errs) == 0 {
-			errs = append(errs, fmt.Errorf("no task matches --tags %v --exclude-tags %v", cfg.Tags, cfg.ExcludeTags))
-		}
-		picked = kept
-	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for i, ut := range picked {
-		ut.index = i
-	}
-	return picked, nil
+	return all, picked, nil
 }
 
 func validHost(h string) bool {
@@ -214,285 +210,4 @@ func (t *Test) writeTypes(w io.Writer) {
 			fmt.Fprintf(w, "  %s\n", ut.Name)
 		}
 	}
-}
-
-// session is one headless run: the runner plus statistics, console and
-// report files around it.
-type session struct {
-	test  *Test
-	cfg   config.Config
-	env   Env
-	log   *slog.Logger
-	types []*userType
-
-	stats   *stats.Stats
-	runner  *runner
-	csv     *report.CSVFiles
-	history []stats.HistoryRow // total rows, for the JSON report
-	out     io.Writer          // where tables go: stderr when stdout carries JSON
-	// finalUsers is the user count when the stop began, for the summary.
-	finalUsers int
-	target     int      // the user count asked for
-	spawned    chan int // a ramp reached its target
-	keys       chan int // user count changes typed on the keyboard
-}
-
-// spawnedAll tells the loop a ramp is complete (runs on the ramp goroutine).
-func (s *session) spawnedAll(n int) {
-	select {
-	case s.spawned <- n:
-	default: // the loop has not taken the previous one: it reports the count anyway
-	}
-}
-
-func (s *session) run(ctx context.Context) int {
-	cfg := s.cfg
-	s.out = s.env.Stdout
-	if cfg.JSON {
-		s.out = s.env.Stderr
-	}
-	if !cfg.Headless {
-		s.log.Warn("the web UI is not available yet: running headless (pass --headless to silence this)")
-	}
-	stopDemo, err := s.resolveHosts()
-	if err != nil {
-		fmt.Fprintf(s.env.Stderr, "%s: %v\n", s.env.Prog, err)
-		return ExitConfig
-	}
-	defer stopDemo()
-
-	if cfg.CSVPrefix != "" {
-		if s.csv, err = report.OpenCSV(cfg.CSVPrefix, cfg.CSVFullHistory); err != nil {
-			fmt.Fprintf(s.env.Stderr, "%s: --csv: %v\n", s.env.Prog, err)
-			return ExitConfig
-		}
-		defer s.csv.Close()
-	}
-
-	info := &RunInfo{Host: cfg.Host, Users: cfg.Users, SpawnRate: cfg.SpawnRate}
-	for _, ut := range s.types {
-		info.UserTypes = append(info.UserTypes, ut.Name)
-	}
-	for _, fn := range s.test.Events.init {
-		if err := fn(ctx, info); err != nil {
-			s.log.Error("init listener failed: not starting", "err", err)
-			return ExitInternal
-		}
-	}
-	start := time.Now()
-	s.stats = stats.New(start, stats.Options{FullHistory: cfg.CSVFullHistory})
-	s.runner, err = newRunner(s.types, s.stats, &s.test.Events, s.log, runnerOptions{
-		stopTimeout:    cfg.StopTimeout,
-		requestTimeout: cfg.RequestTimeout,
-		tags:           cfg.Tags,
-		exclude:        cfg.ExcludeTags,
-	})
-	if err != nil {
-		fmt.Fprintf(s.env.Stderr, "%s: %v\n", s.env.Prog, err)
-		return ExitConfig
-	}
-	for _, fn := range s.test.Events.testStart {
-		if err := fn(ctx); err != nil {
-			s.log.Error("test start listener failed: not starting", "err", err)
-			return ExitInternal
-		}
-	}
-
-	if cfg.RunTime > 0 {
-		s.log.Info("run time limit set", "run_time", cfg.RunTime)
-	}
-	s.log.Info("ramping users", "users", cfg.Users, "spawn_rate", cfg.SpawnRate)
-	s.spawned = make(chan int, 1)
-	s.target = cfg.Users
-	s.runner.start(s.target, cfg.SpawnRate, s.spawnedAll)
-	if f, ok := s.env.Stdin.(*os.File); ok {
-		s.keys = make(chan int, 16)
-		stop, ok := keys.Watch(f, func(k byte) {
-			if d := keys.Delta(k); d != 0 {
-				select {
-				case s.keys <- d:
-				default:
-				}
-			}
-		})
-		defer stop()
-		if ok {
-			s.log.Info("keys: w/W add 1/10 users, s/S remove 1/10")
-		}
-	}
-
-	reason := s.loop(ctx, start)
-	s.finalUsers = s.runner.userCount()
-	s.log.Info("stopping", "reason", reason, "users", s.finalUsers)
-	if left := s.runner.stop(stopGrace); left > 0 {
-		s.log.Warn("some users did not stop (their code ignores its context); reporting without them", "users", left)
-	}
-	for _, fn := range s.test.Events.testStop {
-		fn(context.WithoutCancel(ctx))
-	}
-	return s.finish(time.Now())
-}
-
-// loop ticks the statistics and prints the console table until the run
-// ends, and says why it ended.
-func (s *session) loop(ctx context.Context, start time.Time) string {
-	var deadline <-chan time.Time
-	if s.cfg.RunTime > 0 {
-		t := time.NewTimer(s.cfg.RunTime)
-		defer t.Stop()
-		deadline = t.C
-	}
-	tick := time.NewTicker(tickEvery)
-	defer tick.Stop()
-	meter := cpu.NewMeter(start)
-	var lastWarn time.Time
-	lastConsole := start
-	for {
-		select {
-		case <-ctx.Done():
-			return "interrupted"
-		case <-deadline:
-			return "run time limit reached"
-		case <-s.runner.stopTestRequested():
-			return "a task stopped the test"
-		case d := <-s.keys:
-			s.target = max(s.target+d, 0)
-			s.log.Info("changing the user count", "users", s.target)
-			s.runner.start(s.target, s.cfg.SpawnRate, s.spawnedAll)
-		case n := <-s.spawned:
-			s.log.Info("all users spawned", "users", n, "per_type", s.runner.countsByType())
-			if s.cfg.ResetStats {
-				s.log.Info("resetting stats (--reset-stats)")
-				s.stats.Reset(time.Now())
-				s.history = s.history[:0]
-			}
-		case now := <-tick.C:
-			s.tick(now, s.runner.userCount())
-			if share, ok := meter.Sample(now); ok && share > cpuWarnAt && now.Sub(lastWarn) > time.Minute {
-				lastWarn = now
-				s.log.Warn(fmt.Sprintf("herd's own CPU use is %.0f%% of its %d cores: it may be the bottleneck and its response times are suspect; spread the load over more processes or machines",
-					share*100, meter.Cores()))
-			}
-			if !s.cfg.OnlySummary && now.Sub(lastConsole) >= consoleEvery-tickEvery/2 {
-				lastConsole = now
-				report.WriteStats(s.out, s.stats.Snapshot(now, s.runner.userCount()), true)
-				fmt.Fprintln(s.out)
-			}
-		}
-	}
-}
-
-// tick closes one second of statistics and updates the CSV files.
-func (s *session) tick(now time.Time, users int) {
-	rows := s.stats.Tick(now, users)
-	s.history = append(s.history, rows[len(rows)-1])
-	if s.csv == nil {
-		return
-	}
-	if err := s.csv.AppendHistory(rows); err != nil {
-		s.log.Error("writing CSV history", "err", err)
-	}
-	if err := s.csv.Update(s.stats.Snapshot(now, users)); err != nil {
-		s.log.Error("writing CSV", "err", err)
-	}
-}
-
-// finish writes every report and computes the exit code.
-func (s *session) finish(end time.Time) int {
-	s.tick(end, s.finalUsers)
-	snap := s.stats.Snapshot(end, s.finalUsers)
-	report.WriteSummary(s.out, snap)
-
-	code := ExitOK
-	if snap.Total.Failures > 0 || len(snap.Errors) > 0 {
-		code = s.cfg.ExitCodeOnError
-	}
-	var failed []error
-	if s.csv != nil {
-		if err := s.csv.Close(); err != nil {
-			failed = append(failed, err)
-		}
-	}
-	if s.cfg.JSON {
-		if err := report.WriteJSON(s.env.Stdout, snap, s.history); err != nil {
-			failed = append(failed, fmt.Errorf("--json: %w", err))
-		}
-	}
-	if s.cfg.JSONFile != "" {
-		if err := writeFile(s.cfg.JSONFile, func(w io.Writer) error { return report.WriteJSON(w, snap, s.history) }); err != nil {
-			failed = append(failed, fmt.Errorf("--json-file: %w", err))
-		}
-	}
-	if s.cfg.HTMLFile != "" {
-		s.log.Warn("--html is not available yet: no HTML report written", "file", s.cfg.HTMLFile)
-	}
-	if len(failed) > 0 {
-		s.log.Error("writing reports failed", "err", errors.Join(failed...))
-		code = ExitInternal
-	}
-	q := &Quit{Stats: snap, ExitCode: code}
-	for _, fn := range s.test.Events.quitting {
-		fn(q)
-	}
-	s.log.Info("shutting down", "exit_code", q.ExitCode)
-	return q.ExitCode
-}
-
-// writeFile writes a file in full or not at all.
-func writeFile(path string, fill func(io.Writer) error) error {
-	f, err := os.CreateTemp(dirOf(path), ".herd-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := fill(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
-}
-
-// resolveHosts sets every user type's base URL: -H wins, then the type's
-// own Host, then (with DemoTarget) the built-in demo shop.
-func (s *session) resolveHosts() (stop func(), err error) {
-	stop = func() {}
-	var missing []string
-	for _, ut := range s.types {
-		if s.cfg.Host != "" {
-			ut.host = s.cfg.Host
-		}
-		if ut.host == "" && ut.http {
-			missing = append(missing, ut.Name)
-		}
-	}
-	if len(missing) == 0 {
-		return stop, nil
-	}
-	if !s.test.DemoTarget {
-		return stop, fmt.Errorf("no host for user type %s: pass -H/--host http://… or set UserType.Host", strings.Join(missing, ", "))
-	}
-	srv, err := demo.Start("127.0.0.1:0", demo.Options{})
-	if err != nil {
-		return stop, fmt.Errorf("starting the demo target: %w", err)
-	}
-	s.log.Info("no host given: testing herd's built-in demo shop", "host", srv.URL)
-	for _, ut := range s.types {
-		if ut.host == "" {
-			ut.host = srv.URL
-		}
-	}
-	return func() { srv.Close() }, nil
 }

@@ -321,8 +321,20 @@ func TestReadmeShowsCurrentHelp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "```\n"+out+"```") {
-		t.Errorf("README.md does not hold the current --help output:\n%s", out)
+	const start, end = "```\nUsage: PROGRAM", "```\n\n</details>"
+	i, j := strings.Index(string(readme), start), strings.Index(string(readme), end)
+	if i < 0 || j < i {
+		t.Fatal("README.md has no --help block")
+	}
+	if *update {
+		fixed := string(readme[:i]) + "```\n" + out + string(readme[j:])
+		if err := os.WriteFile("README.md", []byte(fixed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if string(readme[i:j]) != "```\n"+out {
+		t.Errorf("README.md does not hold the current --help output (go test -run TestReadme -update fixes it):\n%s", out)
 	}
 }
 

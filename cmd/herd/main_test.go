@@ -32,7 +32,7 @@ func TestInterruptWritesReports(t *testing.T) {
 		t.Fatalf("building herd: %v", err)
 	}
 	prefix := filepath.Join(t.TempDir(), "run")
-	cmd := exec.Command(bin, "demo", "-u", "10", "-r", "50", "-t", "10m", "--csv", prefix, "--exit-code-on-error", "0")
+	cmd := exec.Command(bin, "demo", "--headless", "-u", "10", "-r", "50", "-t", "10m", "--csv", prefix, "--exit-code-on-error", "0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

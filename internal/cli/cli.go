@@ -24,9 +24,10 @@ herd.Main; it takes Locust's options (run it with --help). This command holds
 what needs no test code:
 
 Usage:
-  herd demo [OPTIONS]         run a load test against the built-in demo shop
-                              (defaults: --headless -u 20 -r 10 -t 30s; any
-                              test option may be given, e.g. -u 100 --csv out)
+  herd demo [OPTIONS]         load-test the built-in demo shop: the web UI on
+                              http://localhost:8089, or the console with
+                              --headless (defaults: -u 20 -r 10 -t 30s; any test
+                              option may be given, e.g. -u 100 --csv out)
   herd serve-demo [--addr A]  serve the demo shop on loopback until interrupted
                               (default --addr 127.0.0.1:8080)
   herd version                print herd's version
@@ -34,7 +35,7 @@ Usage:
 `
 
 // demoDefaults come before the user's own arguments, which win.
-var demoDefaults = []string{"--headless", "-u", "20", "-r", "10", "-t", "30s"}
+var demoDefaults = []string{"-u", "20", "-r", "10", "-t", "30s"}
 
 // Main runs the herd command and returns its exit code.
 func Main(ctx context.Context, env herd.Env) int {

@@ -46,7 +46,7 @@ func TestCommands(t *testing.T) {
 
 func TestDemoRunsALoadTest(t *testing.T) {
 	t.Parallel()
-	code, out, errOut := run(t, context.Background(), "demo", "-u", "10", "-r", "20", "-t", "3s", "--only-summary")
+	code, out, errOut := run(t, context.Background(), "demo", "--headless", "-u", "10", "-r", "20", "-t", "3s", "--only-summary")
 	if code != herd.ExitOK && code != herd.ExitFailures { // the demo shop fails 1% of requests
 		t.Fatalf("code %d\n%s", code, errOut)
 	}

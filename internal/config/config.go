@@ -116,6 +116,15 @@ type Config struct {
 	// Autostart starts the test immediately without disabling the web UI
 	// (--autostart).
 	Autostart bool
+	// WebBasePath is the path prefix the web UI is served under
+	// (--web-base-path): "" or "/x" without a trailing slash.
+	WebBasePath string
+	// WebAuth is "user:password" for basic auth on every web route (--web-auth).
+	WebAuth string
+	// TLSCert and TLSKey serve the web UI over HTTPS (--tls-cert, --tls-key).
+	TLSCert, TLSKey string
+	// ClassPicker lets the start form choose user classes (--class-picker).
+	ClassPicker bool
 	// Autoquit quits herd this many seconds after the run finished
 	// (--autoquit); -1, the default, disables it. Requires Autostart.
 	Autoquit int

@@ -62,8 +62,23 @@ var options = []option{
 		help:  "Host to bind the web interface to. Defaults to all interfaces ('' or '*')",
 		field: func(c *Config) any { return &c.WebHost }, tidy: tidyWebHost},
 	{name: "web-port", short: "P", group: groupWeb, def: "8089",
-		help:  "Port on which to run web host",
+		help:  "Port on which to run web host; 0 picks a free port",
 		field: func(c *Config) any { return &c.WebPort }},
+	{name: "web-base-path", group: groupWeb, metavar: "path",
+		help:  "Serve the web UI under this path prefix, e.g. /herd behind a reverse proxy",
+		field: func(c *Config) any { return &c.WebBasePath }, tidy: tidyBasePath},
+	{name: "web-auth", group: groupWeb, metavar: "user:password",
+		help:  "Protect every web UI route with HTTP basic auth",
+		field: func(c *Config) any { return &c.WebAuth }},
+	{name: "tls-cert", group: groupWeb, metavar: "file",
+		help:  "TLS certificate (PEM) to serve the web UI over HTTPS; needs --tls-key",
+		field: func(c *Config) any { return &c.TLSCert }},
+	{name: "tls-key", group: groupWeb, metavar: "file",
+		help:  "TLS private key (PEM) for --tls-cert",
+		field: func(c *Config) any { return &c.TLSKey }},
+	{name: "class-picker", group: groupWeb,
+		help:  "Let the web UI's start form pick which user classes run",
+		field: func(c *Config) any { return &c.ClassPicker }},
 	{name: "headless", group: groupWeb,
 		help:  "Disable the web interface, and start the test immediately. Use -u and -t to control user count and run time",
 		field: func(c *Config) any { return &c.Headless }},
@@ -226,6 +241,16 @@ func (o *option) assign(c *Config, vals []string) error {
 // tidyHost trims surrounding space and trailing slashes from a host URL.
 func tidyHost(s string) string {
 	return strings.TrimRight(strings.TrimSpace(s), "/")
+}
+
+// tidyBasePath makes a base path "/x/y" (leading slash, no trailing one), or
+// "" for the root.
+func tidyBasePath(s string) string {
+	s = strings.Trim(strings.TrimSpace(s), "/")
+	if s == "" {
+		return ""
+	}
+	return "/" + s
 }
 
 // tidyWebHost maps Locust's "*" (all interfaces) to "".

@@ -127,3 +127,13 @@ func unquote(s string) string {
 	}
 	return s
 }
+
+// ParseDuration parses a duration exactly as -t/--run-time and the other
+// duration options do: a Go duration or a number of seconds, not negative.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := parseDuration(s)
+	if err == nil && d < 0 {
+		err = fmt.Errorf("must not be negative, got %v", d)
+	}
+	return d, err
+}

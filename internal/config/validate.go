@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"strings"
 )
 
 // Validate checks the semantic rules of a Config and reports every broken
@@ -27,8 +28,16 @@ func (c *Config) Validate() error {
 	if c.RunTime < 0 {
 		add("run-time", "must not be negative, got %v (use 0 to run until stopped)", c.RunTime)
 	}
-	if c.WebPort < 1 || c.WebPort > 65535 {
-		add("web-port", "must be a port number between 1 and 65535, got %d", c.WebPort)
+	if c.WebPort < 0 || c.WebPort > 65535 {
+		add("web-port", "must be a port number between 0 and 65535 (0 picks a free one), got %d", c.WebPort)
+	}
+	if c.WebAuth != "" {
+		if user, _, ok := strings.Cut(c.WebAuth, ":"); !ok || user == "" {
+			add("web-auth", "must be user:password")
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		add("tls-cert", "--tls-cert and --tls-key go together")
 	}
 	if c.Autoquit < -1 {
 		add("autoquit", "must be a number of seconds, or -1 to disable, got %d", c.Autoquit)
@@ -59,6 +68,12 @@ func checkHost(h string) string {
 	if h == "" {
 		return ""
 	}
+	return CheckHost(h)
+}
+
+// CheckHost returns what is wrong with a target URL, or "" when it is an
+// absolute http(s) URL with a host name.
+func CheckHost(h string) string {
 	const want = "use an absolute http:// or https:// URL such as http://10.21.32.33 or https://example.com"
 	u, err := url.Parse(h)
 	if err != nil {

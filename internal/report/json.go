@@ -65,6 +65,45 @@ import (
 // or infinite.
 func WriteJSON(w io.Writer, s *stats.Snapshot, history []stats.HistoryRow) error {
 	doc := jsonDoc{
+		jsonStats: statsJSON(s),
+		History:   make([]jsonRow, 0, len(history)),
+	}
+	for i := range history {
+		doc.History = append(doc.History, rowJSON(&history[i]))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// MarshalStatsJSON returns s as compact JSON: the document of [WriteJSON]
+// without its "history" key. Unlike WriteJSON it escapes <, > and & inside
+// strings (as \u003c, \u003e, \u0026), so that the bytes are safe to embed
+// anywhere; the decoded values are the same.
+func MarshalStatsJSON(s *stats.Snapshot) ([]byte, error) {
+	return json.Marshal(statsJSON(s))
+}
+
+// MarshalHistoryRowJSON returns r as compact JSON in the "row" shape of
+// [WriteJSON], escaped as [MarshalStatsJSON] escapes.
+func MarshalHistoryRowJSON(r *stats.HistoryRow) ([]byte, error) {
+	return json.Marshal(rowJSON(r))
+}
+
+// MarshalHistoryJSON returns rows as a compact JSON array of [WriteJSON]'s
+// "row" shape ([] when empty), escaped as [MarshalStatsJSON] escapes.
+func MarshalHistoryJSON(rows []stats.HistoryRow) ([]byte, error) {
+	out := make([]jsonRow, 0, len(rows))
+	for i := range rows {
+		out = append(out, rowJSON(&rows[i]))
+	}
+	return json.Marshal(out)
+}
+
+// statsJSON is the document of WriteJSON without its history.
+func statsJSON(s *stats.Snapshot) jsonStats {
+	doc := jsonStats{
 		StartTime: s.Start.Format(time.RFC3339Nano),
 		EndTime:   s.Time.Format(time.RFC3339Nano),
 		Duration:  finite(s.Duration.Seconds()),
@@ -73,7 +112,6 @@ func WriteJSON(w io.Writer, s *stats.Snapshot, history []stats.HistoryRow) error
 		Total:     entryJSON(&s.Total),
 		Failures:  make([]jsonFailure, 0, len(s.Failures)),
 		Errors:    make([]jsonError, 0, len(s.Errors)),
-		History:   make([]jsonRow, 0, len(history)),
 	}
 	for i := range s.Entries {
 		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
@@ -85,32 +123,36 @@ func WriteJSON(w io.Writer, s *stats.Snapshot, history []stats.HistoryRow) error
 		nodes := append([]string{}, e.Nodes...)
 		doc.Errors = append(doc.Errors, jsonError{e.Count, e.Message, e.Trace, nodes})
 	}
-	for i := range history {
-		r := &history[i]
-		doc.History = append(doc.History, jsonRow{
-			Timestamp:         r.Time.Unix(),
-			Users:             r.Users,
-			Method:            r.Method,
-			Name:              r.Name,
-			CurrentRPS:        finite(r.CurrentRPS),
-			CurrentFailPerSec: finite(r.CurrentFailPerSec),
-			Percentiles:       percentilesJSON(r.CurrentPercentiles, r.CurrentPercentiles != nil),
-			Requests:          r.Requests,
-			Failures:          r.Failures,
-			Median:            jsonMs(r.Median),
-			Mean:              jsonMs(r.Mean),
-			Min:               jsonMs(r.Min),
-			Max:               jsonMs(r.Max),
-			AvgSize:           finite(r.AvgSize),
-		})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	return doc
 }
 
+func rowJSON(r *stats.HistoryRow) jsonRow {
+	return jsonRow{
+		Timestamp:         r.Time.Unix(),
+		Users:             r.Users,
+		Method:            r.Method,
+		Name:              r.Name,
+		CurrentRPS:        finite(r.CurrentRPS),
+		CurrentFailPerSec: finite(r.CurrentFailPerSec),
+		Percentiles:       percentilesJSON(r.CurrentPercentiles, r.CurrentPercentiles != nil),
+		Requests:          r.Requests,
+		Failures:          r.Failures,
+		Median:            jsonMs(r.Median),
+		Mean:              jsonMs(r.Mean),
+		Min:               jsonMs(r.Min),
+		Max:               jsonMs(r.Max),
+		AvgSize:           finite(r.AvgSize),
+	}
+}
+
+// jsonDoc is WriteJSON's document: the statistics, then the history (the
+// embedded struct's fields are encoded first, in order).
 type jsonDoc struct {
+	jsonStats
+	History []jsonRow `json:"history"`
+}
+
+type jsonStats struct {
 	StartTime string        `json:"start_time"`
 	EndTime   string        `json:"end_time"`
 	Duration  float64       `json:"duration_s"`
@@ -119,7 +161,6 @@ type jsonDoc struct {
 	Total     jsonEntry     `json:"total"`
 	Failures  []jsonFailure `json:"failures"`
 	Errors    []jsonError   `json:"errors"`
-	History   []jsonRow     `json:"history"`
 }
 
 type jsonEntry struct {

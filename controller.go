@@ -1,0 +1,414 @@
+package herd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/herdload/herd/demo"
+	"github.com/herdload/herd/internal/config"
+	"github.com/herdload/herd/internal/cpu"
+	"github.com/herdload/herd/internal/report"
+	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/web"
+)
+
+// controller owns the tests of one process: the current (or last) test's
+// runner, statistics and history, the CSV files, the console, and the
+// once-a-second tick. Headless mode starts one test and waits for its end;
+// with the web UI, the UI starts, changes and stops tests through the
+// web.Controller methods.
+type controller struct {
+	test   *Test
+	cfg    config.Config
+	env    Env
+	log    *slog.Logger
+	all    []*userType // every runnable type, for the class picker
+	picked []*userType // the types named on the command line (or all)
+	out    io.Writer   // where tables go: stderr when stdout carries JSON
+
+	csv      *report.CSVFiles
+	demoURL  string // the demo shop, once started
+	stopDemo func()
+
+	// quit ends the process: a task returned ErrStopTest, or a headless
+	// run reached its end. It carries the reason.
+	quit     chan string
+	quitOnce sync.Once
+
+	swarmMu sync.Mutex // serialises starting, changing and stopping tests
+
+	mu       sync.Mutex // guards everything below
+	state    string
+	run      *testRun // the current or last test, nil before the first
+	cpuShare float64
+	cpuHot   bool
+}
+
+// testRun is one test from start to stop.
+type testRun struct {
+	types    []*userType // with hosts resolved
+	host     string
+	runner   *runner
+	stats    *stats.Stats
+	history  []stats.HistoryRow // the total's rows, oldest first
+	target   int
+	rate     float64
+	runTime  time.Duration
+	started  time.Time
+	deadline time.Time // zero: none
+	stopped  time.Time
+	// finalUsers is the user count when the stop began, for the summary.
+	finalUsers int
+	done       chan struct{} // closed when every user has stopped
+}
+
+func newController(t *Test, cfg config.Config, env Env, log *slog.Logger, all, picked []*userType) *controller {
+	c := &controller{
+		test: t, cfg: cfg, env: env, log: log, all: all, picked: picked,
+		out: env.Stdout, quit: make(chan string, 1), state: web.StateReady, stopDemo: func() {},
+	}
+	if cfg.JSON {
+		c.out = env.Stderr
+	}
+	return c
+}
+
+func (c *controller) requestQuit(reason string) {
+	c.quitOnce.Do(func() { c.quit <- reason })
+}
+
+// open prepares what every mode needs before a test: the CSV files and the
+// init listeners. It returns an exit code, or -1 to go on.
+func (c *controller) open(ctx context.Context) int {
+	if c.cfg.CSVPrefix != "" {
+		var err error
+		if c.csv, err = report.OpenCSV(c.cfg.CSVPrefix, c.cfg.CSVFullHistory); err != nil {
+			fmt.Fprintf(c.env.Stderr, "%s: --csv: %v\n", c.env.Prog, err)
+			return ExitConfig
+		}
+	}
+	info := &RunInfo{Host: c.cfg.Host, Users: c.cfg.Users, SpawnRate: c.cfg.SpawnRate, UserTypes: typeList(c.picked)}
+	for _, fn := range c.test.Events.init {
+		if err := fn(ctx, info); err != nil {
+			c.log.Error("init listener failed: not starting", "err", err)
+			return ExitInternal
+		}
+	}
+	return -1
+}
+
+func (c *controller) close() {
+	c.stopDemo()
+	if c.csv != nil {
+		c.csv.Close()
+	}
+}
+
+func typeList(types []*userType) []string {
+	names := make([]string, len(types))
+	for i, ut := range types {
+		names[i] = ut.Name
+	}
+	return names
+}
+
+// start begins a new test. Only one test runs at a time.
+func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
+	types := c.picked
+	if len(req.UserClasses) > 0 {
+		types = nil
+		for _, name := range req.UserClasses {
+			i := slices.IndexFunc(c.all, func(ut *userType) bool { return ut.Name == name })
+			if i < 0 {
+				return fmt.Errorf("unknown user class %q", name)
+			}
+			types = append(types, c.all[i])
+		}
+	}
+	host := req.Host
+	if host == "" {
+		host = c.cfg.Host
+	}
+	runTypes, err := c.resolveHosts(types, host)
+	if err != nil {
+		return err
+	}
+	for _, fn := range c.test.Events.testStart {
+		if err := fn(ctx); err != nil {
+			return fmt.Errorf("%w: %w", errListener, err)
+		}
+	}
+	now := time.Now()
+	st := stats.New(now, stats.Options{FullHistory: c.cfg.CSVFullHistory})
+	r, err := newRunner(runTypes, st, &c.test.Events, c.log, runnerOptions{
+		stopTimeout:    c.cfg.StopTimeout,
+		requestTimeout: c.cfg.RequestTimeout,
+		tags:           c.cfg.Tags,
+		exclude:        c.cfg.ExcludeTags,
+	})
+	if err != nil {
+		return err
+	}
+	run := &testRun{
+		types: runTypes, host: host, runner: r, stats: st, target: req.Users, rate: req.SpawnRate,
+		runTime: req.RunTime, started: now, done: make(chan struct{}),
+	}
+	if req.RunTime > 0 {
+		run.deadline = now.Add(req.RunTime)
+		c.log.Info("run time limit set", "run_time", req.RunTime)
+	}
+	c.mu.Lock()
+	c.run = run
+	c.state = web.StateSpawning
+	c.mu.Unlock()
+	c.log.Info("ramping users", "users", req.Users, "spawn_rate", req.SpawnRate, "host", host)
+	r.start(req.Users, req.SpawnRate, func(n int) { c.spawned(run, n) })
+	go func() {
+		select {
+		case <-r.stopTestRequested():
+			c.requestQuit("a task stopped the test")
+		case <-run.done:
+		}
+	}()
+	return nil
+}
+
+// spawned runs when a ramp of run reaches its target.
+func (c *controller) spawned(run *testRun, n int) {
+	c.mu.Lock()
+	if c.run != run || c.state != web.StateSpawning {
+		c.mu.Unlock()
+		return
+	}
+	c.state = web.StateRunning
+	c.mu.Unlock()
+	c.log.Info("all users spawned", "users", n, "per_type", run.runner.countsByType())
+	if c.cfg.ResetStats {
+		c.log.Info("resetting stats (--reset-stats)")
+		c.ResetStats()
+	}
+}
+
+// change sets a running test's user count, spawn rate and run time.
+func (c *controller) change(run *testRun, req web.SwarmRequest) {
+	c.mu.Lock()
+	run.target, run.rate = req.Users, req.SpawnRate
+	if req.RunTime > 0 {
+		run.runTime = req.RunTime
+		run.deadline = time.Now().Add(req.RunTime)
+	}
+	c.state = web.StateSpawning
+	c.mu.Unlock()
+	c.log.Info("changing the user count", "users", req.Users, "spawn_rate", req.SpawnRate)
+	run.runner.start(req.Users, req.SpawnRate, func(n int) { c.spawned(run, n) })
+}
+
+// stop stops the current test and waits until its users stopped; the
+// statistics are ticked a last time and kept.
+func (c *controller) stop(reason string) {
+	c.mu.Lock()
+	run := c.run
+	if run == nil || (c.state != web.StateSpawning && c.state != web.StateRunning) {
+		c.mu.Unlock()
+		if run != nil {
+			<-run.done
+		}
+		return
+	}
+	c.state = web.StateStopping
+	run.finalUsers = run.runner.userCount()
+	c.mu.Unlock()
+
+	c.log.Info("stopping", "reason", reason, "users", run.finalUsers)
+	if left := run.runner.stop(stopGrace); left > 0 {
+		c.log.Warn("some users did not stop (their code ignores its context); reporting without them", "users", left)
+	}
+	for _, fn := range c.test.Events.testStop {
+		fn(context.Background())
+	}
+	end := time.Now()
+	c.tick(run, end, run.finalUsers)
+	c.mu.Lock()
+	run.stopped = end
+	c.state = web.StateStopped
+	c.mu.Unlock()
+	close(run.done)
+}
+
+// loop ticks the statistics every second until ctx ends: history, CSV,
+// console, run-time limit, CPU warning.
+func (c *controller) loop(ctx context.Context, console bool) {
+	tick := time.NewTicker(tickEvery)
+	defer tick.Stop()
+	meter := cpu.NewMeter(time.Now())
+	var lastWarn, lastConsole time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := time.Now()
+		c.mu.Lock()
+		run, state := c.run, c.state
+		c.mu.Unlock()
+		share, ok := meter.Sample(now)
+		hot := ok && share > cpuWarnAt
+		c.mu.Lock()
+		c.cpuShare, c.cpuHot = share, hot
+		c.mu.Unlock()
+		if run == nil || (state != web.StateSpawning && state != web.StateRunning) {
+			continue
+		}
+		users := run.runner.userCount()
+		c.tick(run, now, users)
+		if hot && now.Sub(lastWarn) > time.Minute {
+			lastWarn = now
+			c.log.Warn(fmt.Sprintf("herd's own CPU use is %.0f%% of its %d cores: it may be the bottleneck and its response times are suspect; spread the load over more processes or machines",
+				share*100, meter.Cores()))
+		}
+		if console && now.Sub(lastConsole) >= consoleEvery-tickEvery/2 {
+			lastConsole = now
+			report.WriteStats(c.out, run.stats.Snapshot(now, users), true)
+			fmt.Fprintln(c.out)
+		}
+		if !run.deadline.IsZero() && !now.Before(run.deadline) {
+			c.mu.Lock()
+			expired := c.run == run && !run.deadline.IsZero()
+			run.deadline = time.Time{}
+			c.mu.Unlock()
+			if expired {
+				go c.runTimeReached(run)
+			}
+		}
+	}
+}
+
+// runTimeReached ends a test whose run time is over: the process in
+// headless mode, the test alone with the web UI.
+func (c *controller) runTimeReached(run *testRun) {
+	if c.cfg.Headless {
+		c.requestQuit("run time limit reached")
+		return
+	}
+	c.stopFromUI("run time limit reached")
+}
+
+// tick closes one second of run's statistics and updates the CSV files.
+func (c *controller) tick(run *testRun, now time.Time, users int) {
+	rows := run.stats.Tick(now, users)
+	c.mu.Lock()
+	run.history = append(run.history, rows[len(rows)-1])
+	c.mu.Unlock()
+	if c.csv == nil {
+		return
+	}
+	if err := c.csv.AppendHistory(rows); err != nil {
+		c.log.Error("writing CSV history", "err", err)
+	}
+	if err := c.csv.Update(run.stats.Snapshot(now, users)); err != nil {
+		c.log.Error("writing CSV", "err", err)
+	}
+}
+
+// finish writes the final reports of the last test and computes the exit
+// code.
+func (c *controller) finish() int {
+	c.mu.Lock()
+	run := c.run
+	c.mu.Unlock()
+	var snap *stats.Snapshot
+	var history []stats.HistoryRow
+	if run != nil {
+		snap = run.stats.Snapshot(run.stopped, run.finalUsers)
+		history = c.History()
+	} else {
+		snap = stats.New(time.Now(), stats.Options{}).Snapshot(time.Now(), 0)
+	}
+	report.WriteSummary(c.out, snap)
+
+	code := ExitOK
+	if snap.Total.Failures > 0 || len(snap.Errors) > 0 {
+		code = c.cfg.ExitCodeOnError
+	}
+	var failed []error
+	if c.csv != nil {
+		if err := c.csv.Close(); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if c.cfg.JSON {
+		if err := report.WriteJSON(c.env.Stdout, snap, history); err != nil {
+			failed = append(failed, fmt.Errorf("--json: %w", err))
+		}
+	}
+	if c.cfg.JSONFile != "" {
+		if err := writeFile(c.cfg.JSONFile, func(w io.Writer) error { return report.WriteJSON(w, snap, history) }); err != nil {
+			failed = append(failed, fmt.Errorf("--json-file: %w", err))
+		}
+	}
+	if c.cfg.HTMLFile != "" {
+		err := writeFile(c.cfg.HTMLFile, func(w io.Writer) error {
+			return web.WriteHTMLReport(w, web.ReportFromController(c))
+		})
+		if err != nil {
+			failed = append(failed, fmt.Errorf("--html: %w", err))
+		}
+	}
+	if len(failed) > 0 {
+		c.log.Error("writing reports failed", "err", errors.Join(failed...))
+		code = ExitInternal
+	}
+	q := &Quit{Stats: snap, ExitCode: code}
+	for _, fn := range c.test.Events.quitting {
+		fn(q)
+	}
+	c.log.Info("shutting down", "exit_code", q.ExitCode)
+	return q.ExitCode
+}
+
+// resolveHosts gives each type its base URL for one test: host (from -H or
+// the start form) wins, then the type's own Host, then, with DemoTarget,
+// the built-in demo shop.
+func (c *controller) resolveHosts(types []*userType, host string) ([]*userType, error) {
+	out := make([]*userType, len(types))
+	var missing []string
+	for i, ut := range types {
+		cp := *ut
+		if host != "" {
+			cp.host = host
+		}
+		if cp.host == "" && cp.http {
+			missing = append(missing, cp.Name)
+		}
+		out[i] = &cp
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	if !c.test.DemoTarget {
+		return nil, fmt.Errorf("no host for user type %s: pass -H/--host http://… or set UserType.Host", strings.Join(missing, ", "))
+	}
+	if c.demoURL == "" {
+		srv, err := demo.Start("127.0.0.1:0", demo.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("starting the demo target: %w", err)
+		}
+		c.demoURL = srv.URL
+		c.stopDemo = func() { srv.Close() }
+		c.log.Info("no host given: testing herd's built-in demo shop", "host", srv.URL)
+	}
+	for _, ut := range out {
+		if ut.host == "" {
+			ut.host = c.demoURL
+		}
+	}
+	return out, nil
+}

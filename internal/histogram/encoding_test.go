@@ -1,0 +1,82 @@
+package histogram
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+func TestEncodingRoundTrip(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 10, 10_000} {
+		var h Histogram
+		for range n {
+			h.Record(time.Duration(r.ExpFloat64() * float64(30*time.Millisecond)))
+		}
+		b, err := h.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Histogram
+		if err := got.UnmarshalBinary(b); err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		if got.Count() != h.Count() || got.Sum() != h.Sum() || got.Min() != h.Min() || got.Max() != h.Max() {
+			t.Fatalf("n=%d: summary differs", n)
+		}
+		for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+			if got.Quantile(q) != h.Quantile(q) {
+				t.Errorf("n=%d q=%v: %v != %v", n, q, got.Quantile(q), h.Quantile(q))
+			}
+		}
+		if n == 10_000 && len(b) > 2000 {
+			t.Errorf("10,000 values encode to %d bytes", len(b))
+		}
+	}
+}
+
+func TestDecodeRejectsCorruptInput(t *testing.T) {
+	t.Parallel()
+	var h Histogram
+	h.Record(time.Millisecond)
+	h.Record(time.Second)
+	good, _ := h.MarshalBinary()
+	bad := [][]byte{
+		nil,
+		{0},
+		{2, 0, 0, 0, 0},
+		good[:len(good)-1],
+		append(append([]byte(nil), good...), 1, 1), // a bucket past the total
+		{1, 1, 0, 0, 0},                            // count 1, no bucket
+		{1, 0, 2, 0, 0},                            // sum without values
+	}
+	for i, b := range bad {
+		if err := h.UnmarshalBinary(b); err == nil {
+			t.Errorf("case %d (%x) decoded", i, b)
+		}
+	}
+}
+
+func FuzzUnmarshalBinary(f *testing.F) {
+	var h Histogram
+	for _, d := range []time.Duration{0, 50 * time.Microsecond, time.Millisecond, time.Hour} {
+		h.Record(d)
+	}
+	good, _ := h.MarshalBinary()
+	f.Add(good)
+	f.Add([]byte{1, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var h Histogram
+		if err := h.UnmarshalBinary(data); err != nil {
+			return
+		}
+		// Whatever decodes must re-encode to the same bytes and be usable.
+		again, _ := h.MarshalBinary()
+		var h2 Histogram
+		if err := h2.UnmarshalBinary(again); err != nil {
+			t.Fatalf("re-encoded histogram does not decode: %v", err)
+		}
+		_ = h.Quantile(0.99)
+	})
+}

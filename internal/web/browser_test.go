@@ -1,0 +1,722 @@
+package web
+
+// Browser tests of the web UI and the HTML report: headless Chromium driven
+// by chromedp against Assets() and a fake API (fakeapi_ui_test.go). They
+// skip when Chromium is missing, unless HERD_E2E=required.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/herdload/herd/internal/stats"
+)
+
+const uiTestTimeout = 60 * time.Second
+
+// uiChromium is the Chromium binary, or skips (fails with HERD_E2E=required).
+func uiChromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("HERD_E2E") == "required" {
+		t.Fatal("Chromium not found (/usr/bin/chromium or chromium on PATH) and HERD_E2E=required; install it: apt-get install chromium")
+	}
+	t.Skip("Chromium not found; set HERD_E2E=required to fail instead")
+	return ""
+}
+
+// uiPage is one browser tab with what it logged.
+type uiPage struct {
+	ctx context.Context
+	mu  sync.Mutex
+	// problems: uncaught exceptions, console errors, JS dialogs.
+	problems []string
+	requests []string
+	dialogs  []string
+}
+
+// uiNewPage starts a headless Chromium (one per call) with a fresh
+// profile and a 1366×768 window, and returns its tab, bounded by
+// uiTestTimeout. setup scripts run before every document's own scripts.
+func uiNewPage(t *testing.T, dark bool, setup ...string) *uiPage {
+	t.Helper()
+	exe := uiChromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 768),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	p := &uiPage{}
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg = d.Exception.Description
+			}
+			p.problems = append(p.problems, "exception: "+msg)
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				p.problems = append(p.problems, "console."+string(ev.Type)+": "+strings.Join(parts, " "))
+			}
+		case *cdplog.EventEntryAdded:
+			e := ev.Entry
+			// The download tab probes the optional full-history CSV (404
+			// without --csv-full-history); that one is expected.
+			if e.Level == cdplog.EntryLevelError && !strings.Contains(e.URL, "requests_full_history") {
+				p.problems = append(p.problems, fmt.Sprintf("log %s: %s %s", e.Source, e.Text, e.URL))
+			}
+		case *network.EventRequestWillBeSent:
+			p.requests = append(p.requests, ev.Request.URL)
+		case *page.EventJavascriptDialogOpening:
+			p.dialogs = append(p.dialogs, ev.Message)
+		}
+	}))
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	// Start the browser without a deadline, then bound the tab.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, uiTestTimeout)
+	t.Cleanup(cancel)
+	p.ctx = ctx
+	step := func(name string, err error) {
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	_, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{})
+	step("log.enable", err)
+	_, err = chromedp.Call(ctx, network.Enable, network.EnableParams{})
+	step("network.enable", err)
+	scheme := "light"
+	if dark {
+		scheme = "dark"
+	}
+	_, err = chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	})
+	step("emulate color scheme", err)
+	step("viewport", chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)))
+	for _, src := range setup {
+		_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		step("add script", err)
+	}
+	// A JS dialog (alert from injected markup) would block the page:
+	// record it and dismiss it.
+	go func() {
+		for _, err := range chromedp.Events(ctx, page.JavascriptDialogOpening) {
+			if err != nil {
+				return
+			}
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	return p
+}
+
+func (p *uiPage) do(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		t.Fatalf("%s: %v\n%s", what, err, p.log())
+	}
+}
+
+// eval evaluates a JavaScript expression and decodes its value.
+func uiEval[T any](t *testing.T, p *uiPage, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v\n%s", expr, err, p.log())
+	}
+	return v
+}
+
+// wait polls a JavaScript expression until it is truthy.
+func (p *uiPage) wait(t *testing.T, what, expr string) {
+	t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v\n%s", what, expr, err, p.log())
+	}
+}
+
+func (p *uiPage) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return fmt.Sprintf("page problems: %q\ndialogs: %q", p.problems, p.dialogs)
+}
+
+// checkClean fails the test if the page reported a problem other than
+// those containing one of the expected strings.
+func (p *uiPage) checkClean(t *testing.T, expected ...string) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var problems []string
+	for _, pr := range p.problems {
+		if !slices.ContainsFunc(expected, func(e string) bool { return strings.Contains(pr, e) }) {
+			problems = append(problems, pr)
+		}
+	}
+	if len(problems) > 0 || len(p.dialogs) > 0 {
+		t.Errorf("the page reported problems: %q, dialogs: %q", problems, p.dialogs)
+	}
+}
+
+const rowsSel = `document.querySelectorAll('#stats-table tbody tr.row')`
+
+// TestBrowserLive renders the live UI against the running shop: the stats
+// rows, the status bar, every tab and the chart canvases, with no error.
+func TestBrowserLive(t *testing.T) {
+	f := uiShopAPI(1080, 200*time.Millisecond)
+	f.status.CPUWarning, f.status.CPUShare = true, 0.97
+	page := uiNewPage(t, false)
+	u := uiServe(t, f)
+	page.do(t, "open the UI", chromedp.Navigate(u))
+	page.wait(t, "the stats rows", fmt.Sprintf(`%s.length === %d`, rowsSel, len(uiShop)))
+	page.wait(t, "the CPU warning", `(document.getElementById('cpu-warning') || {}).textContent?.includes('97%')`)
+	page.wait(t, "the total row", `(document.querySelector('#stats-table tfoot tr') || {}).textContent?.includes('Aggregated')`)
+	if got := uiEval[string](t, page, `document.getElementById('state-badge').textContent`); got != "running" {
+		t.Errorf("state badge = %q, want running", got)
+	}
+	// Live updates reach the status bar (the fake advances every 200 ms).
+	first := uiEval[string](t, page, `document.getElementById('total-rps').textContent`)
+	page.wait(t, "a live update", fmt.Sprintf(`document.getElementById('total-rps').textContent !== %q`, first))
+	if got := uiEval[string](t, page, `document.querySelector('#stats-table tbody tr.row td:nth-child(2)').textContent`); got != "/" {
+		t.Errorf("first row name = %q, want / (the server's order)", got)
+	}
+	// Thousands separators and units.
+	total := uiEval[string](t, page, `document.querySelector('#stats-table tfoot td:nth-child(3)').textContent`)
+	if !strings.Contains(total, ",") {
+		t.Errorf("total requests %q has no thousands separator", total)
+	}
+	size := uiEval[string](t, page, `document.querySelector('#stats-table tfoot td:nth-child(11)').textContent`)
+	if !strings.HasSuffix(size, "KB") {
+		t.Errorf("average size %q is not in KB", size)
+	}
+
+	// Charts: three uPlot canvases with a size.
+	page.do(t, "open the charts", chromedp.Click(chromedp.CSS("#tab-charts")))
+	page.wait(t, "three chart canvases", `document.querySelectorAll('#charts canvas').length === 3 && [...document.querySelectorAll('#charts canvas')].every(c => c.width > 300 && c.height > 80)`)
+	page.wait(t, "chart legends", `document.querySelectorAll('#charts .u-legend').length === 3`)
+	page.do(t, "pick the 99.9th percentile", chromedp.SetValue(chromedp.CSS(".pick select"), "99.9"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('.pick select').dispatchEvent(new Event('change', {bubbles: true}))`))
+	page.wait(t, "the picked percentile's series", `[...document.querySelectorAll('#charts .u-legend .u-label')].some(e => e.textContent === '99.9%ile')`)
+
+	page.do(t, "open the failures", chromedp.Click(chromedp.CSS("#tab-failures")))
+	page.wait(t, "the failures", `document.querySelectorAll('#failures tbody tr').length === 5`)
+	page.do(t, "open the errors", chromedp.Click(chromedp.CSS("#tab-errors")))
+	page.wait(t, "the errors", `document.querySelectorAll('#errors details').length === 2`)
+	page.do(t, "open the tasks", chromedp.Click(chromedp.CSS("#tab-tasks")))
+	page.wait(t, "the task ratio", `[...document.querySelectorAll('#tasks .ratio-name')].some(e => e.textContent === 'Abandon')`)
+	page.do(t, "open the downloads", chromedp.Click(chromedp.CSS("#tab-download")))
+	page.wait(t, "the download links", `document.querySelectorAll('#downloads li a').length === 6`)
+	links := uiEval[[]string](t, page, `[...document.querySelectorAll('#downloads a')].map(a => a.getAttribute('href'))`)
+	for _, l := range links {
+		if strings.HasPrefix(l, "/") || strings.Contains(l, "//") {
+			t.Errorf("download link %q is not relative", l)
+		}
+	}
+	if slices.Contains(links, "stats/requests_full_history/csv") {
+		t.Errorf("the full-history link shows although the CSV does not exist")
+	}
+	// The tab survives a reload (it is in the URL), and so do the charts.
+	page.do(t, "reload on the charts", chromedp.Click(chromedp.CSS("#tab-charts")), chromedp.Reload())
+	page.wait(t, "charts after a reload", `document.querySelectorAll('#charts canvas').length === 3`)
+	page.checkClean(t)
+}
+
+// TestBrowserXSS: markup in endpoint names, failure messages and errors is
+// shown as text and never runs.
+func TestBrowserXSS(t *testing.T) {
+	const (
+		img    = `<img src=x onerror=alert(1)>`
+		setter = `<img src=x onerror="window.__xss=1">`
+		script = `<script>window.__xss=2</script>`
+	)
+	f := uiShopAPI(120, time.Second)
+	f.snap.Entries[0].Name = img
+	f.snap.Entries[1].Name = script
+	f.snap.Failures[0].Name = img
+	f.snap.Failures[0].Error = setter
+	f.snap.Errors[0].Message = setter
+	f.snap.Errors[0].Trace = script
+	f.tick = nil
+	page := uiNewPage(t, false)
+	u := uiServe(t, f)
+	page.do(t, "open the UI", chromedp.Navigate(u))
+	page.wait(t, "the stats rows", fmt.Sprintf(`%s.length === %d`, rowsSel, len(uiShop)))
+	page.wait(t, "the name as text", fmt.Sprintf(`[...document.querySelectorAll('#stats-table td')].some(td => td.textContent === %q)`, img))
+	page.do(t, "open the failures", chromedp.Click(chromedp.CSS("#tab-failures")))
+	page.wait(t, "the failure message as text", fmt.Sprintf(`[...document.querySelectorAll('#failures td')].some(td => td.textContent === %q)`, setter))
+	page.do(t, "open the errors", chromedp.Click(chromedp.CSS("#tab-errors")),
+		chromedp.Click(chromedp.CSS("#errors summary")))
+	page.wait(t, "the error message as text", fmt.Sprintf(`[...document.querySelectorAll('#errors .error-msg')].some(e => e.textContent === %q)`, setter))
+	page.wait(t, "the stack as text", fmt.Sprintf(`[...document.querySelectorAll('#errors pre')].some(e => e.textContent === %q && e.offsetHeight > 0)`, script))
+	if got := uiEval[string](t, page, `typeof window.__xss`); got != "undefined" {
+		t.Errorf("injected markup ran: window.__xss is %s", got)
+	}
+	if n := uiEval[int](t, page, `document.querySelectorAll('img, #app script').length`); n != 0 {
+		t.Errorf("%d <img>/<script> elements were created from data", n)
+	}
+	page.checkClean(t)
+}
+
+// TestBrowserStartForm posts the start form's fields, shows a 400 message
+// inline, then edits and stops the running test.
+func TestBrowserStartForm(t *testing.T) {
+	f := &uiFakeAPI{
+		every: 200 * time.Millisecond,
+		status: Status{
+			State: StateReady, SpawnRate: 1, Host: "http://localhost:8080", ClassPicker: true,
+			UserClasses: []UserClass{{Name: "WebUser", Weight: 3}, {Name: "APIUser", Weight: 1, FixedCount: 2}},
+		},
+		snap: &stats.Snapshot{Time: time.Now(), Start: time.Now(), Total: stats.Entry{Name: stats.TotalName}},
+	}
+	page := uiNewPage(t, false)
+	u := uiServe(t, f)
+	page.do(t, "open the UI", chromedp.Navigate(u))
+	// Ready: the start form shows by itself.
+	page.do(t, "the start form", chromedp.WaitVisible(chromedp.CSS("#start-form")))
+	if n := uiEval[int](t, page, `document.querySelectorAll('#start-form input[name=user_classes]:checked').length`); n != 2 {
+		t.Errorf("%d classes checked, want both", n)
+	}
+	page.do(t, "fill in the form",
+		chromedp.SetValue(chromedp.CSS(`#start-form input[name=user_count]`), "25"),
+		chromedp.SetValue(chromedp.CSS(`#start-form input[name=spawn_rate]`), "2.5"),
+		chromedp.SetValue(chromedp.CSS(`#start-form input[name=host]`), "ftp://nope.test"),
+		chromedp.SetValue(chromedp.CSS(`#start-form input[name=run_time]`), "1h30m"),
+		chromedp.Click(chromedp.CSS(`#start-form input[value=APIUser]`)),
+		chromedp.Click(chromedp.CSS(`#start-form button[type=submit]`)),
+	)
+	page.wait(t, "the 400 message", `(document.getElementById('form-error') || {}).textContent === 'host "ftp://nope.test": the scheme must be http or https'`)
+	if n := uiEval[int](t, page, `document.querySelectorAll('#start-form').length`); n != 1 {
+		t.Fatal("the form closed after a 400")
+	}
+	page.do(t, "fix the host and submit",
+		chromedp.SetValue(chromedp.CSS(`#start-form input[name=host]`), "http://shop.test"),
+		chromedp.Click(chromedp.CSS(`#start-form button[type=submit]`)),
+		chromedp.WaitNotPresent(chromedp.CSS("#start-form")),
+	)
+	f.mu.Lock()
+	got := slices.Clone(f.swarms)
+	types := slices.Clone(f.swarmTypes)
+	f.mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("%d swarm posts, want 2", len(got))
+	}
+	want := url.Values{
+		"user_count": {"25"}, "spawn_rate": {"2.5"}, "host": {"http://shop.test"},
+		"run_time": {"1h30m"}, "user_classes": {"WebUser"},
+	}
+	if fmt.Sprint(got[1]) != fmt.Sprint(want) {
+		t.Errorf("posted %v, want %v", got[1], want)
+	}
+	for _, ct := range types {
+		if !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+			t.Errorf("swarm Content-Type %q, want form-urlencoded", ct)
+		}
+	}
+
+	// Running: edit the user count and spawn rate.
+	page.wait(t, "the running state", `document.getElementById('state-badge').textContent === 'running'`)
+	page.do(t, "edit", chromedp.Click(chromedp.CSS("#edit-test")), chromedp.WaitVisible(chromedp.CSS("#edit-form")),
+		chromedp.SetValue(chromedp.CSS(`#edit-form input[name=user_count]`), "40"),
+		chromedp.SetValue(chromedp.CSS(`#edit-form input[name=spawn_rate]`), "4"),
+		chromedp.Click(chromedp.CSS(`#edit-form button[type=submit]`)),
+		chromedp.WaitNotPresent(chromedp.CSS("#edit-form")),
+	)
+	f.mu.Lock()
+	edit := f.swarms[len(f.swarms)-1]
+	f.mu.Unlock()
+	if fmt.Sprint(edit) != fmt.Sprint(url.Values{"user_count": {"40"}, "spawn_rate": {"4"}}) {
+		t.Errorf("edit posted %v, want user_count=40 and spawn_rate=4 only", edit)
+	}
+	page.wait(t, "40 users", `document.getElementById('users-now').textContent === '40'`)
+
+	// Reset the statistics.
+	page.do(t, "reset", chromedp.Click(chromedp.CSS("#reset-stats")))
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		f.mu.Lock()
+		resets := f.resets
+		f.mu.Unlock()
+		if resets == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d reset posts, want 1", resets)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the fake, bounded by the deadline
+	}
+
+	// Stop, then the "New test" button is back.
+	page.do(t, "stop", chromedp.Click(chromedp.CSS("#stop-test")))
+	page.wait(t, "the stopped state", `document.getElementById('state-badge').textContent === 'stopped' && !!document.getElementById('new-test')`)
+	f.mu.Lock()
+	stops := f.stops
+	f.mu.Unlock()
+	if stops != 1 {
+		t.Errorf("%d stop posts, want 1", stops)
+	}
+	page.checkClean(t, "status of 400 (Bad Request) "+u+"swarm")
+}
+
+// TestBrowserSorting sorts the (windowed) stats table by any column.
+func TestBrowserSorting(t *testing.T) {
+	f := &uiFakeAPI{
+		status: Status{State: StateRunning, Users: 10, TargetUsers: 10, SpawnRate: 1, Host: "http://t.test", StartedAt: time.Now()},
+		snap:   uiManySnapshot(time.Now(), 300, 0),
+	}
+	page := uiNewPage(t, false)
+	u := uiServe(t, f)
+	page.do(t, "open the UI", chromedp.Navigate(u))
+	page.wait(t, "the stats rows", rowsSel+`.length > 10`)
+	if n := uiEval[int](t, page, rowsSel+`.length`); n >= 300 {
+		t.Errorf("%d of 300 rows rendered: the table is not windowed", n)
+	}
+	cell := func(col int) string {
+		return uiEval[string](t, page, fmt.Sprintf(`document.querySelector('#stats-table tbody tr.row td:nth-child(%d)').textContent`, col))
+	}
+	maxReq, minReq := uint64(0), ^uint64(0)
+	for _, e := range f.snap.Entries {
+		maxReq, minReq = max(maxReq, e.Requests), min(minReq, e.Requests)
+	}
+	num := func(s string) string { return strings.ReplaceAll(s, ",", "") }
+
+	page.do(t, "sort by requests", chromedp.Click(chromedp.CSS(`#stats-table th[data-key=num_requests] button`)))
+	page.wait(t, "descending", `document.querySelector('#stats-table th[data-key=num_requests]').getAttribute('aria-sort') === 'descending'`)
+	if got := num(cell(3)); got != fmt.Sprint(maxReq) {
+		t.Errorf("sorted by requests descending, first row has %s, want %d", got, maxReq)
+	}
+	page.do(t, "sort ascending", chromedp.Click(chromedp.CSS(`#stats-table th[data-key=num_requests] button`)))
+	page.wait(t, "ascending", `document.querySelector('#stats-table th[data-key=num_requests]').getAttribute('aria-sort') === 'ascending'`)
+	if got := num(cell(3)); got != fmt.Sprint(minReq) {
+		t.Errorf("sorted by requests ascending, first row has %s, want %d", got, minReq)
+	}
+	page.do(t, "sort by name", chromedp.Click(chromedp.CSS(`#stats-table th[data-key=name] button`)))
+	page.wait(t, "by name", `document.querySelector('#stats-table th[data-key=name]').getAttribute('aria-sort') === 'ascending'`)
+	if got := cell(2); got != "/api/v1/resource-0000/items" {
+		t.Errorf("sorted by name, first row %q", got)
+	}
+	// Scrolling to the end renders the last rows.
+	page.do(t, "scroll to the end", chromedp.Evaluate[chromedp.Void](`(s => s.scrollTop = s.scrollHeight)(document.getElementById('stats-table'))`))
+	page.wait(t, "the last row", `[...document.querySelectorAll('#stats-table tbody tr.row td:nth-child(2)')].some(td => td.textContent === '/api/v1/resource-0299/items')`)
+	// Every column sorts.
+	keys := uiEval[[]string](t, page, `[...document.querySelectorAll('#stats-table th')].map(th => th.dataset.key)`)
+	for _, k := range keys {
+		page.do(t, "sort by "+k, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#stats-table th[data-key=%q] button`, k))))
+		page.wait(t, "sorted by "+k, fmt.Sprintf(`document.querySelector('#stats-table th[data-key=%q]').getAttribute('aria-sort') !== 'none'`, k))
+	}
+	// The filter narrows the rows.
+	page.do(t, "filter", chromedp.SendKeys(chromedp.CSS("input.filter"), "resource-012"))
+	page.wait(t, "10 matches", rowsSel+`.length === 10`)
+	page.checkClean(t)
+}
+
+// TestBrowserHTMLReport opens the report written by WriteHTMLReport from a
+// file with the network emulated offline: tables, charts, failures and
+// errors render, nothing is fetched, and markup in names stays text.
+func TestBrowserHTMLReport(t *testing.T) {
+	const evil = `</script><script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
+	f := uiShopAPI(1800, time.Second)
+	f.snap.Entries[2].Name = evil
+	f.snap.Errors[0].Message = evil
+	end := f.snap.Time
+	r := Report{
+		Title: "Checkout " + evil, Host: "https://shop.example.test", Users: 300, SpawnRate: 5, RunTime: 30 * time.Minute,
+		UserClasses: []string{"Shopper", "APIClient"}, Start: end.Add(-30 * time.Minute), End: end,
+		Stats: f.snap, History: uiLongHistory(end, 4*3600),
+	}
+	file := filepath.Join(t.TempDir(), "report.html")
+	out, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTMLReport(out, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	page := uiNewPage(t, true)
+	_, err = chromedp.Call(page.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}},
+	})
+	if err != nil {
+		t.Fatalf("emulate offline: %v", err)
+	}
+	fileURL := (&url.URL{Scheme: "file", Path: file}).String()
+	page.do(t, "open the report", chromedp.Navigate(fileURL))
+	page.wait(t, "the report", `!!document.getElementById('report')`)
+	page.wait(t, "the stats rows", fmt.Sprintf(`%s.length === %d`, rowsSel, len(uiShop)))
+	page.wait(t, "the percentile rows", fmt.Sprintf(`document.querySelectorAll('#percentiles-table tbody tr.row').length === %d`, len(uiShop)))
+	page.wait(t, "three chart canvases", `document.querySelectorAll('#charts-section canvas').length === 3 && [...document.querySelectorAll('#charts-section canvas')].every(c => c.width > 300)`)
+	page.wait(t, "the failures", `document.querySelectorAll('#failures tbody tr').length === 5`)
+	page.wait(t, "the errors", `document.querySelectorAll('#errors .error-card').length === 2`)
+	page.wait(t, "the name as text", fmt.Sprintf(`[...document.querySelectorAll('#stats-table td')].some(td => td.textContent === %q)`, evil))
+	if got := uiEval[string](t, page, `document.title`); got != r.Title {
+		t.Errorf("title %q, want %q", got, r.Title)
+	}
+	if got := uiEval[string](t, page, `document.querySelector('.params').textContent`); !strings.Contains(got, "https://shop.example.test") || !strings.Contains(got, "Shopper, APIClient") {
+		t.Errorf("run parameters %q lack the host or the classes", got)
+	}
+	if got := uiEval[string](t, page, `typeof window.__xss`); got != "undefined" {
+		t.Errorf("injected markup ran in the report: window.__xss is %s", got)
+	}
+	if n := uiEval[int](t, page, `document.querySelectorAll('button, form, input[type=number]').length - document.querySelectorAll('.theme-toggle, table.data th button, .segmented button').length`); n != 0 {
+		t.Errorf("the report has %d controls besides sorting, filtering and the theme", n)
+	}
+	if n := uiEval[int](t, page, `JSON.parse(document.getElementById('herd-report').textContent).report.history.length`); n == 0 || n > 1200 {
+		t.Errorf("the report embeds %d history points, want 1–1200", n)
+	}
+	page.mu.Lock()
+	reqs := slices.Clone(page.requests)
+	page.mu.Unlock()
+	for _, rq := range reqs {
+		if rq != fileURL && !strings.HasPrefix(rq, "data:") {
+			t.Errorf("the report requested %s", rq)
+		}
+	}
+	page.checkClean(t)
+}
+
+// uiPerf is what the page measured (window.__herdPerf).
+type uiPerf struct {
+	Updates []struct {
+		Parse  float64 `json:"parse"`
+		Commit float64 `json:"commit"`
+		Frame  float64 `json:"frame"`
+		Bytes  int     `json:"bytes"`
+		Tab    string  `json:"tab"`
+	} `json:"updates"`
+	LongTasks []struct {
+		Start    float64 `json:"start"`
+		Duration float64 `json:"duration"`
+	} `json:"longTasks"`
+}
+
+const uiPerfSetup = `window.__herdPerf = {updates: [], longTasks: []};
+try {
+  new PerformanceObserver(l => { for (const e of l.getEntries()) window.__herdPerf.longTasks.push({start: e.startTime, duration: e.duration}); })
+    .observe({type: 'longtask', buffered: true});
+} catch (e) {}`
+
+func uiStatsOf(v []float64) (p50, p95, maxV float64) {
+	if len(v) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2], s[min(len(s)-1, len(s)*95/100)], s[len(s)-1]
+}
+
+// TestUIFluidity measures, in the page, one live update with 2,000
+// endpoints and a 4-hour history (14,400 points, downsampled to 1,200):
+// parse, render (commit) and until the next frame, on the statistics and
+// on the charts tab, plus long tasks. The figures are in web/ui/README.md.
+func TestUIFluidity(t *testing.T) {
+	const endpoints = 2000
+	now := time.Now().Truncate(time.Second)
+	seq := uint64(0)
+	f := &uiFakeAPI{
+		every: time.Second,
+		status: Status{
+			State: StateRunning, Users: 500, TargetUsers: 500, SpawnRate: 10, Host: "https://big.example.test",
+			StartedAt: now.Add(-4 * time.Hour),
+		},
+		snap:    uiManySnapshot(now, endpoints, 0),
+		history: uiLongHistory(now, 4*3600),
+	}
+	f.tick = func(f *uiFakeAPI, now time.Time) {
+		seq++
+		f.snap = uiManySnapshot(now, endpoints, seq)
+		last := f.history[len(f.history)-1]
+		last.Time = last.Time.Add(time.Second)
+		f.history = append(f.history, last)
+	}
+	page := uiNewPage(t, false, uiPerfSetup)
+	u := uiServe(t, f)
+	page.do(t, "open the UI", chromedp.Navigate(u))
+	page.wait(t, "the stats rows", rowsSel+`.length > 0`)
+	loaded := uiEval[float64](t, page, `performance.now()`)
+	rendered := uiEval[int](t, page, rowsSel+`.length`)
+	if rendered > 150 {
+		t.Errorf("%d rows rendered for %d endpoints: not windowed", rendered, endpoints)
+	}
+	// Steady state on the statistics tab.
+	page.wait(t, "9 updates on the statistics tab", `window.__herdPerf.updates.filter(u => u.tab === 'stats').length >= 9`)
+	// Sorting 2,000 rows, in the page: click to the next frame.
+	sortMs := uiEval[float64](t, page, `(async () => {
+	  const b = document.querySelector('#stats-table th[data-key=p99] button');
+	  const t0 = performance.now(); b.click();
+	  await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+	  return performance.now() - t0; })()`)
+	page.do(t, "open the charts", chromedp.Click(chromedp.CSS("#tab-charts")))
+	page.wait(t, "9 updates on the charts tab", `window.__herdPerf.updates.filter(u => u.tab === 'charts').length >= 9`)
+	perfJSON := uiEval[string](t, page, `JSON.stringify(window.__herdPerf)`)
+	var perf uiPerf
+	if err := json.Unmarshal([]byte(perfJSON), &perf); err != nil {
+		t.Fatal(err)
+	}
+	points := uiEval[int](t, page, `document.querySelector('#charts canvas') ? 1 : 0`)
+	if points == 0 {
+		t.Fatal("no chart")
+	}
+	report := func(tab string) (parse, commit, frame []float64, bytes int) {
+		seen := 0
+		for _, u := range perf.Updates {
+			if u.Tab != tab {
+				continue
+			}
+			if seen++; seen == 1 {
+				continue // the first one after a switch includes mounting
+			}
+			parse, commit, frame = append(parse, u.Parse), append(commit, u.Commit), append(frame, u.Frame)
+			bytes = u.Bytes
+		}
+		return
+	}
+	var lines []string
+	for _, tab := range []string{"stats", "charts"} {
+		parse, commit, frame, bytes := report(tab)
+		p50p, _, maxp := uiStatsOf(parse)
+		p50c, _, maxc := uiStatsOf(commit)
+		p50f, _, maxf := uiStatsOf(frame)
+		lines = append(lines, fmt.Sprintf("%-6s tab: update %d KB, %d samples: JSON.parse p50 %.1f ms (max %.1f), parse+render p50 %.1f ms (max %.1f), to next frame p50 %.1f ms (max %.1f)",
+			tab, bytes/1024, len(parse), p50p, maxp, p50c, maxc, p50f, maxf))
+		if p50f > 500 {
+			t.Errorf("%s tab: an update takes %.0f ms to the next frame (p50); the UI is not fluid", tab, p50f)
+		}
+	}
+	var longAfterLoad []float64
+	for _, lt := range perf.LongTasks {
+		if lt.Start > loaded {
+			longAfterLoad = append(longAfterLoad, lt.Duration)
+		}
+	}
+	_, _, maxLong := uiStatsOf(longAfterLoad)
+	lines = append(lines, fmt.Sprintf("first render of %d endpoints at %.0f ms after navigation start (%d rows in the DOM); sort 2,000 rows by 99%%ile: %.1f ms to the next frame; long tasks (>50 ms) after load: %d, longest %.0f ms",
+		endpoints, loaded, rendered, sortMs, len(longAfterLoad), maxLong))
+	for _, l := range lines {
+		t.Log(l)
+	}
+	if out := os.Getenv("HERD_UI_PERF_OUT"); out != "" {
+		os.WriteFile(out, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	}
+	page.checkClean(t)
+}
+
+// TestUIScreenshot writes screenshots of the UI and the report at 1366×768
+// into the directory $HERD_UI_SCREENSHOTS (skipped without it); the chosen
+// one is docs/screenshot.png.
+func TestUIScreenshot(t *testing.T) {
+	dir := os.Getenv("HERD_UI_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set HERD_UI_SCREENSHOTS to a directory to write screenshots")
+	}
+	for _, dark := range []bool{false, true} {
+		theme := map[bool]string{false: "light", true: "dark"}[dark]
+		f := uiShopAPI(1080, time.Second)
+		page := uiNewPage(t, dark)
+		u := uiServe(t, f)
+		shot := func(name string) {
+			t.Helper()
+			// Let a few updates arrive so the live values settle.
+			page.wait(t, "two frames", `new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
+			b, err := chromedp.Run(page.ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+"-"+theme+".png"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page.do(t, "open the UI", chromedp.Navigate(u))
+		page.wait(t, "the stats rows", fmt.Sprintf(`%s.length === %d`, rowsSel, len(uiShop)))
+		shot("stats")
+		page.do(t, "charts", chromedp.Click(chromedp.CSS("#tab-charts")))
+		page.wait(t, "the charts", `document.querySelectorAll('#charts canvas').length === 3`)
+		shot("charts")
+		page.do(t, "errors", chromedp.Click(chromedp.CSS("#tab-errors")), chromedp.Click(chromedp.CSS("#errors summary")))
+		shot("errors")
+		page.do(t, "tasks", chromedp.Click(chromedp.CSS("#tab-tasks")))
+		page.wait(t, "the tasks", `document.querySelectorAll('#tasks .ratio-row').length > 3`)
+		shot("tasks")
+		page.do(t, "edit", chromedp.Click(chromedp.CSS("#tab-stats")), chromedp.Click(chromedp.CSS("#edit-test")), chromedp.WaitVisible(chromedp.CSS("#edit-form")))
+		shot("edit")
+		f.mu.Lock()
+		f.status.State = StateReady
+		f.mu.Unlock()
+		page.do(t, "reload ready", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#start-form")))
+		shot("start")
+
+		file := filepath.Join(t.TempDir(), "report.html")
+		out, _ := os.Create(file)
+		f.mu.Lock()
+		r := Report{Title: "Shop checkout, 300 users", Host: f.status.Host, Users: 300, SpawnRate: 5, RunTime: 30 * time.Minute,
+			UserClasses: []string{"Shopper", "APIClient"}, Start: f.status.StartedAt, End: f.snap.Time, Stats: f.snap, History: f.history}
+		f.mu.Unlock()
+		if err := WriteHTMLReport(out, r); err != nil {
+			t.Fatal(err)
+		}
+		out.Close()
+		page.do(t, "open the report", chromedp.Navigate((&url.URL{Scheme: "file", Path: file}).String()))
+		page.wait(t, "the report", `document.querySelectorAll('#charts-section canvas').length === 3`)
+		shot("report")
+		b, err := chromedp.Run(page.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "report-full-"+theme+".png"), b, 0o644)
+	}
+}

@@ -1,0 +1,90 @@
+package web
+
+import (
+	"time"
+
+	"github.com/herdload/herd/internal/stats"
+)
+
+// Controller is the test the web UI drives. The root package implements it
+// around its runner; tests use a fake. Every method is safe for concurrent
+// use and returns quickly (no method waits for users to stop).
+type Controller interface {
+	// Swarm starts a test, or, while one runs, changes its user count and
+	// spawn rate (and, if given, its run time). An error is the user's
+	// mistake (bad host, unknown class) and is shown to them as is.
+	Swarm(req SwarmRequest) error
+	// Stop stops the running test gracefully; a no-op when none runs.
+	Stop()
+	// ResetStats drops the statistics (and errors) collected so far.
+	ResetStats()
+	// Status is the test's state for the status bar and the start form.
+	Status() Status
+	// Snapshot is the current statistics (as of the last second).
+	Snapshot() *stats.Snapshot
+	// History is the total's per-second history of the current test, full
+	// resolution, oldest first. The web layer downsamples it.
+	History() []stats.HistoryRow
+	// TaskRatio is how often each task runs, per user class and in total.
+	TaskRatio() TaskRatio
+	// FullHistoryCSV is the path of the --csv-full-history file, "" when
+	// there is none.
+	FullHistoryCSV() string
+}
+
+// SwarmRequest is the start form (or Locust's /swarm form).
+type SwarmRequest struct {
+	Users       int
+	SpawnRate   float64
+	Host        string        // "" keeps the current host
+	RunTime     time.Duration // 0: until stopped
+	UserClasses []string      // empty: all (or the running test's)
+}
+
+// States of a test, Locust's names.
+const (
+	StateReady    = "ready"    // nothing has run yet
+	StateSpawning = "spawning" // ramping users up or down
+	StateRunning  = "running"  // at the target user count
+	StateStopping = "stopping" // users are finishing their tasks
+	StateStopped  = "stopped"  // the test ended; its statistics remain
+)
+
+// Status describes the test for the status bar and the start form.
+type Status struct {
+	State       string
+	Users       int     // running now
+	TargetUsers int     // asked for
+	SpawnRate   float64 // users per second
+	Host        string
+	StartedAt   time.Time     // zero before the first start
+	StoppedAt   time.Time     // zero unless stopped
+	RunTime     time.Duration // 0: until stopped
+	// Deadline is when the run time ends, zero without one.
+	Deadline    time.Time
+	UserClasses []UserClass
+	ClassPicker bool // the start form may choose classes
+	// CPUWarning is set while the generator's own CPU use is above 90%.
+	CPUWarning bool
+	CPUShare   float64 // 0–1 of the usable cores, last second
+}
+
+// UserClass is one user type as the start form shows it.
+type UserClass struct {
+	Name       string
+	Weight     int
+	FixedCount int
+	Selected   bool // runs in the current (or last) test
+}
+
+// TaskRatio is Locust's /tasks document: per_class and total ratios.
+type TaskRatio struct {
+	PerClass map[string]ClassRatio `json:"per_class"`
+	Total    map[string]ClassRatio `json:"total"`
+}
+
+// ClassRatio is the share of one user class (or task) and of its tasks.
+type ClassRatio struct {
+	Ratio float64               `json:"ratio"`
+	Tasks map[string]ClassRatio `json:"tasks,omitempty"`
+}

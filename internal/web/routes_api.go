@@ -1,0 +1,141 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herdload/herd/internal/report"
+)
+
+// defaultHistoryPoints is /api/history's default point budget: one point
+// per second for 20 minutes, and enough detail for a chart of any run.
+const defaultHistoryPoints = 1200
+
+// stateDoc is /api/state (and the "state" of every /api/events update).
+type stateDoc struct {
+	State       string  `json:"state"`
+	Users       int     `json:"user_count"`
+	TargetUsers int     `json:"target_users"`
+	SpawnRate   float64 `json:"spawn_rate"`
+	Host        string  `json:"host"`
+	StartedAt   *string `json:"started_at"`
+	StoppedAt   *string `json:"stopped_at"`
+	// RunTime is the run time in seconds, 0 when the test runs until stopped.
+	RunTime  float64 `json:"run_time_s"`
+	Deadline *string `json:"deadline"`
+	// RunTimeLeft is the seconds until Deadline (never negative), null
+	// without a deadline.
+	RunTimeLeft *float64   `json:"run_time_left_s"`
+	UserClasses []classDoc `json:"user_classes"`
+	ClassPicker bool       `json:"class_picker"`
+	CPUWarning  bool       `json:"cpu_warning"`
+	CPUPercent  float64    `json:"cpu_percent"` // 0–100 of the usable cores
+	ServerTime  string     `json:"server_time"`
+}
+
+type classDoc struct {
+	Name       string `json:"name"`
+	Weight     int    `json:"weight"`
+	FixedCount int    `json:"fixed_count"`
+	Selected   bool   `json:"selected"`
+}
+
+// newStateDoc renders st as of now. Times are RFC 3339 in UTC.
+func newStateDoc(st Status, now time.Time) stateDoc {
+	doc := stateDoc{
+		State:       st.State,
+		Users:       st.Users,
+		TargetUsers: st.TargetUsers,
+		SpawnRate:   finite(st.SpawnRate),
+		Host:        st.Host,
+		StartedAt:   rfc3339(st.StartedAt),
+		StoppedAt:   rfc3339(st.StoppedAt),
+		RunTime:     st.RunTime.Seconds(),
+		Deadline:    rfc3339(st.Deadline),
+		UserClasses: make([]classDoc, 0, len(st.UserClasses)),
+		ClassPicker: st.ClassPicker,
+		CPUWarning:  st.CPUWarning,
+		CPUPercent:  math.Round(finite(st.CPUShare)*1000) / 10,
+		ServerTime:  now.UTC().Format(time.RFC3339Nano),
+	}
+	if !st.Deadline.IsZero() {
+		left := max(0, st.Deadline.Sub(now)).Round(time.Millisecond).Seconds()
+		doc.RunTimeLeft = &left
+	}
+	for _, c := range st.UserClasses {
+		doc.UserClasses = append(doc.UserClasses, classDoc(c))
+	}
+	return doc
+}
+
+// rfc3339 renders t, or nil for the zero time.
+func rfc3339(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339Nano)
+	return &s
+}
+
+// handleState is /api/state.
+func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, newStateDoc(s.ctl.Status(), s.now()))
+}
+
+// handleStats is /api/stats: the JSON report without history.
+func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+	b, err := report.MarshalStatsJSON(s.snapshot())
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("encode stats: %w", err))
+		return
+	}
+	writeRawJSON(w, http.StatusOK, b)
+}
+
+// handleHistory is /api/history?points=N: the total's history, downsampled
+// to at most N points.
+func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
+	n := defaultHistoryPoints
+	if v := strings.TrimSpace(r.URL.Query().Get("points")); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 {
+			s.writeJSON(w, r, http.StatusBadRequest, failure{
+				Message: fmt.Sprintf("points: %q is not a whole number of points ≥ 1", v),
+			})
+			return
+		}
+		n = p
+	}
+	b, err := report.MarshalHistoryJSON(downsample(s.ctl.History(), n))
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("encode history: %w", err))
+		return
+	}
+	writeRawJSON(w, http.StatusOK, append(append([]byte(`{"points":`), b...), '}'))
+}
+
+// handleReportJSON is /api/report.json: the JSON report with history, as a
+// download.
+func (s *Server) handleReportJSON(w http.ResponseWriter, r *http.Request) {
+	snap, hist := s.snapshot(), s.ctl.History()
+	s.download(w, r, "report", "json", contentJSON, func(w io.Writer) error {
+		return report.WriteJSON(w, snap, hist)
+	})
+}
+
+// handleHistoryCSV is /stats/history/csv: the total's stats history CSV, as
+// a download.
+func (s *Server) handleHistoryCSV(w http.ResponseWriter, r *http.Request) {
+	hist := s.ctl.History()
+	s.download(w, r, "stats_history", "csv", contentCSV, func(w io.Writer) error {
+		if err := report.WriteHistoryHeader(w); err != nil {
+			return err
+		}
+		return report.WriteHistoryRows(w, hist)
+	})
+}

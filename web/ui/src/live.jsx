@@ -1,0 +1,487 @@
+// The live UI: status bar, start/edit forms, and the tabs, fed by the
+// Server-Sent Events of api/events (one update a second).
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { HISTORY_POINTS, getJSON, post } from "./api.js";
+import { Charts } from "./charts.jsx";
+import { DownloadsPanel, ErrorsPanel, FailuresPanel, StatsPanel, TasksPanel } from "./panels.jsx";
+import { fmtDuration, fmtInt, fmtNum, fmtPct, fmtRate, fmtRunTime, parseTime } from "./format.js";
+import { useTheme } from "./theme.js";
+import { ThemeToggle } from "./common.jsx";
+
+const TABS = [
+  ["stats", "Statistics"],
+  ["charts", "Charts"],
+  ["failures", "Failures"],
+  ["errors", "Errors"],
+  ["tasks", "Tasks"],
+  ["download", "Download"],
+];
+const IDLE = new Set(["ready", "stopped"]);
+const ACTIVE = new Set(["spawning", "running"]);
+
+function useHashTab() {
+  const read = () => {
+    const h = location.hash.replace(/^#/, "");
+    return TABS.some(([k]) => k === h) ? h : "stats";
+  };
+  const [tab, setTab] = useState(read);
+  useEffect(() => {
+    const on = () => setTab(read());
+    addEventListener("hashchange", on);
+    return () => removeEventListener("hashchange", on);
+  }, []);
+  const select = (k) => {
+    history.replaceState(null, "", k === "stats" ? location.pathname + location.search : "#" + k);
+    setTab(k);
+  };
+  return [tab, select];
+}
+
+/** Merges neighbouring history points pairwise (as the server does). */
+function halve(h) {
+  const out = [];
+  let i = 0;
+  for (; i + 1 < h.length; i += 2) {
+    const a = h[i];
+    const b = h[i + 1];
+    const ps = {};
+    for (const src of [a.percentiles || {}, b.percentiles || {}]) {
+      for (const k in src) ps[k] = ps[k] === undefined ? src[k] : Math.max(ps[k], src[k]);
+    }
+    out.push({
+      ...b,
+      current_rps: (a.current_rps + b.current_rps) / 2,
+      current_fail_per_sec: (a.current_fail_per_sec + b.current_fail_per_sec) / 2,
+      percentiles: ps,
+    });
+  }
+  if (i < h.length) out.push(h[i]);
+  return out;
+}
+
+function Dialog({ title, onClose, children }) {
+  useEffect(() => {
+    const on = (e) => e.key === "Escape" && onClose();
+    addEventListener("keydown", on);
+    return () => removeEventListener("keydown", on);
+  }, [onClose]);
+  return (
+    <div class="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title">
+        <header>
+          <h2 id="dialog-title">{title}</h2>
+          <button type="button" class="icon-btn" aria-label="Close" title="Close (Esc)" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** The start form (mode "start") or the edit form of a running test. */
+function SwarmForm({ status, mode, onDone, onCancel }) {
+  const init = useMemo(
+    () => ({
+      users: status.target_users || status.user_count || 1,
+      rate: status.spawn_rate || 1,
+      host: status.host || "",
+      runTime: fmtRunTime(status.run_time_s),
+    }),
+    [], // the form keeps what the user types: its defaults are taken once
+  );
+  const [message, setMessage] = useState("");
+  const [busy, setBusy] = useState(false);
+  const classes = (status.class_picker && status.user_classes) || [];
+  const noneSelected = !classes.some((c) => c.selected);
+  const first = useRef(null);
+  useEffect(() => {
+    if (first.current) {
+      first.current.focus();
+      first.current.select();
+    }
+  }, []);
+
+  const submit = async (e) => {
+    e.preventDefault();
+    const body = new URLSearchParams();
+    for (const [k, v] of new FormData(e.currentTarget)) body.append(k, String(v).trim());
+    setBusy(true);
+    setMessage("");
+    const r = await post("swarm", body);
+    setBusy(false);
+    if (r.ok) onDone(r);
+    else setMessage(r.message || "The test could not be started.");
+  };
+
+  const start = mode === "start";
+  return (
+    <form class="swarm-form" id={start ? "start-form" : "edit-form"} onSubmit={submit} noValidate>
+      <div class="field-row">
+        <label class="field">
+          <span>Number of users</span>
+          <input ref={first} name="user_count" type="number" inputMode="numeric" min="0" step="1" defaultValue={String(init.users)} required />
+          <small>peak concurrency</small>
+        </label>
+        <label class="field">
+          <span>Spawn rate</span>
+          <input name="spawn_rate" type="number" inputMode="decimal" min="0" step="any" defaultValue={String(init.rate)} required />
+          <small>users {start ? "started" : "started or stopped"} per second</small>
+        </label>
+      </div>
+      {start && (
+        <>
+          <label class="field">
+            <span>Host</span>
+            <input name="host" type="text" autoCapitalize="off" autoCorrect="off" spellCheck={false} placeholder="http://localhost:8080" defaultValue={init.host} />
+            <small>base URL of the system under test; empty keeps each user class's own host</small>
+          </label>
+          <label class="field">
+            <span>Run time</span>
+            <input name="run_time" type="text" autoCapitalize="off" spellCheck={false} placeholder="e.g. 90s, 20m, 1h30m" defaultValue={init.runTime} />
+            <small>empty: until you stop it</small>
+          </label>
+          {classes.length > 0 && (
+            <fieldset class="classes">
+              <legend>User classes</legend>
+              {classes.map((c) => (
+                <label key={c.name} class="check">
+                  <input type="checkbox" name="user_classes" value={c.name} defaultChecked={noneSelected || c.selected} />
+                  <span class="class-name">{c.name}</span>
+                  <span class="muted">{c.fixed_count > 0 ? `fixed ${fmtInt(c.fixed_count)}` : `weight ${fmtInt(c.weight)}`}</span>
+                </label>
+              ))}
+            </fieldset>
+          )}
+        </>
+      )}
+      {message && (
+        <p class="form-error" role="alert" id="form-error">
+          {message}
+        </p>
+      )}
+      <div class="form-actions">
+        <button type="button" class="btn" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="btn primary" disabled={busy}>
+          {busy ? "Sending…" : start ? "Start" : "Apply"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Metric({ label, children, title, cls }) {
+  return (
+    <div class={"metric" + (cls ? " " + cls : "")} title={title}>
+      <span class="metric-label">{label}</span>
+      <span class="metric-value">{children}</span>
+    </div>
+  );
+}
+
+function timeMetric(status) {
+  if (!status) return ["Time", "–"];
+  const started = parseTime(status.started_at);
+  if (Number.isNaN(started)) return ["Time", "–"];
+  if (ACTIVE.has(status.state) && typeof status.run_time_left_s === "number") {
+    return ["Time left", fmtDuration(status.run_time_left_s)];
+  }
+  const stopped = parseTime(status.stopped_at);
+  const now = parseTime(status.server_time);
+  const end = !Number.isNaN(stopped) ? stopped : !Number.isNaN(now) ? now : Date.now();
+  return [IDLE.has(status.state) ? "Ran for" : "Elapsed", fmtDuration((end - started) / 1000)];
+}
+
+function StatusBar({ status, stats, theme, actions }) {
+  const state = (status && status.state) || "connecting";
+  const total = stats && stats.total;
+  const failRatio = total && total.num_requests > 0 ? total.num_failures / total.num_requests : 0;
+  const [timeLabel, timeValue] = timeMetric(status);
+  return (
+    <header class="topbar">
+      <div class="brand" aria-label="herd">
+        <span class="logo" aria-hidden="true" />
+        herd
+      </div>
+      <span class={`badge state-${state}`} id="state-badge">
+        {state}
+      </span>
+      <div class="metrics">
+        <Metric label="Host" cls="host" title={status ? status.host : ""}>
+          {(status && status.host) || "–"}
+        </Metric>
+        <Metric label="Users" title={status ? `spawn rate ${fmtNum(status.spawn_rate)} users/s` : ""}>
+          <span id="users-now">{fmtInt(status ? status.user_count : NaN)}</span>
+          {status && status.target_users !== status.user_count && <span class="sub"> / {fmtInt(status.target_users)}</span>}
+        </Metric>
+        <Metric label="RPS" title="Requests per second, last ~10 s">
+          <span id="total-rps">{fmtRate(total ? total.current_rps : NaN)}</span>
+        </Metric>
+        <Metric label="Failures" cls={failRatio > 0 ? "bad" : ""} title="Failed requests over all requests">
+          <span id="fail-ratio">{fmtPct(failRatio)}</span>
+        </Metric>
+        <Metric label={timeLabel}>{timeValue}</Metric>
+      </div>
+      <div class="actions">
+        {actions}
+        <ThemeToggle theme={theme} />
+      </div>
+    </header>
+  );
+}
+
+export function LiveApp() {
+  const theme = useTheme();
+  const [status, setStatus] = useState(null);
+  const [stats, setStats] = useState(null);
+  const history = useRef([]);
+  const [histVersion, setHistVersion] = useState(0);
+  const [conn, setConn] = useState("connecting");
+  const [tab, setTab] = useHashTab();
+  const [dialog, setDialog] = useState(null);
+  const [notice, setNotice] = useState("");
+  const [tasksKey, setTasksKey] = useState(0);
+  const gotUpdate = useRef(false);
+  const lastState = useRef(null);
+  const decided = useRef(false);
+  const perfMark = useRef(null);
+  const histReq = useRef(0);
+
+  const loadHistory = useCallback(() => {
+    const id = ++histReq.current;
+    getJSON(`api/history?points=${HISTORY_POINTS}`)
+      .then((d) => {
+        if (id !== histReq.current) return;
+        const pts = (d && d.points) || [];
+        const lastTs = pts.length ? pts[pts.length - 1].timestamp : -Infinity;
+        history.current = pts.concat(history.current.filter((p) => p.timestamp > lastTs));
+        setHistVersion((v) => v + 1);
+      })
+      .catch(() => {});
+  }, []);
+
+  const appendPoint = (p) => {
+    const h = history.current;
+    const last = h[h.length - 1];
+    if (last && p.timestamp < last.timestamp) {
+      history.current = [p];
+      loadHistory();
+    } else if (last && p.timestamp === last.timestamp) {
+      h[h.length - 1] = p;
+    } else {
+      h.push(p);
+      if (h.length > 2 * HISTORY_POINTS) history.current = halve(h);
+    }
+    setHistVersion((v) => v + 1);
+  };
+
+  const applyStatus = (st) => {
+    const prev = lastState.current;
+    lastState.current = st.state;
+    if (!decided.current) {
+      decided.current = true;
+      if (IDLE.has(st.state)) setDialog("start");
+    }
+    if (prev && IDLE.has(prev) && ACTIVE.has(st.state)) {
+      // A new test: its history starts afresh.
+      history.current = [];
+      loadHistory();
+      setTasksKey((k) => k + 1);
+    }
+    setStatus(st);
+  };
+
+  useEffect(() => {
+    let es = null;
+    let retry = 0;
+    let closed = false;
+    let lost = false;
+    const onUpdate = (ev) => {
+      const t0 = performance.now();
+      let d;
+      try {
+        d = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (window.__herdPerf) perfMark.current = { t0, parse: performance.now() - t0, bytes: ev.data.length };
+      gotUpdate.current = true;
+      if (d.state) applyStatus(d.state);
+      if (d.stats) setStats(d.stats);
+      if (d.point) appendPoint(d.point);
+    };
+    const connect = () => {
+      if (closed) return;
+      es = new EventSource("api/events");
+      es.addEventListener("update", onUpdate);
+      es.onmessage = onUpdate;
+      es.onopen = () => {
+        if (lost) loadHistory();
+        lost = false;
+        setConn("live");
+      };
+      es.onerror = () => {
+        lost = true;
+        setConn("lost");
+        if (es.readyState === EventSource.CLOSED) {
+          // The browser gave up (e.g. an HTTP error): try again later.
+          es.close();
+          retry = setTimeout(connect, 3000);
+        }
+      };
+    };
+    Promise.all([getJSON("api/state"), getJSON("api/stats")])
+      .then(([st, s]) => {
+        if (gotUpdate.current) return;
+        applyStatus(st);
+        setStats(s);
+      })
+      .catch(() => {});
+    loadHistory();
+    connect();
+    return () => {
+      closed = true;
+      clearTimeout(retry);
+      if (es) es.close();
+    };
+  }, []);
+
+  // In-page timing of one update (tests and README figures): set
+  // window.__herdPerf = {} before the page loads to collect it.
+  useLayoutEffect(() => {
+    const m = perfMark.current;
+    const perf = window.__herdPerf;
+    if (!m || !perf) return;
+    perfMark.current = null;
+    const commit = performance.now() - m.t0;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        (perf.updates = perf.updates || []).push({ ...m, commit, frame: performance.now() - m.t0, tab });
+      }, 0),
+    );
+  });
+
+  const state = status ? status.state : "";
+  useEffect(() => {
+    document.title = state ? `herd · ${state}` : "herd";
+  }, [state]);
+
+  const act = async (path, done) => {
+    const r = await post(path);
+    if (!r.ok) setNotice(`${path}: ${r.message}`);
+    else {
+      setNotice("");
+      if (done) done();
+    }
+  };
+  const onReset = () =>
+    act("stats/reset", () => {
+      history.current = [];
+      loadHistory();
+      getJSON("api/stats").then(setStats, () => {});
+    });
+  const closeDialog = useCallback(() => setDialog(null), []);
+
+  let actions;
+  if (!status) actions = null;
+  else if (IDLE.has(state)) {
+    actions = (
+      <>
+        <button type="button" class="btn primary" id="new-test" onClick={() => setDialog("start")}>
+          New test
+        </button>
+        <button type="button" class="btn" id="reset-stats" onClick={onReset}>
+          Reset stats
+        </button>
+      </>
+    );
+  } else {
+    const stopping = state === "stopping";
+    actions = (
+      <>
+        <button type="button" class="btn" id="edit-test" disabled={stopping} onClick={() => setDialog("edit")}>
+          Edit
+        </button>
+        <button type="button" class="btn danger" id="stop-test" disabled={stopping} onClick={() => act("stop")}>
+          {stopping ? "Stopping…" : "Stop"}
+        </button>
+        <button type="button" class="btn" id="reset-stats" onClick={onReset}>
+          Reset stats
+        </button>
+      </>
+    );
+  }
+
+  const failures = (stats && stats.failures) || [];
+  const errors = (stats && stats.errors) || [];
+  const counts = { failures: failures.length, errors: errors.length };
+
+  return (
+    <div class="app live">
+      <StatusBar status={status} stats={stats} theme={theme} actions={actions} />
+      {status && status.cpu_warning && (
+        <div class="banner warn" role="alert" id="cpu-warning">
+          herd is using {Math.round((status.cpu_percent > 1 ? status.cpu_percent : status.cpu_percent * 100) || 90)}% of its CPU: response times
+          may be inflated by the load generator itself. Use fewer users or more workers.
+        </div>
+      )}
+      {conn === "lost" && (
+        <div class="banner bad" role="status">
+          Lost the connection to herd; reconnecting…
+        </div>
+      )}
+      {notice && (
+        <div class="banner bad" role="alert">
+          {notice}
+          <button type="button" class="link" onClick={() => setNotice("")}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <nav class="tabs" role="tablist" aria-label="Views">
+        {TABS.map(([k, label]) => (
+          <button
+            key={k}
+            type="button"
+            role="tab"
+            id={`tab-${k}`}
+            aria-selected={tab === k}
+            class={tab === k ? "tab on" : "tab"}
+            onClick={() => setTab(k)}
+          >
+            {label}
+            {counts[k] > 0 && <span class={k === "failures" || k === "errors" ? "tab-count bad" : "tab-count"}>{fmtInt(counts[k])}</span>}
+          </button>
+        ))}
+      </nav>
+      <main class={`pane pane-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {tab === "stats" && <StatsPanel stats={stats} live fill />}
+        {tab === "charts" && <Charts history={history.current} version={histVersion} theme={theme.theme} fill />}
+        {tab === "failures" && <FailuresPanel failures={failures} />}
+        {tab === "errors" && <ErrorsPanel errors={errors} />}
+        {tab === "tasks" && <TasksPanel refresh={tasksKey} />}
+        {tab === "download" && <DownloadsPanel status={status} />}
+      </main>
+      {dialog && status && (
+        <Dialog title={dialog === "start" ? "Start a new load test" : "Change the running test"} onClose={closeDialog}>
+          <SwarmForm
+            status={status}
+            mode={dialog}
+            onCancel={closeDialog}
+            onDone={() => {
+              if (dialog === "start") {
+                history.current = [];
+                setHistVersion((v) => v + 1);
+                setTab("stats");
+              }
+              setDialog(null);
+            }}
+          />
+        </Dialog>
+      )}
+    </div>
+  );
+}

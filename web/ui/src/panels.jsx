@@ -1,0 +1,237 @@
+// The tab panels shared by the live UI and the HTML report. Every value is
+// rendered as a text node: nothing from the data is ever parsed as HTML.
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { DataTable } from "./table.jsx";
+import { LIVE_COLUMNS, PERCENTILE_COLUMNS, REPORT_COLUMNS, rowKey } from "./columns.js";
+import { fmtInt, fmtShare } from "./format.js";
+import { getJSON, probe } from "./api.js";
+
+const EMPTY = [];
+
+export function Segmented({ value, options, onChange, label }) {
+  return (
+    <div class="segmented" role="group" aria-label={label}>
+      {options.map(([v, text]) => (
+        <button key={v} type="button" class={v === value ? "on" : ""} aria-pressed={v === value} onClick={() => onChange(v)}>
+          {text}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Request statistics: every console column, or the percentiles. */
+export function StatsPanel({ stats, live, fill, only, id }) {
+  const [chosen, setView] = useState("requests");
+  const view = only || chosen;
+  const [filter, setFilter] = useState("");
+  const entries = (stats && stats.stats) || EMPTY;
+  const rows = useMemo(() => {
+    const f = filter.trim().toLowerCase();
+    if (!f) return entries;
+    return entries.filter((e) => `${e.method} ${e.name}`.toLowerCase().includes(f));
+  }, [entries, filter]);
+  const columns = view === "percentiles" ? PERCENTILE_COLUMNS : live ? LIVE_COLUMNS : REPORT_COLUMNS;
+  return (
+    <div class={fill ? "stats-panel fill" : "stats-panel"}>
+      <div class="toolbar">
+        {!only && (
+          <Segmented
+            label="Table"
+          value={view}
+          onChange={setView}
+            options={[
+              ["requests", "Requests"],
+              ["percentiles", "Response time percentiles (ms)"],
+            ]}
+          />
+        )}
+        <input
+          type="search"
+          class="filter"
+          placeholder="Filter by name or type"
+          aria-label="Filter endpoints"
+          value={filter}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+        />
+        <span class="muted count">
+          {filter ? `${fmtInt(rows.length)} of ${fmtInt(entries.length)}` : fmtInt(entries.length)}{" "}
+          {entries.length === 1 ? "endpoint" : "endpoints"}
+        </span>
+      </div>
+      <DataTable
+        key={view}
+        id={id || "stats-table"}
+        columns={columns}
+        rows={rows}
+        total={stats && stats.total}
+        rowKey={rowKey}
+        label={view === "percentiles" ? "Response time percentiles" : "Request statistics"}
+        class={fill ? "fill" : "bounded"}
+        empty={filter ? "No endpoint matches the filter." : "No requests yet."}
+      />
+    </div>
+  );
+}
+
+/** Failed requests by (method, name, error), most frequent first. */
+export function FailuresPanel({ failures }) {
+  const list = failures || EMPTY;
+  if (list.length === 0) return <p class="empty-state">No failures. 🎉</p>;
+  return (
+    <div class="table-scroll auto" id="failures">
+      <table class="data wrap">
+        <colgroup>
+          <col style={{ width: "96px" }} />
+          <col style={{ width: "70px" }} />
+          <col style={{ width: "30%" }} />
+          <col />
+        </colgroup>
+        <thead>
+          <tr>
+            <th class="num"># Fails</th>
+            <th class="txt">Type</th>
+            <th class="txt">Name</th>
+            <th class="txt">Message</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((f, i) => (
+            <tr key={i} class="row">
+              <td class="num bad">{fmtInt(f.occurrences)}</td>
+              <td class="txt">{f.method}</td>
+              <td class="txt name">{f.name}</td>
+              <td class="txt msg">{f.error}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Errors and panics raised by user code (Locust's exceptions). */
+export function ErrorsPanel({ errors }) {
+  const list = errors || EMPTY;
+  if (list.length === 0) return <p class="empty-state">No errors raised by user code.</p>;
+  return (
+    <ul class="errors" id="errors">
+      {list.map((e, i) => (
+        <li key={i} class="error-card">
+          <div class="error-head">
+            <span class="count-badge" title="Occurrences">
+              {fmtInt(e.count)}×
+            </span>
+            <span class="error-msg">{e.message}</span>
+          </div>
+          {e.traceback && (
+            <details>
+              <summary>Stack trace</summary>
+              <pre>{e.traceback}</pre>
+            </details>
+          )}
+          {e.nodes && e.nodes.length > 0 && <div class="muted nodes">Seen on: {e.nodes.join(", ")}</div>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function RatioTree({ node, depth }) {
+  const items = Object.entries(node || {}).sort((a, b) => b[1].ratio - a[1].ratio || (a[0] < b[0] ? -1 : 1));
+  return (
+    <ul class={depth ? "ratio-tree sub" : "ratio-tree"}>
+      {items.map(([name, r]) => (
+        <li key={name}>
+          <div class="ratio-row">
+            <span class="ratio-val">{fmtShare(r.ratio)}</span>
+            <span class="ratio-bar" aria-hidden="true">
+              <span style={{ width: `${Math.max(0, Math.min(1, r.ratio)) * 100}%` }} />
+            </span>
+            <span class="ratio-name">{name}</span>
+          </div>
+          {r.tasks && Object.keys(r.tasks).length > 0 && <RatioTree node={r.tasks} depth={(depth || 0) + 1} />}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** How often each task runs, per user class and in total (/tasks). */
+export function TasksPanel({ refresh }) {
+  const [data, setData] = useState(null);
+  const [err, setErr] = useState("");
+  const [view, setView] = useState("per_class");
+  useEffect(() => {
+    let live = true;
+    getJSON("tasks")
+      .then((d) => live && (setData(d), setErr("")))
+      .catch((e) => live && setErr(e.message));
+    return () => {
+      live = false;
+    };
+  }, [refresh]);
+  return (
+    <div class="tasks" id="tasks">
+      <div class="toolbar">
+        <Segmented
+          label="Ratio"
+          value={view}
+          onChange={setView}
+          options={[
+            ["per_class", "Per user class"],
+            ["total", "Total"],
+          ]}
+        />
+        <span class="muted">Share of task executions: per class, the class's share of users and each task's share within it.</span>
+      </div>
+      {err && <p class="error-text">Cannot load the task ratio: {err}</p>}
+      {!data && !err && <p class="muted">Loading…</p>}
+      {data && <RatioTree node={view === "total" ? data.total : data.per_class} depth={0} />}
+    </div>
+  );
+}
+
+/** The download links; the full-history CSV only when it exists. */
+export function DownloadsPanel({ status }) {
+  const known = status && typeof status.full_history_csv === "boolean" ? status.full_history_csv : null;
+  const [probed, setProbed] = useState(null);
+  useEffect(() => {
+    if (known !== null) return;
+    let live = true;
+    probe("stats/requests_full_history/csv").then((ok) => live && setProbed(ok));
+    return () => {
+      live = false;
+    };
+  }, [known]);
+  const full = known !== null ? known : probed;
+  const links = [
+    ["stats/requests/csv", "Request statistics", "CSV: one row per endpoint and the total (_stats.csv)"],
+    ["stats/history/csv", "Statistics history", "CSV: the total, once a second (_stats_history.csv)"],
+    full && ["stats/requests_full_history/csv", "Full statistics history", "CSV: every endpoint, once a second (--csv-full-history)"],
+    ["stats/failures/csv", "Failures", "CSV: failed requests by type, name and message (_failures.csv)"],
+    ["exceptions/csv", "Errors", "CSV: errors raised by user code (_exceptions.csv)"],
+    ["api/report.json", "JSON report", "Everything above in one JSON document, with the history"],
+    ["stats/report?download=1", "HTML report", "One self-contained page with tables and charts; opens offline"],
+  ].filter(Boolean);
+  return (
+    <div class="downloads" id="downloads">
+      <ul>
+        {links.map(([href, title, desc]) => (
+          <li key={href}>
+            <a href={href} download>
+              {title}
+            </a>
+            <span class="muted">{desc}</span>
+          </li>
+        ))}
+      </ul>
+      <p class="muted">
+        <a href="stats/report" target="_blank" rel="noopener">
+          Open the HTML report
+        </a>{" "}
+        in a new tab.
+      </p>
+    </div>
+  );
+}
