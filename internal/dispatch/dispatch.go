@@ -146,3 +146,33 @@ func (p *Plan) Max() int {
 	}
 	return len(p.fixed)
 }
+
+// typeOf is the type of the i-th user (0-based) in the plan's order: fixed
+// users first, then the weighted cycle.
+func (p *Plan) typeOf(i int) int {
+	if i < len(p.fixed) {
+		return p.fixed[i]
+	}
+	return p.cycle[(i-len(p.fixed))%len(p.cycle)]
+}
+
+// Spread places n users on workers as Locust's dispatcher does: the users
+// in the plan's order, each to the next worker in turn. It returns, per
+// worker, the count of each type; adding a user changes one worker's count
+// of one type. n is capped as in Counts.
+func (p *Plan) Spread(n, workers int) [][]int {
+	out := make([][]int, workers)
+	for w := range out {
+		out[w] = make([]int, len(p.types))
+	}
+	if workers == 0 {
+		return out
+	}
+	if m := p.Max(); m >= 0 {
+		n = min(n, m)
+	}
+	for i := range n {
+		out[i%workers][p.typeOf(i)]++
+	}
+	return out
+}

@@ -81,3 +81,36 @@ func TestInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestSpread(t *testing.T) {
+	t.Parallel()
+	p, err := New([]Type{{Weight: 3}, {Weight: 1}, {Fixed: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n <= 50; n++ {
+		for w := 1; w <= 4; w++ {
+			spread := p.Spread(n, w)
+			sum := make([]int, 3)
+			lo, hi := n, 0
+			for _, counts := range spread {
+				users := 0
+				for i, c := range counts {
+					sum[i] += c
+					users += c
+				}
+				lo, hi = min(lo, users), max(hi, users)
+			}
+			if !slices.Equal(sum, p.Counts(n)) {
+				t.Fatalf("n=%d w=%d: spread %v adds up to %v, want %v", n, w, spread, sum, p.Counts(n))
+			}
+			if hi-lo > 1 {
+				t.Fatalf("n=%d w=%d: uneven spread %v", n, w, spread)
+			}
+		}
+	}
+	if got := p.Spread(5, 0); len(got) != 0 {
+		t.Errorf("no workers: %v", got)
+	}
+}
+

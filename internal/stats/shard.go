@@ -32,6 +32,21 @@ type delta struct {
 type errDelta struct {
 	count uint64
 	trace string
+	nodes []string // workers that reported it (distributed runs)
+}
+
+// maxErrorNodes bounds the node list of one error row.
+const maxErrorNodes = 100
+
+func (e *errDelta) addNode(node string) {
+	for _, n := range e.nodes {
+		if n == node {
+			return
+		}
+	}
+	if len(e.nodes) < maxErrorNodes {
+		e.nodes = append(e.nodes, node)
+	}
 }
 
 // table is what one shard collects between two ticks.

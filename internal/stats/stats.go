@@ -235,7 +235,8 @@ func (s *Stats) Snapshot(now time.Time, users int) *Snapshot {
 	})
 	snap.Errors = make([]Error, 0, len(s.errors))
 	for k, e := range s.errors {
-		snap.Errors = append(snap.Errors, Error{Message: k.Message, Trace: e.trace, Count: e.count})
+		snap.Errors = append(snap.Errors, Error{Message: k.Message, Trace: e.trace, Count: e.count,
+			Nodes: append([]string(nil), e.nodes...)})
 	}
 	slices.SortFunc(snap.Errors, func(a, b Error) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Message, b.Message), cmp.Compare(a.Trace, b.Trace))

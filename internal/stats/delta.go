@@ -1,0 +1,110 @@
+package stats
+
+import (
+	"time"
+
+	"github.com/herdload/herd/internal/histogram"
+)
+
+// Delta is everything recorded between two reports: what a worker sends
+// its master every few seconds (Locust's reports are deltas too). The
+// histograms are exact, so a master that merges them reports the same
+// percentiles one process would.
+type Delta struct {
+	Start, End time.Time
+	Entries    []DeltaEntry
+	Failures   []Failure
+	Errors     []Error
+}
+
+// DeltaEntry is one (method, name) pair's share of a Delta.
+type DeltaEntry struct {
+	Key
+	Requests, Failures uint64
+	Size               uint64
+	Hist               *histogram.Histogram
+	LastRequest        time.Time // zero when it had no request
+}
+
+// TakeDelta drains every shard and returns all that was recorded since the
+// previous TakeDelta (or New, or Reset), then starts a new delta at now.
+// Nothing recorded concurrently is lost: it lands in the next delta. A
+// Stats used this way (by a worker) is never ticked.
+func (s *Stats) TakeDelta(now time.Time) *Delta {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.shards {
+		t := s.shards[i].swap(s.spares[i])
+		s.mergeLocked(t)
+		t.reset()
+		s.spares[i] = t
+	}
+	d := &Delta{Start: s.start, End: now}
+	for _, c := range s.sortedLocked() {
+		e := DeltaEntry{Key: c.key, Requests: c.hist.Count(), Failures: c.failures, Size: c.size,
+			Hist: c.hist.Clone()}
+		if c.hist.Count() > 0 {
+			e.LastRequest = now
+		}
+		d.Entries = append(d.Entries, e)
+	}
+	for k, n := range s.failures {
+		d.Failures = append(d.Failures, Failure{Method: k.Method, Name: k.Name, Error: k.Error, Occurrences: n})
+	}
+	for k, e := range s.errors {
+		d.Errors = append(d.Errors, Error{Message: k.Message, Trace: e.trace, Count: e.count})
+	}
+	s.resetLocked(now)
+	return d
+}
+
+// Merge adds a delta reported by a worker (node names it in the error
+// table). The requests count in the current second's window slot, like
+// the local ones recorded since the last tick.
+func (s *Stats) Merge(d *Delta, node string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range d.Entries {
+		e := &d.Entries[i]
+		if e.Requests == 0 && e.Failures == 0 {
+			continue
+		}
+		c := s.entries[e.Key]
+		if c == nil {
+			c = &cumulative{key: e.Key, windowed: s.fullHistory}
+			s.entries[e.Key] = c
+		}
+		dl := delta{requests: e.Requests, failures: e.Failures, size: e.Size}
+		if e.Hist != nil {
+			dl.hist = *e.Hist
+		}
+		c.add(&dl)
+		s.total.add(&dl)
+		if e.LastRequest.After(c.lastRequest) {
+			c.lastRequest = e.LastRequest
+		}
+	}
+	for _, f := range d.Failures {
+		k := failKey{f.Method, f.Name, f.Error}
+		if _, ok := s.failures[k]; !ok && len(s.failures) >= MaxFailureKinds {
+			k.Error = OverflowMessage
+		}
+		s.failures[k] += f.Occurrences
+	}
+	for _, e := range d.Errors {
+		k := errKey{Message: e.Message, Origin: e.Trace}
+		have := s.errors[k]
+		if have == nil && len(s.errors) >= MaxErrorKinds {
+			k = errKey{Message: OverflowMessage}
+			have = s.errors[k]
+		}
+		if have == nil {
+			have = &errDelta{trace: e.Trace}
+			s.errors[k] = have
+		}
+		have.count += e.Count
+		if node != "" {
+			have.addNode(node)
+		}
+	}
+}
