@@ -113,4 +113,3 @@ func TestSpread(t *testing.T) {
 		t.Errorf("no workers: %v", got)
 	}
 }
-

@@ -48,8 +48,8 @@ func TestDecodeRejectsCorruptInput(t *testing.T) {
 		{2, 0, 0, 0, 0},
 		good[:len(good)-1],
 		append(append([]byte(nil), good...), 1, 1), // a bucket past the total
-		{1, 1, 0, 0, 0},                            // count 1, no bucket
-		{1, 0, 2, 0, 0},                            // sum without values
+		{1, 1, 0, 0, 0}, // count 1, no bucket
+		{1, 0, 2, 0, 0}, // sum without values
 	}
 	for i, b := range bad {
 		if err := h.UnmarshalBinary(b); err == nil {
