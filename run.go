@@ -62,6 +62,10 @@ func (t *Test) Run(ctx context.Context, env Env) int {
 		writeTaskRatio(env.Stdout, picked, cfg.Tags, cfg.ExcludeTags)
 		return ExitOK
 	}
+	if cfg.Master || cfg.Worker || cfg.Processes != 0 {
+		fmt.Fprintf(env.Stderr, "%s: distributed runs (--master, --worker, --processes) are not available yet\n", env.Prog)
+		return ExitConfig
+	}
 	c := newController(t, cfg, env, log, all, picked)
 	if cfg.Headless {
 		return c.headless(ctx)

@@ -125,6 +125,27 @@ type Config struct {
 	TLSCert, TLSKey string
 	// ClassPicker lets the start form choose user classes (--class-picker).
 	ClassPicker bool
+	// Master runs this process as the master of a distributed test (--master).
+	Master bool
+	// MasterBindHost and MasterBindPort are where the master listens
+	// (--master-bind-host "*" for all interfaces, stored as ""; port 5557).
+	MasterBindHost string
+	MasterBindPort int
+	// ExpectWorkers is how many workers a headless or autostarted master
+	// waits for (--expect-workers, default 1); ExpectWorkersMaxWait bounds
+	// the wait in seconds, 0 waiting forever.
+	ExpectWorkers        int
+	ExpectWorkersMaxWait int
+	// EnableRebalancing redistributes users when workers come and go.
+	EnableRebalancing bool
+	// Worker runs this process as a worker (--worker) of the master at
+	// MasterHost:MasterPort (default 127.0.0.1:5557).
+	Worker     bool
+	MasterHost string
+	MasterPort int
+	// Processes runs that many local worker processes under a master in
+	// this process (--processes; -1: one per core; 0: none).
+	Processes int
 	// Autoquit quits herd this many seconds after the run finished
 	// (--autoquit); -1, the default, disables it. Requires Autostart.
 	Autoquit int
@@ -139,6 +160,11 @@ func Default() Config {
 		LogLevel:        slog.LevelInfo,
 		RequestTimeout:  60 * time.Second,
 		WebPort:         8089,
+		MasterBindHost:  "",
+		MasterBindPort:  5557,
+		ExpectWorkers:   1,
+		MasterHost:      "127.0.0.1",
+		MasterPort:      5557,
 		Autoquit:        -1,
 	}
 }

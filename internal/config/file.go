@@ -112,10 +112,8 @@ func readLimited(path string, limit int64) ([]byte, error) {
 // locustOnly lists Locust options herd does not have, for a clearer message
 // when a Locust config file is reused.
 var locustOnly = []string{
-	"locustfile", "master", "worker", "master-host", "master-port", "master-bind-host",
-	"master-bind-port", "expect-workers", "expect-workers-max-wait", "web-auth", "tls-cert",
-	"tls-key", "class-picker", "skip-log-setup", "show-task-ratio-json", "equal-weights",
-	"enable-rebalancing", "headful", "hatch-rate",
+	"locustfile", "skip-log-setup", "show-task-ratio-json", "equal-weights", "headful", "hatch-rate",
+	"modern-ui", "legacy-ui", "web-login", "otel", "profile",
 }
 
 // unknownKey explains an unknown config-file key, suggesting a close match.

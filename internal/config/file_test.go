@@ -120,6 +120,7 @@ func fullFileConfig(path string) Config {
 		PrintStats: true, OnlySummary: true, ResetStats: true, ShowTaskRatio: true, ExitCodeOnError: 2,
 		LogLevel: slog.LevelWarn, LogFile: "herd.log", RequestTimeout: 5 * time.Second,
 		UserClasses: []string{"WebUser", "ApiUser"}, WebPort: 8090, Autostart: true, Autoquit: 30,
+		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557,
 		ConfigFile: path,
 	}
 }
@@ -173,9 +174,9 @@ func TestConfigFileProblems(t *testing.T) {
 			[]string{`config file PATH:3: unknown key "userz" (did you mean "users"?)`}},
 		{"unknown key far off", "herd.conf", "# x\nfrobnicate = 1\n",
 			[]string{`config file PATH:2: unknown key "frobnicate"; keys are the long option names shown by --help, such as users or spawn-rate`}},
-		{"locust-only key", "herd.conf", "locustfile = locustfile.py\nmaster\n", []string{
+		{"locust-only key", "herd.conf", "locustfile = locustfile.py\nheadful\n", []string{
 			`config file PATH:1: unknown key "locustfile": a Locust option that herd does not support`,
-			`config file PATH:2: unknown key "master": a Locust option that herd does not support`}},
+			`config file PATH:2: unknown key "headful": a Locust option that herd does not support`}},
 		{"short flag name is not a key", "herd.conf", "u = 1\n", []string{`config file PATH:1: unknown key "u"`}},
 		{"help is not a key", "herd.conf", "help = true\n", []string{`config file PATH:1: unknown key "help"`}},
 		{"config key", "herd.conf", "config = other.conf\n",

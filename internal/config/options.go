@@ -12,6 +12,7 @@ import (
 const (
 	groupCommon = "Common options"
 	groupWeb    = "Web UI options"
+	groupDist   = "Distributed options"
 	groupTags   = "Tag options"
 	groupStats  = "Request statistics options"
 	groupLog    = "Logging options"
@@ -19,7 +20,7 @@ const (
 	groupUsers  = "User classes"
 )
 
-var groups = []string{groupCommon, groupWeb, groupTags, groupStats, groupLog, groupOther, groupUsers}
+var groups = []string{groupCommon, groupWeb, groupDist, groupTags, groupStats, groupLog, groupOther, groupUsers}
 
 // option describes one configurable setting: its flag, help text and the
 // Config field it fills. The table below is the single list of options that
@@ -88,6 +89,37 @@ var options = []option{
 	{name: "autoquit", group: groupWeb, metavar: "seconds", def: "-1",
 		help:  "Quits herd entirely, X seconds after the run is finished. Only used together with --autostart. -1 keeps herd running until you shut it down using CTRL+C",
 		field: func(c *Config) any { return &c.Autoquit }},
+
+	{name: "master", group: groupDist,
+		help:  "Run as the master of a distributed test: workers connect to it and run the users",
+		field: func(c *Config) any { return &c.Master }},
+	{name: "master-bind-host", group: groupDist, def: "*", metavar: "host",
+		help:  "Interface the master binds to ('*' for all)",
+		field: func(c *Config) any { return &c.MasterBindHost }, tidy: tidyWebHost},
+	{name: "master-bind-port", group: groupDist, def: "5557",
+		help:  "Port the master binds to",
+		field: func(c *Config) any { return &c.MasterBindPort }},
+	{name: "expect-workers", group: groupDist, def: "1",
+		help:  "How many workers the master waits for before starting a test (with --headless or --autostart)",
+		field: func(c *Config) any { return &c.ExpectWorkers }},
+	{name: "expect-workers-max-wait", group: groupDist, metavar: "seconds", def: "0",
+		help:  "How long the master waits for --expect-workers before giving up; 0 waits forever",
+		field: func(c *Config) any { return &c.ExpectWorkersMaxWait }},
+	{name: "enable-rebalancing", group: groupDist,
+		help:  "Redistribute users when workers join or leave during a test",
+		field: func(c *Config) any { return &c.EnableRebalancing }},
+	{name: "worker", group: groupDist,
+		help:  "Run as a worker of a distributed test: connect to --master-host and run the users it asks for",
+		field: func(c *Config) any { return &c.Worker }},
+	{name: "master-host", group: groupDist, def: "127.0.0.1", metavar: "host",
+		help:  "Host or IP address of the master (with --worker)",
+		field: func(c *Config) any { return &c.MasterHost }},
+	{name: "master-port", group: groupDist, def: "5557",
+		help:  "Port of the master (with --worker)",
+		field: func(c *Config) any { return &c.MasterPort }},
+	{name: "processes", group: groupDist, def: "0",
+		help:  "Run this many worker processes on this machine under a master in this process; -1 runs one per CPU core",
+		field: func(c *Config) any { return &c.Processes }},
 
 	{name: "tags", short: "T", group: groupTags, metavar: "tag,...",
 		help:  "List of tags to include in the test, so only tasks with any matching tags will be executed. Repeat the flag or separate tags with commas",

@@ -44,6 +44,31 @@ func (c *Config) Validate() error {
 	} else if c.Autoquit != -1 && !c.Autostart {
 		add("autoquit", "is only meaningful together with --autostart")
 	}
+	if c.Master && c.Worker {
+		add("worker", "a process is either --master or --worker, not both")
+	}
+	if c.Processes < -1 {
+		add("processes", "must be a number of worker processes, or -1 for one per core, got %d", c.Processes)
+	} else if c.Processes != 0 && c.Worker {
+		add("processes", "starts a master with its workers: it cannot be combined with --worker")
+	}
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"master-bind-port", c.MasterBindPort}, {"master-port", c.MasterPort}} {
+		if p.port < 0 || p.port > 65535 {
+			add(p.name, "must be a port number between 0 and 65535, got %d", p.port)
+		}
+	}
+	if c.ExpectWorkers < 1 {
+		add("expect-workers", "must be at least 1, got %d", c.ExpectWorkers)
+	}
+	if c.ExpectWorkersMaxWait < 0 {
+		add("expect-workers-max-wait", "must be a number of seconds (0 waits forever), got %d", c.ExpectWorkersMaxWait)
+	}
+	if c.Worker && c.MasterHost == "" {
+		add("master-host", "must name the master's host")
+	}
 	if c.CSVFullHistory && c.CSVPrefix == "" {
 		add("csv-full-history", "requires --csv PREFIX")
 	}
