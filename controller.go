@@ -94,6 +94,13 @@ func (c *controller) open(ctx context.Context) int {
 			return ExitConfig
 		}
 	}
+	if c.test.DemoTarget && c.cfg.Host == "" && slices.ContainsFunc(c.all, func(ut *userType) bool { return ut.http && ut.host == "" }) {
+		// Known before the first test, so the start form shows it.
+		if err := c.startDemo(); err != nil {
+			fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.env.Prog, err)
+			return ExitInternal
+		}
+	}
 	info := &RunInfo{Host: c.cfg.Host, Users: c.cfg.Users, SpawnRate: c.cfg.SpawnRate, UserTypes: typeList(c.picked)}
 	for _, fn := range c.test.Events.init {
 		if err := fn(ctx, info); err != nil {
@@ -374,6 +381,26 @@ func (c *controller) finish() int {
 	return q.ExitCode
 }
 
+// startDemo serves the built-in demo shop on loopback, once.
+func (c *controller) startDemo() error {
+	c.mu.Lock()
+	started := c.demoURL != ""
+	c.mu.Unlock()
+	if started {
+		return nil
+	}
+	srv, err := demo.Start("127.0.0.1:0", demo.Options{})
+	if err != nil {
+		return fmt.Errorf("starting the demo target: %w", err)
+	}
+	c.mu.Lock()
+	c.demoURL = srv.URL
+	c.mu.Unlock()
+	c.stopDemo = func() { srv.Close() }
+	c.log.Info("no host given: testing herd's built-in demo shop", "host", srv.URL)
+	return nil
+}
+
 // resolveHosts gives each type its base URL for one test: host (from -H or
 // the start form) wins, then the type's own Host, then, with DemoTarget,
 // the built-in demo shop.
@@ -396,18 +423,15 @@ func (c *controller) resolveHosts(types []*userType, host string) ([]*userType, 
 	if !c.test.DemoTarget {
 		return nil, fmt.Errorf("no host for user type %s: pass -H/--host http://… or set UserType.Host", strings.Join(missing, ", "))
 	}
-	if c.demoURL == "" {
-		srv, err := demo.Start("127.0.0.1:0", demo.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("starting the demo target: %w", err)
-		}
-		c.demoURL = srv.URL
-		c.stopDemo = func() { srv.Close() }
-		c.log.Info("no host given: testing herd's built-in demo shop", "host", srv.URL)
+	if err := c.startDemo(); err != nil {
+		return nil, err
 	}
+	c.mu.Lock()
+	demoURL := c.demoURL
+	c.mu.Unlock()
 	for _, ut := range out {
 		if ut.host == "" {
-			ut.host = c.demoURL
+			ut.host = demoURL
 		}
 	}
 	return out, nil

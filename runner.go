@@ -226,6 +226,31 @@ func (r *runner) setCount(ctx context.Context, n int) bool {
 	if r.stopped || ctx.Err() != nil {
 		return false
 	}
+	r.applyLocked(want)
+	return true
+}
+
+// setTypeCounts starts or stops users at once until each type runs the
+// given count, as a worker does for its master's spawn messages. Types not
+// named run none; unknown names are ignored. It cancels any ramp.
+func (r *runner) setTypeCounts(counts map[string]int) {
+	want := make([]int, len(r.types))
+	for i, t := range r.types {
+		want[i] = max(counts[t.Name], 0)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
+	if r.ramp != nil {
+		r.ramp()
+	}
+	r.applyLocked(want)
+}
+
+// applyLocked starts or stops users until want[t] run of each type t.
+func (r *runner) applyLocked(want []int) {
 	for t := range r.types {
 		for len(r.active[t]) < want[t] {
 			r.startLocked(t)
@@ -237,7 +262,6 @@ func (r *runner) setCount(ctx context.Context, n int) bool {
 			r.stopUser(h)
 		}
 	}
-	return true
 }
 
 // stopUser asks one user to stop, and kills it after the stop timeout.
