@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/demo"
+	"github.com/herdload/herd/internal/cluster"
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/cpu"
 	"github.com/herdload/herd/internal/report"
@@ -33,9 +34,12 @@ type controller struct {
 	picked []*userType // the types named on the command line (or all)
 	out    io.Writer   // where tables go: stderr when stdout carries JSON
 
-	csv      *report.CSVFiles
-	demoURL  string // the demo shop, once started
-	stopDemo func()
+	csv    *report.CSVFiles
+	master *cluster.Master // set in --master mode
+	// stopProcesses waits for (or kills) the --processes workers.
+	stopProcesses func()
+	demoURL       string // the demo shop, once started
+	stopDemo      func()
 
 	// quit ends the process: a task returned ErrStopTest, or a headless
 	// run reached its end. It carries the reason.
@@ -55,7 +59,7 @@ type controller struct {
 type testRun struct {
 	types    []*userType // with hosts resolved
 	host     string
-	runner   *runner
+	runner   engine
 	stats    *stats.Stats
 	history  []stats.HistoryRow // the total's rows, oldest first
 	target   int
@@ -73,6 +77,7 @@ func newController(t *Test, cfg config.Config, env Env, log *slog.Logger, all, p
 	c := &controller{
 		test: t, cfg: cfg, env: env, log: log, all: all, picked: picked,
 		out: env.Stdout, quit: make(chan string, 1), state: web.StateReady, stopDemo: func() {},
+		stopProcesses: func() {},
 	}
 	if cfg.JSON {
 		c.out = env.Stderr
@@ -94,11 +99,25 @@ func (c *controller) open(ctx context.Context) int {
 			return ExitConfig
 		}
 	}
-	if c.test.DemoTarget && c.cfg.Host == "" && slices.ContainsFunc(c.all, func(ut *userType) bool { return ut.http && ut.host == "" }) {
+	if c.test.DemoTarget && c.cfg.Host == "" && !c.cfg.Master && c.cfg.Processes == 0 && slices.ContainsFunc(c.all, func(ut *userType) bool { return ut.http && ut.host == "" }) {
 		// Known before the first test, so the start form shows it.
 		if err := c.startDemo(); err != nil {
 			fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.env.Prog, err)
 			return ExitInternal
+		}
+	}
+	if c.cfg.Master || c.cfg.Processes != 0 {
+		if err := c.startMaster(ctx); err != nil {
+			fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.env.Prog, err)
+			return ExitConfig
+		}
+		if c.cfg.Processes != 0 {
+			stop, err := c.startProcesses()
+			if err != nil {
+				fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.env.Prog, err)
+				return ExitInternal
+			}
+			c.stopProcesses = stop
 		}
 	}
 	info := &RunInfo{Host: c.cfg.Host, Users: c.cfg.Users, SpawnRate: c.cfg.SpawnRate, UserTypes: typeList(c.picked)}
@@ -112,6 +131,8 @@ func (c *controller) open(ctx context.Context) int {
 }
 
 func (c *controller) close() {
+	c.closeMaster()
+	c.stopProcesses()
 	c.stopDemo()
 	if c.csv != nil {
 		c.csv.Close()
@@ -143,9 +164,15 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	if host == "" {
 		host = c.cfg.Host
 	}
-	runTypes, err := c.resolveHosts(types, host)
-	if err != nil {
-		return err
+	runTypes := types
+	if c.master != nil && c.master.ActiveWorkers() == 0 {
+		return errors.New("no worker is connected: start workers with --worker --master-host <this host>")
+	}
+	if c.master == nil { // workers resolve their own hosts
+		var err error
+		if runTypes, err = c.resolveHosts(types, host); err != nil {
+			return err
+		}
 	}
 	for _, fn := range c.test.Events.testStart {
 		if err := fn(ctx); err != nil {
@@ -154,12 +181,7 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	}
 	now := time.Now()
 	st := stats.New(now, stats.Options{FullHistory: c.cfg.CSVFullHistory})
-	r, err := newRunner(runTypes, st, &c.test.Events, c.log, runnerOptions{
-		stopTimeout:    c.cfg.StopTimeout,
-		requestTimeout: c.cfg.RequestTimeout,
-		tags:           c.cfg.Tags,
-		exclude:        c.cfg.ExcludeTags,
-	})
+	r, err := c.newEngine(runTypes, st, host)
 	if err != nil {
 		return err
 	}
@@ -185,6 +207,20 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 		}
 	}()
 	return nil
+}
+
+// newEngine is the local runner, or the master's workers.
+func (c *controller) newEngine(types []*userType, st *stats.Stats, host string) (engine, error) {
+	if c.master != nil {
+		return &masterEngine{m: c.master, host: host, stopTimeout: c.cfg.StopTimeout,
+			onError: func(err error) { c.log.Error("cannot start the test", "err", err) }}, nil
+	}
+	return newRunner(types, st, &c.test.Events, c.log, runnerOptions{
+		stopTimeout:    c.cfg.StopTimeout,
+		requestTimeout: c.cfg.RequestTimeout,
+		tags:           c.cfg.Tags,
+		exclude:        c.cfg.ExcludeTags,
+	})
 }
 
 // spawned runs when a ramp of run reaches its target.

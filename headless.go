@@ -21,6 +21,12 @@ func (c *controller) headless(ctx context.Context) int {
 	defer stopLoop()
 	go c.loop(loopCtx, !c.cfg.OnlySummary)
 
+	if c.master != nil {
+		if err := c.waitForWorkers(ctx); err != nil {
+			fmt.Fprintf(c.env.Stderr, "%s: %v\n", c.env.Prog, err)
+			return ExitInternal
+		}
+	}
 	target := c.cfg.Users
 	err := c.start(ctx, web.SwarmRequest{Users: target, SpawnRate: c.cfg.SpawnRate, RunTime: c.cfg.RunTime})
 	if err != nil {

@@ -62,11 +62,10 @@ func (t *Test) Run(ctx context.Context, env Env) int {
 		writeTaskRatio(env.Stdout, picked, cfg.Tags, cfg.ExcludeTags)
 		return ExitOK
 	}
-	if cfg.Master || cfg.Worker || cfg.Processes != 0 {
-		fmt.Fprintf(env.Stderr, "%s: distributed runs (--master, --worker, --processes) are not available yet\n", env.Prog)
-		return ExitConfig
-	}
 	c := newController(t, cfg, env, log, all, picked)
+	if cfg.Worker {
+		return c.workerMode(ctx)
+	}
 	if cfg.Headless {
 		return c.headless(ctx)
 	}
@@ -116,6 +115,9 @@ func newLogger(cfg config.Config, stderr io.Writer) (*slog.Logger, func(), error
 // them when none is named).
 func (t *Test) prepare(cfg *config.Config) (all, picked []*userType, err error) {
 	if len(t.Users) == 0 {
+		if cfg.Master {
+			return nil, nil, nil // a master without code learns the classes from its workers
+		}
 		return nil, nil, errors.New("the test declares no user types")
 	}
 	var errs []error

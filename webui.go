@@ -50,6 +50,11 @@ func (c *controller) withUI(ctx context.Context) int {
 	defer stopLoop()
 	go c.loop(loopCtx, c.cfg.PrintStats)
 
+	if c.cfg.Autostart && c.master != nil {
+		if err := c.waitForWorkers(ctx); err != nil {
+			c.log.Error("--autostart", "err", err)
+		}
+	}
 	if c.cfg.Autostart {
 		err := c.Swarm(web.SwarmRequest{Users: c.cfg.Users, SpawnRate: c.cfg.SpawnRate, RunTime: c.cfg.RunTime})
 		if err != nil {

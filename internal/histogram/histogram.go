@@ -267,3 +267,13 @@ func (h *Histogram) Bytes() int {
 	}
 	return n
 }
+
+// SetSummary replaces the exact count-independent summary (min, max and
+// sum) of a histogram built from approximate buckets, such as Locust's
+// rounded response times, with the exact figures its source also sent.
+func (h *Histogram) SetSummary(minimum, maximum, sum time.Duration) {
+	if h.count == 0 {
+		return
+	}
+	h.min, h.max, h.sum = minimum, max(maximum, minimum), sum
+}

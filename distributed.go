@@ -1,0 +1,283 @@
+package herd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/herdload/herd/internal/cluster"
+	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/web"
+)
+
+// classesOf describes user types for the master's dispatcher.
+func classesOf(types []*userType) []cluster.Class {
+	if len(types) == 0 {
+		return nil // a master without the test's code learns them
+	}
+	cs := make([]cluster.Class, len(types))
+	for i, ut := range types {
+		cs[i] = cluster.Class{Name: ut.Name, Weight: ut.Weight, FixedCount: ut.FixedCount}
+		if ut.Weight == 0 && ut.FixedCount == 0 {
+			cs[i].Weight = 1
+		}
+	}
+	return cs
+}
+
+// startMaster binds the master's socket (--master, --processes).
+func (c *controller) startMaster(ctx context.Context) error {
+	host := c.cfg.MasterBindHost
+	if host == "" {
+		host = "*"
+	}
+	if c.cfg.Processes != 0 {
+		host = "127.0.0.1" // local workers only
+	}
+	m, err := cluster.StartMaster(ctx, cluster.MasterOptions{
+		Bind:      "tcp://" + net.JoinHostPort(host, strconv.Itoa(c.cfg.MasterBindPort)),
+		Logger:    c.log,
+		Classes:   classesOf(c.picked),
+		Rebalance: c.cfg.EnableRebalancing,
+		OnDelta:   c.mergeDelta,
+	})
+	if err != nil {
+		return err
+	}
+	c.master = m
+	c.log.Info("master listening for workers", "port", m.Port())
+	return nil
+}
+
+// mergeDelta adds a worker's report to the running test's statistics.
+func (c *controller) mergeDelta(d *stats.Delta, node string) {
+	c.mu.Lock()
+	run, state := c.run, c.state
+	c.mu.Unlock()
+	if run != nil && (state == web.StateSpawning || state == web.StateRunning || state == web.StateStopping) {
+		run.stats.Merge(d, node)
+	}
+}
+
+// waitForWorkers waits for --expect-workers (at most
+// --expect-workers-max-wait seconds when set) before a headless or
+// autostarted master starts.
+func (c *controller) waitForWorkers(ctx context.Context) error {
+	n := c.cfg.ExpectWorkers
+	if c.cfg.Processes != 0 {
+		n = c.processCount()
+	}
+	if c.cfg.ExpectWorkersMaxWait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(c.cfg.ExpectWorkersMaxWait)*time.Second)
+		defer cancel()
+	}
+	c.log.Info("waiting for workers", "expect", n)
+	if err := c.master.WaitForWorkers(ctx, n); err != nil {
+		return fmt.Errorf("waiting for --expect-workers %d: %w", n, err)
+	}
+	return nil
+}
+
+// closeMaster tells the workers to quit, so their last reports arrive,
+// then stops listening.
+func (c *controller) closeMaster() {
+	if c.master != nil {
+		c.master.Quit(3 * time.Second)
+		c.master.Close()
+	}
+}
+
+func (c *controller) processCount() int {
+	if c.cfg.Processes < 0 {
+		return runtime.NumCPU()
+	}
+	return c.cfg.Processes
+}
+
+// startProcesses runs --processes worker processes of this same program,
+// connected to this master. They are stopped when stop is called.
+func (c *controller) startProcesses() (stop func(), err error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("--processes: finding this program: %w", err)
+	}
+	args := append(workerArgs(c.env.Args), "--worker", "--master-host", "127.0.0.1",
+		"--master-port", strconv.Itoa(c.master.Port()))
+	var cmds []*exec.Cmd
+	for range c.processCount() {
+		cmd := exec.Command(exe, args...)
+		cmd.Stdout, cmd.Stderr = c.env.Stderr, c.env.Stderr
+		cmd.Env = append(os.Environ(), "HERD_PROCESSES=0", "HERD_MASTER=false")
+		if err := cmd.Start(); err != nil {
+			for _, c := range cmds {
+				c.Process.Kill()
+				c.Wait()
+			}
+			return nil, fmt.Errorf("--processes: starting a worker: %w", err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	c.log.Info("started local worker processes", "processes", len(cmds))
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			done := make(chan struct{})
+			go func() {
+				for _, cmd := range cmds {
+					cmd.Wait()
+				}
+				close(done)
+			}()
+			select {
+			case <-done: // they quit when the master said so
+			case <-time.After(10 * time.Second):
+				for _, cmd := range cmds {
+					cmd.Process.Kill()
+				}
+				<-done
+			}
+		})
+	}, nil
+}
+
+// workerArgs is the command line a --processes worker gets: this one
+// without the options that only a master uses.
+func workerArgs(args []string) []string {
+	drop := map[string]bool{ // options with a value
+		"--processes": true, "--master-bind-host": true, "--master-bind-port": true, "--expect-workers": true,
+		"--expect-workers-max-wait": true, "--csv": true, "--json-file": true, "--html": true, "--web-host": true,
+		"-P": true, "--web-port": true, "--web-base-path": true, "--web-auth": true, "--tls-cert": true,
+		"--tls-key": true, "--autoquit": true, "--logfile": true,
+	}
+	flags := map[string]bool{ // options without one
+		"--master": true, "--enable-rebalancing": true, "--csv-full-history": true, "--json": true,
+		"--autostart": true, "--headless": true, "--print-stats": true, "--only-summary": true, "--class-picker": true,
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(a, "=")
+		switch {
+		case drop[name] && !hasValue:
+			i++ // skip its value
+		case drop[name], flags[name]:
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// workerMode runs this process as a worker of the master at
+// --master-host:--master-port until the master says quit or ctx ends.
+func (c *controller) workerMode(ctx context.Context) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	local := &workerLocal{c: c, st: stats.New(time.Now(), stats.Options{}), quit: cancel}
+	defer local.Stop()
+	defer c.stopDemo()
+	master := "tcp://" + net.JoinHostPort(c.cfg.MasterHost, strconv.Itoa(c.cfg.MasterPort))
+	err := cluster.RunWorker(ctx, cluster.WorkerOptions{Master: master, Logger: c.log}, local)
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		c.log.Info("worker done")
+		return ExitOK
+	default:
+		fmt.Fprintf(c.env.Stderr, "%s: worker: %v\n", c.env.Prog, err)
+		return ExitInternal
+	}
+}
+
+// workerLocal is the worker's own runner as the cluster protocol drives it.
+type workerLocal struct {
+	c    *controller
+	st   *stats.Stats // this worker's statistics for its whole life
+	quit func()       // a task returned ErrStopTest: the worker leaves
+
+	mu  sync.Mutex
+	run *runner // the current test, nil between tests
+}
+
+var _ cluster.Local = (*workerLocal)(nil)
+
+func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.run == nil {
+		if host == "" {
+			host = w.c.cfg.Host
+		}
+		types, err := w.c.resolveHosts(w.c.all, host)
+		if err != nil {
+			w.c.log.Error("cannot start users", "err", err)
+			return
+		}
+		for _, fn := range w.c.test.Events.testStart {
+			if err := fn(context.Background()); err != nil {
+				w.c.log.Error("test start listener failed", "err", err)
+			}
+		}
+		r, err := newRunner(types, w.st, &w.c.test.Events, w.c.log, runnerOptions{
+			stopTimeout:    stopTimeout,
+			requestTimeout: w.c.cfg.RequestTimeout,
+			tags:           w.c.cfg.Tags,
+			exclude:        w.c.cfg.ExcludeTags,
+		})
+		if err != nil {
+			w.c.log.Error("cannot start users", "err", err)
+			return
+		}
+		w.run = r
+		go func() {
+			<-r.stopTestRequested()
+			w.c.log.Info("a task stopped the test: this worker quits")
+			w.quit()
+		}()
+	}
+	w.run.setTypeCounts(counts)
+}
+
+func (w *workerLocal) Stop() {
+	w.mu.Lock()
+	r := w.run
+	w.run = nil
+	w.mu.Unlock()
+	if r == nil {
+		return
+	}
+	if left := r.stop(stopGrace); left > 0 {
+		w.c.log.Warn("some users did not stop (their code ignores its context)", "users", left)
+	}
+	for _, fn := range w.c.test.Events.testStop {
+		fn(context.Background())
+	}
+}
+
+func (w *workerLocal) Counts() map[string]int {
+	w.mu.Lock()
+	r := w.run
+	w.mu.Unlock()
+	out := make(map[string]int, len(w.c.all))
+	for _, ut := range w.c.all {
+		out[ut.Name] = 0
+	}
+	if r != nil {
+		for k, v := range r.countsByType() {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (w *workerLocal) TakeDelta(now time.Time) *stats.Delta { return w.st.TakeDelta(now) }
+
+func (w *workerLocal) Classes() []cluster.Class { return classesOf(w.c.all) }

@@ -1,0 +1,110 @@
+package herd_test
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"net/http/httptest"
+
+	"github.com/herdload/herd"
+)
+
+var masterPort = regexp.MustCompile(`master listening for workers" port=(\d+)`)
+
+// TestMasterAndWorkersInProcess runs a headless master and two workers, all
+// herd, in this process against a counting server: the master's report
+// must count exactly what the server saw, with the exact percentiles of
+// every sample the workers took.
+func TestMasterAndWorkersInProcess(t *testing.T) {
+	t.Parallel()
+	srv := &countingServer{counts: map[string]int{}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	var mu sync.Mutex
+	samples := map[string][]time.Duration{}
+	test := &herd.Test{Users: []*herd.UserType{{
+		Name: "Hammer", Wait: herd.Constant(5 * time.Millisecond), New: func() herd.User { return new(hammer) },
+	}}}
+	test.Events.OnRequest(func(r herd.Request) {
+		mu.Lock()
+		samples[r.Kind+" "+r.Name] = append(samples[r.Kind+" "+r.Name], r.Duration)
+		mu.Unlock()
+	})
+
+	masterErr := new(syncBuffer)
+	var stdout syncBuffer
+	masterDone := make(chan int, 1)
+	go func() {
+		masterDone <- test.Run(context.Background(), herd.Env{Stdout: &stdout, Stderr: masterErr, Args: []string{
+			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "--expect-workers", "2",
+			"--headless", "-u", "6", "-r", "100", "-t", "3s", "-s", "10s", "-H", ts.URL, "--json", "--only-summary"}})
+	}()
+	var port string
+	poll(t, "the master's port", func() bool {
+		m := masterPort.FindStringSubmatch(masterErr.String())
+		if m != nil {
+			port = m[1]
+		}
+		return m != nil
+	})
+	workerDone := make(chan int, 2)
+	for range 2 {
+		go func() {
+			workerDone <- test.Run(context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
+				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
+		}()
+	}
+	select {
+	case code := <-masterDone:
+		if code != 0 {
+			t.Fatalf("master exit code %d\n%s", code, masterErr.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the master did not finish:\n%s", masterErr.String())
+	}
+	for range 2 {
+		select {
+		case code := <-workerDone:
+			if code != 0 {
+				t.Errorf("worker exit code %d", code)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("a worker did not quit with its master")
+		}
+	}
+
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(stdout.String()), &rep); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, stdout.String())
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(rep.Stats) != 4 {
+		t.Fatalf("%d entries: %+v", len(rep.Stats), rep.Stats)
+	}
+	for _, e := range rep.Stats {
+		key := e.Method + " " + e.Name
+		if want := srv.counts[key]; e.Requests != uint64(want) || want == 0 {
+			t.Errorf("%s: the master counted %d, the server %d", key, e.Requests, want)
+		}
+		exact := slices.Clone(samples[key])
+		slices.Sort(exact)
+		for label, got := range e.Percentiles {
+			q, _ := strconv.ParseFloat(label, 64)
+			want := exactPercentile(exact, q/100)
+			if math.Abs(got-want) > 0.01*want+0.002 {
+				t.Errorf("%s p%s = %.3f ms, exact %.3f ms", key, label, got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package herd
+
+import (
+	"time"
+
+	"github.com/herdload/herd/internal/cluster"
+)
+
+// engine runs a test's users: the local runner, or, on a master, the
+// workers. The controller drives either the same way.
+type engine interface {
+	// start ramps to target users at rate per second; onDone runs when the
+	// target is reached. A second call changes the target.
+	start(target int, rate float64, onDone func(users int))
+	// stop stops every user and returns how many did not stop in time.
+	stop(grace time.Duration) int
+	userCount() int
+	countsByType() map[string]int
+	// stopTestRequested is closed when the test must end on its own: a
+	// task returned ErrStopTest, or a master lost its last worker.
+	stopTestRequested() <-chan struct{}
+}
+
+var (
+	_ engine = (*runner)(nil)
+	_ engine = (*masterEngine)(nil)
+)
+
+// masterEngine runs a test on the workers of a cluster master.
+type masterEngine struct {
+	m           *cluster.Master
+	host        string
+	stopTimeout time.Duration
+	onError     func(error)
+}
+
+func (e *masterEngine) start(target int, rate float64, onDone func(int)) {
+	if err := e.m.Start(target, rate, e.host, e.stopTimeout, onDone); err != nil {
+		e.onError(err)
+	}
+}
+
+func (e *masterEngine) stop(grace time.Duration) int       { return e.m.Stop(grace) }
+func (e *masterEngine) userCount() int                     { return e.m.UserCount() }
+func (e *masterEngine) countsByType() map[string]int       { return e.m.CountsByType() }
+func (e *masterEngine) stopTestRequested() <-chan struct{} { return e.m.AllGone() }

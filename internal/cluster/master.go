@@ -1,0 +1,731 @@
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/herdload/herd/internal/dispatch"
+	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/transport"
+	"github.com/herdload/herd/internal/wire"
+)
+
+// MasterOptions configure a master. Zero durations take Locust's values.
+type MasterOptions struct {
+	Bind    string // "tcp://*:5557", "tcp://127.0.0.1:0"
+	Logger  *slog.Logger
+	Version string // for logs about mismatched workers
+	// Classes are the test's user classes; nil learns them from the
+	// workers' reports (a master without the test's code).
+	Classes []Class
+	// Rebalance redistributes users when workers join or leave a test.
+	Rebalance bool
+	// OnDelta receives every worker's statistics; the caller merges them.
+	OnDelta func(d *stats.Delta, node string)
+	// OnCustom receives custom messages from workers.
+	OnCustom func(node, typ string, data any)
+
+	Tick        time.Duration // liveness tick, 1 s
+	Liveness    int           // ticks without heartbeat before "missing", 3
+	RemoveAfter time.Duration // missing this long: removed, 60 s
+}
+
+func (o *MasterOptions) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Version == "" {
+		o.Version = wire.LocustVersion
+	}
+	o.Tick = cmpOr(o.Tick, time.Second)
+	o.RemoveAfter = cmpOr(o.RemoveAfter, 60*time.Second)
+	if o.Liveness <= 0 {
+		o.Liveness = 3
+	}
+}
+
+// WorkerInfo is one worker as the master sees it.
+type WorkerInfo struct {
+	ID      string
+	Index   int
+	State   string // ready, spawning, running, missing
+	Users   int
+	CPU     float64 // percent of the worker's cores
+	Memory  int64   // bytes
+	Version string
+}
+
+// worker is the master's record of one worker.
+type worker struct {
+	id, version  string
+	index        int
+	state        string
+	users        map[string]int
+	cpu          float64
+	mem          int64
+	liveness     int
+	missingSince time.Time // zero unless missing
+	heartbeats   bool      // it understands master heartbeats (Locust ≥ 2.19, herd)
+	stopped      bool      // sent client_stopped
+}
+
+func (w *worker) active() bool { return w.missingSince.IsZero() && !w.stopped }
+
+// Master coordinates the workers of a distributed test.
+type Master struct {
+	opts   MasterOptions
+	log    *slog.Logger
+	router *transport.Router
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	workers   map[string]*worker
+	indexes   map[string]int // stable per node id
+	learned   map[string]Class
+	running   bool
+	target    int
+	placed    int // users dispatched so far
+	host      string
+	stopWait  time.Duration
+	lastTS    float64
+	ramp      context.CancelFunc
+	rampWG    sync.WaitGroup
+	allGone   chan struct{}
+	goneOnce  sync.Once
+	changed   chan struct{} // signalled when worker counts change
+	closeOnce sync.Once
+}
+
+// StartMaster binds the master's socket and starts serving workers.
+func StartMaster(ctx context.Context, opts MasterOptions) (*Master, error) {
+	opts.defaults()
+	r, err := transport.ListenRouter(ctx, opts.Bind)
+	if err != nil {
+		return nil, fmt.Errorf("master: binding %s: %w", opts.Bind, err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	m := &Master{
+		opts: opts, log: opts.Logger, router: r, cancel: cancel,
+		workers: map[string]*worker{}, indexes: map[string]int{}, learned: map[string]Class{},
+		allGone: make(chan struct{}), changed: make(chan struct{}, 1),
+	}
+	m.wg.Go(func() { m.receive(runCtx) })
+	m.wg.Go(func() { m.watch(runCtx) })
+	return m, nil
+}
+
+// Port is the TCP port the master listens on.
+func (m *Master) Port() int { return m.router.Port() }
+
+// Close stops serving (after Quit, to let workers go first).
+func (m *Master) Close() {
+	m.closeOnce.Do(func() {
+		m.cancel()
+		m.router.Close()
+		m.wg.Wait()
+	})
+}
+
+func (m *Master) sendTo(id string, p wire.Payload) {
+	frame, err := wire.EncodePayload(id, p)
+	if err == nil {
+		err = m.router.SendTo(id, frame)
+	}
+	if err != nil {
+		m.log.Debug("sending to a worker failed", "worker", id, "type", p.MessageType(), "err", err)
+	}
+}
+
+func (m *Master) notify() {
+	select {
+	case m.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Master) receive(ctx context.Context) {
+	for {
+		id, payload, err := m.router.Recv(ctx)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, transport.ErrClosed) {
+				return
+			}
+			m.log.Warn("master: receive failed", "err", err)
+			continue
+		}
+		msg, err := wire.Decode(payload)
+		if err != nil {
+			m.log.Warn("master: dropping an undecodable message", "worker", id, "err", err)
+			m.mu.Lock()
+			_, known := m.workers[id]
+			m.mu.Unlock()
+			if known {
+				m.sendTo(id, wire.Signal{Type: wire.TypeReconnect})
+			}
+			continue
+		}
+		m.handle(id, msg)
+	}
+}
+
+func (m *Master) handle(routingID string, msg wire.Message) {
+	id := msg.NodeID
+	switch msg.Type {
+	case wire.TypeClientReady:
+		m.register(routingID, msg)
+	case wire.TypeHeartbeat:
+		hb, err := wire.DecodeHeartbeat(msg.Data)
+		if err != nil {
+			m.log.Warn("master: bad heartbeat", "worker", id, "err", err)
+			return
+		}
+		m.mu.Lock()
+		w := m.workers[id]
+		healed := false
+		if w != nil && !w.stopped {
+			if hb.State == wire.StateReady || hb.State == wire.StateSpawning || hb.State == wire.StateRunning {
+				w.state = hb.State
+			}
+			w.cpu, w.mem, w.liveness = hb.CurrentCPUUsage, hb.CurrentMemoryUsage, m.opts.Liveness
+			if !w.missingSince.IsZero() {
+				w.missingSince, healed = time.Time{}, true
+				m.log.Info("master: worker is back", "worker", id)
+			}
+		}
+		reply := w != nil && w.heartbeats
+		m.mu.Unlock()
+		if reply {
+			m.sendTo(id, wire.Signal{Type: wire.TypeHeartbeat})
+		}
+		if healed {
+			m.redispatch()
+		}
+	case wire.TypeStats:
+		r, err := wire.DecodeStatsReport(msg.Data)
+		if err != nil {
+			m.log.Warn("master: bad stats report", "worker", id, "err", err)
+			return
+		}
+		d, classes, err := fromReport(r, time.Now())
+		if err != nil {
+			m.log.Warn("master: bad stats report", "worker", id, "err", err)
+			return
+		}
+		if m.opts.OnDelta != nil {
+			m.opts.OnDelta(d, id)
+		}
+		m.mu.Lock()
+		if w := m.workers[id]; w != nil && w.active() {
+			w.users = r.UserClassesCount
+		}
+		m.learn(r.UserClassesCount, classes)
+		m.mu.Unlock()
+		m.notify()
+	case wire.TypeSpawning:
+		m.mu.Lock()
+		if w := m.workers[id]; w != nil && w.active() {
+			w.state = wire.StateSpawning
+		}
+		m.mu.Unlock()
+	case wire.TypeSpawningComplete:
+		sc, err := wire.DecodeSpawningComplete(msg.Data)
+		if err != nil {
+			m.log.Warn("master: bad spawning_complete", "worker", id, "err", err)
+			return
+		}
+		m.mu.Lock()
+		if w := m.workers[id]; w != nil && w.active() {
+			w.users, w.state = sc.UserClassesCount, wire.StateRunning
+		}
+		m.mu.Unlock()
+		m.notify()
+	case wire.TypeClientStopped:
+		m.mu.Lock()
+		if w := m.workers[id]; w != nil {
+			w.stopped, w.users = true, nil
+		}
+		m.mu.Unlock()
+		m.notify()
+	case wire.TypeQuit:
+		m.mu.Lock()
+		delete(m.workers, id)
+		m.mu.Unlock()
+		m.log.Info("master: worker quit", "worker", id)
+		m.notify()
+		m.afterLoss()
+	case wire.TypeException:
+		ex, err := wire.DecodeException(msg.Data)
+		if err == nil && m.opts.OnDelta != nil {
+			m.opts.OnDelta(&stats.Delta{Errors: []stats.Error{{Message: ex.Msg, Trace: ex.Traceback, Count: 1}}}, id)
+		}
+	case wire.TypeLogs, wire.TypeLocustfile:
+		// Not used by herd.
+	default:
+		if m.opts.OnCustom != nil {
+			if c, err := wire.DecodeCustom(msg); err == nil {
+				m.opts.OnCustom(id, c.Type, c.Data)
+			}
+		}
+	}
+}
+
+// register accepts a worker's client_ready and acks it.
+func (m *Master) register(routingID string, msg wire.Message) {
+	cr, err := wire.DecodeClientReady(msg.Data)
+	if err != nil {
+		m.log.Warn("master: refusing a worker with unreadable client_ready", "worker", routingID, "err", err)
+		return
+	}
+	if routingID != msg.NodeID {
+		m.log.Warn("master: worker's routing id and node id differ; using the routing id", "routing", routingID, "node", msg.NodeID)
+	}
+	id := routingID
+	m.mu.Lock()
+	idx, ok := m.indexes[id]
+	if !ok {
+		idx = len(m.indexes)
+		m.indexes[id] = idx
+	}
+	version := cr.Version
+	if cr.Kind == wire.VersionSkipCheck {
+		version = "-1"
+	}
+	m.workers[id] = &worker{
+		id: id, index: idx, version: version, state: wire.StateReady, liveness: m.opts.Liveness,
+		heartbeats: cr.Kind == wire.VersionSkipCheck || (cr.Kind == wire.VersionText && wire.VersionAtLeast(cr.Version, "2.19")),
+	}
+	running, rebalance := m.running, m.opts.Rebalance
+	m.mu.Unlock()
+	if cr.Kind == wire.VersionText && cr.Version[:min(4, len(cr.Version))] != m.opts.Version[:4] {
+		m.log.Warn("master: worker runs a different Locust protocol version", "worker", id, "version", cr.Version)
+	}
+	m.sendTo(id, wire.Ack{Index: idx, HasIndex: true})
+	m.log.Info("master: worker connected", "worker", id, "index", idx)
+	m.notify()
+	if running && rebalance {
+		m.redispatch()
+	}
+}
+
+// learn records the classes workers report: herd workers send weights,
+// Locust workers only names (weight 1).
+func (m *Master) learn(counts map[string]int, classes []Class) {
+	for _, c := range classes {
+		m.learned[c.Name] = c
+	}
+	for name := range counts {
+		if _, ok := m.learned[name]; !ok {
+			m.learned[name] = Class{Name: name, Weight: 1}
+		}
+	}
+}
+
+// watch marks silent workers missing, then removes them.
+func (m *Master) watch(ctx context.Context) {
+	t := time.NewTicker(m.opts.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			var lost, removed bool
+			m.mu.Lock()
+			for id, w := range m.workers {
+				w.liveness--
+				switch {
+				case w.missingSince.IsZero() && w.liveness < 0:
+					w.missingSince, w.users = now, nil
+					lost = true
+					m.log.Warn("master: worker missing (no heartbeat)", "worker", id)
+				case !w.missingSince.IsZero() && now.Sub(w.missingSince) >= m.opts.RemoveAfter:
+					delete(m.workers, id)
+					removed = true
+					m.log.Warn("master: worker removed after missing too long", "worker", id)
+				}
+			}
+			m.mu.Unlock()
+			if lost || removed {
+				m.notify()
+				m.afterLoss()
+				if removed || m.opts.Rebalance {
+					m.redispatch()
+				}
+			}
+		}
+	}
+}
+
+// afterLoss ends the test when no active worker remains.
+func (m *Master) afterLoss() {
+	m.mu.Lock()
+	n := len(m.activeLocked())
+	running := m.running
+	m.mu.Unlock()
+	if n == 0 && running {
+		m.log.Warn("master: no worker left")
+		m.goneOnce.Do(func() { close(m.allGone) })
+	}
+}
+
+// AllGone is closed when a test was running and its last worker left.
+func (m *Master) AllGone() <-chan struct{} { return m.allGone }
+
+// activeLocked is the workers that get users, in Locust's dispatch order:
+// by index among the workers of the same host, then node id.
+func (m *Master) activeLocked() []*worker {
+	var ws []*worker
+	for _, w := range m.workers {
+		if w.active() {
+			ws = append(ws, w)
+		}
+	}
+	slices.SortFunc(ws, func(a, b *worker) int {
+		return cmp.Or(cmp.Compare(a.index, b.index), cmp.Compare(a.id, b.id))
+	})
+	return ws
+}
+
+// classesLocked is the test's classes, sorted by name.
+func (m *Master) classesLocked() []Class {
+	cs := m.opts.Classes
+	if cs == nil {
+		for _, c := range m.learned {
+			cs = append(cs, c)
+		}
+	}
+	cs = slices.Clone(cs)
+	slices.SortFunc(cs, func(a, b Class) int { return cmp.Compare(a.Name, b.Name) })
+	return cs
+}
+
+// Classes is the user classes the master dispatches.
+func (m *Master) Classes() []Class {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.classesLocked()
+}
+
+// WaitForWorkers waits until n workers are connected and ready, or ctx ends.
+func (m *Master) WaitForWorkers(ctx context.Context, n int) error {
+	for {
+		m.mu.Lock()
+		have := len(m.activeLocked())
+		m.mu.Unlock()
+		if have >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d workers connected: %w", have, n, ctx.Err())
+		case <-m.changed:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Workers lists the workers, missing ones included.
+func (m *Master) Workers() []WorkerInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]WorkerInfo, 0, len(m.workers))
+	for _, w := range m.workers {
+		state := w.state
+		if !w.missingSince.IsZero() {
+			state = "missing"
+		}
+		out = append(out, WorkerInfo{ID: w.id, Index: w.index, State: state, Users: sum(w.users),
+			CPU: w.cpu, Memory: w.mem, Version: w.version})
+	}
+	slices.SortFunc(out, func(a, b WorkerInfo) int { return cmp.Compare(a.Index, b.Index) })
+	return out
+}
+
+// UserCount is the users the workers report running.
+func (m *Master) UserCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, w := range m.workers {
+		if w.active() {
+			n += sum(w.users)
+		}
+	}
+	return n
+}
+
+// CountsByType is the users per class the workers report.
+func (m *Master) CountsByType() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]int{}
+	for _, c := range m.classesLocked() {
+		out[c.Name] = 0
+	}
+	for _, w := range m.workers {
+		if w.active() {
+			for k, v := range w.users {
+				out[k] += v
+			}
+		}
+	}
+	return out
+}
+
+// rampStep is Locust's dispatch step: max(1, ⌊rate⌋) users, then a pause
+// of that many users' worth of the rate.
+func rampStep(rate float64) (int, time.Duration) {
+	if rate <= 0 || math.IsInf(rate, 1) {
+		return math.MaxInt32, 0
+	}
+	n := max(1, int(math.Floor(rate)))
+	return n, time.Duration(float64(n) / rate * float64(time.Second))
+}
+
+// Start ramps the workers' users to target at rate users a second, in
+// Locust's steps; a running test changes its target. onDone runs when the
+// workers report the target.
+func (m *Master) Start(target int, rate float64, host string, stopTimeout time.Duration, onDone func(users int)) error {
+	m.mu.Lock()
+	if len(m.activeLocked()) == 0 {
+		m.mu.Unlock()
+		return errors.New("no worker is connected")
+	}
+	if m.ramp != nil {
+		m.ramp()
+	}
+	if !m.running {
+		m.placed = 0
+		m.allGone = make(chan struct{})
+		m.goneOnce = sync.Once{}
+	}
+	m.running, m.target, m.host, m.stopWait = true, target, host, stopTimeout
+	ctx, cancel := context.WithCancel(context.Background())
+	m.ramp = cancel
+	from := m.placed
+	m.mu.Unlock()
+
+	m.rampWG.Go(func() {
+		defer cancel()
+		step, pause := rampStep(rate)
+		n := from
+		for {
+			if n < target {
+				n = min(n+step, target)
+			} else if n > target {
+				n = max(n-step, target)
+			}
+			if !m.dispatchTo(n, ctx) {
+				return
+			}
+			if n == target {
+				m.awaitCounts(ctx, target)
+				if onDone != nil && ctx.Err() == nil {
+					onDone(m.UserCount())
+				}
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pause):
+			}
+		}
+	})
+	return nil
+}
+
+// awaitCounts waits (at most a second, as Locust) for the workers to report
+// the target.
+func (m *Master) awaitCounts(ctx context.Context, target int) {
+	limit := time.After(time.Second + m.opts.Tick)
+	for m.UserCount() != target {
+		select {
+		case <-ctx.Done():
+			return
+		case <-limit:
+			return
+		case <-m.changed:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// dispatchTo places n users over the active workers and sends each its
+// spawn message. It returns false when the ramp was cancelled.
+func (m *Master) dispatchTo(n int, ctx context.Context) bool {
+	m.mu.Lock()
+	if ctx.Err() != nil || !m.running {
+		m.mu.Unlock()
+		return false
+	}
+	m.placed = n
+	ws := m.activeLocked()
+	classes := m.classesLocked()
+	host, stop := m.host, m.stopWait
+	m.mu.Unlock()
+	if len(ws) == 0 || len(classes) == 0 {
+		return true
+	}
+	types := make([]dispatch.Type, len(classes))
+	for i, c := range classes {
+		types[i] = dispatch.Type{Weight: c.Weight, Fixed: c.FixedCount}
+		if c.Weight == 0 && c.FixedCount == 0 {
+			types[i].Weight = 1
+		}
+	}
+	plan, err := dispatch.New(types)
+	if err != nil {
+		m.log.Error("master: cannot place users", "err", err)
+		return false
+	}
+	spread := plan.Spread(n, len(ws))
+	secs := wire.FloatNumber(stop.Seconds())
+	for i, w := range ws {
+		counts := make(map[string]int, len(classes))
+		for j, c := range classes {
+			counts[c.Name] = spread[i][j]
+		}
+		h := host
+		m.sendTo(w.id, wire.Spawn{Timestamp: m.nextTimestamp(), UserClassesCount: counts, Host: &h,
+			StopTimeout: &secs, ParsedOptions: map[string]any{}})
+	}
+	return true
+}
+
+// nextTimestamp is a spawn timestamp strictly greater than every earlier
+// one, as workers drop stale spawns.
+func (m *Master) nextTimestamp() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ts := float64(time.Now().UnixNano()) / 1e9
+	if ts <= m.lastTS {
+		ts = math.Nextafter(m.lastTS, math.Inf(1))
+	}
+	m.lastTS = ts
+	return ts
+}
+
+// redispatch re-sends the current placement over the current workers.
+func (m *Master) redispatch() {
+	m.mu.Lock()
+	running, n := m.running, m.placed
+	m.mu.Unlock()
+	if running {
+		m.dispatchTo(n, context.Background())
+	}
+}
+
+// Stop tells every worker to stop and waits (at most the stop timeout plus
+// grace) until they report no user. It returns how many users were still
+// reported when it gave up.
+func (m *Master) Stop(grace time.Duration) int {
+	m.mu.Lock()
+	if m.ramp != nil {
+		m.ramp()
+	}
+	m.running, m.placed = false, 0
+	ids := make([]string, 0, len(m.workers))
+	for id := range m.workers {
+		ids = append(ids, id)
+	}
+	wait := m.stopWait + grace
+	m.mu.Unlock()
+	m.rampWG.Wait()
+	for _, id := range ids {
+		m.sendTo(id, wire.Signal{Type: wire.TypeStop})
+	}
+	limit := time.After(wait)
+	for {
+		if n := m.UserCount(); n == 0 || m.allStopped() {
+			return 0
+		}
+		select {
+		case <-limit:
+			return m.UserCount()
+		case <-m.changed:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (m *Master) allStopped() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range m.workers {
+		if w.active() {
+			return false
+		}
+	}
+	return true
+}
+
+// Quit tells every worker to quit and waits up to wait for them to leave,
+// so their final reports arrive.
+func (m *Master) Quit(wait time.Duration) {
+	m.mu.Lock()
+	if m.ramp != nil {
+		m.ramp()
+	}
+	m.running = false
+	ids := make([]string, 0, len(m.workers))
+	for id := range m.workers {
+		ids = append(ids, id)
+	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		m.sendTo(id, wire.Signal{Type: wire.TypeQuit})
+	}
+	limit := time.After(wait)
+	for {
+		m.mu.Lock()
+		n := len(m.workers)
+		m.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-limit:
+			return
+		case <-m.changed:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Send sends a custom message to one worker, or to every worker when to is "".
+func (m *Master) Send(typ string, data any, to string) error {
+	if wire.IsBuiltin(typ) {
+		return fmt.Errorf("%q is a protocol message type", typ)
+	}
+	m.mu.Lock()
+	var ids []string
+	for id := range m.workers {
+		if to == "" || id == to {
+			ids = append(ids, id)
+		}
+	}
+	m.mu.Unlock()
+	if len(ids) == 0 {
+		return fmt.Errorf("no worker %q", to)
+	}
+	for _, id := range ids {
+		m.sendTo(id, wire.Custom{Type: typ, Data: data})
+	}
+	return nil
+}
+
+// ActiveWorkers is the number of workers that get users.
+func (m *Master) ActiveWorkers() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.activeLocked())
+}

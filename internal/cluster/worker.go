@@ -1,0 +1,299 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/herdload/herd/internal/cpu"
+	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/transport"
+	"github.com/herdload/herd/internal/wire"
+)
+
+// Local is the worker's own runner, as the protocol needs it.
+type Local interface {
+	// Apply sets the absolute number of users of each class, starting or
+	// stopping users at once; host ("" keeps the current one) and stop
+	// timeout come from the master. The first Apply of a test starts it.
+	Apply(counts map[string]int, host string, stopTimeout time.Duration)
+	// Stop stops every user (gracefully within the stop timeout) and
+	// returns when they stopped; it ends the test.
+	Stop()
+	// Counts is the number of users of every class, zeros included.
+	Counts() map[string]int
+	// TakeDelta returns the statistics recorded since the previous call.
+	TakeDelta(now time.Time) *stats.Delta
+	// Classes describes the user classes for a herd master.
+	Classes() []Class
+}
+
+// WorkerOptions configure a worker. Zero durations take Locust's values.
+type WorkerOptions struct {
+	Master  string // "tcp://host:port"
+	NodeID  string // wire.NewNodeID() when empty
+	Version string // sent in client_ready; Locust masters accept "2.12.1"-style text
+	Logger  *slog.Logger
+
+	HeartbeatEvery time.Duration // 1 s
+	ReportEvery    time.Duration // 3 s
+	ReadyRetry     time.Duration // 5 s between client_ready attempts
+	ReadyTries     int           // 60
+	// MasterTimeout ends the worker when a master that sent heartbeats
+	// stops sending them (Locust ≥ 2.19 masters); 60 s.
+	MasterTimeout time.Duration
+	// OnCustom receives custom messages from the master.
+	OnCustom func(typ string, data any)
+}
+
+func (o *WorkerOptions) defaults() {
+	if o.NodeID == "" {
+		o.NodeID = wire.NewNodeID()
+	}
+	if o.Version == "" {
+		o.Version = wire.LocustVersion
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.HeartbeatEvery = cmpOr(o.HeartbeatEvery, time.Second)
+	o.ReportEvery = cmpOr(o.ReportEvery, 3*time.Second)
+	o.ReadyRetry = cmpOr(o.ReadyRetry, 5*time.Second)
+	o.MasterTimeout = cmpOr(o.MasterTimeout, 60*time.Second)
+	if o.ReadyTries <= 0 {
+		o.ReadyTries = 60
+	}
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// ErrMasterGone is returned when the master stopped answering.
+var ErrMasterGone = errors.New("cluster: the master stopped sending heartbeats")
+
+// Worker is one worker's connection to its master.
+type Worker struct {
+	opts  WorkerOptions
+	local Local
+	conn  *transport.Dealer
+	log   *slog.Logger
+	meter *cpu.Meter
+
+	state      string
+	index      int
+	lastSpawn  float64
+	host       string
+	stopWait   time.Duration
+	masterSeen time.Time        // last master heartbeat; zero: the master sends none
+	readyAgain <-chan time.Time // after a stop: when to send client_ready
+}
+
+// RunWorker connects to the master and runs its orders until it says quit
+// (nil), ctx ends (a graceful stop: users stop, the master is told), or
+// the master is lost (ErrMasterGone, or an error when it never answered).
+func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
+	opts.defaults()
+	conn, err := transport.DialDealer(ctx, opts.Master, opts.NodeID)
+	if err != nil {
+		return fmt.Errorf("connecting to the master at %s: %w", opts.Master, err)
+	}
+	defer conn.Close()
+	w := &Worker{opts: opts, local: local, conn: conn, log: opts.Logger.With("node", opts.NodeID), meter: cpu.NewMeter(time.Now())}
+	if err := w.register(ctx); err != nil {
+		return err
+	}
+	return w.serve(ctx)
+}
+
+func (w *Worker) send(p wire.Payload) {
+	frame, err := wire.EncodePayload(w.opts.NodeID, p)
+	if err == nil {
+		err = w.conn.Send(frame)
+	}
+	if err != nil {
+		w.log.Warn("sending to the master failed", "type", p.MessageType(), "err", err)
+	}
+}
+
+// register sends client_ready until the master acks it.
+func (w *Worker) register(ctx context.Context) error {
+	for try := range w.opts.ReadyTries {
+		w.send(wire.ClientReadyVersion(w.opts.Version))
+		deadline, cancel := context.WithTimeout(ctx, w.opts.ReadyRetry)
+		for {
+			m, err := w.recv(deadline)
+			if err != nil {
+				break
+			}
+			if m.Type == wire.TypeAck {
+				cancel()
+				ack, _ := wire.DecodeAck(m.Data)
+				w.index, w.state = ack.Index, wire.StateReady
+				w.log.Info("connected to the master", "master", w.opts.Master, "index", w.index)
+				return nil
+			}
+		}
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		w.log.Info("waiting for the master to acknowledge", "master", w.opts.Master, "try", try+1)
+	}
+	return fmt.Errorf("the master at %s never acknowledged this worker", w.opts.Master)
+}
+
+func (w *Worker) recv(ctx context.Context) (wire.Message, error) {
+	for {
+		frame, err := w.conn.Recv(ctx)
+		if err != nil {
+			return wire.Message{}, err
+		}
+		m, err := wire.Decode(frame)
+		if err != nil {
+			w.log.Warn("dropping an undecodable message from the master", "err", err)
+			continue
+		}
+		return m, nil
+	}
+}
+
+func (w *Worker) serve(ctx context.Context) error {
+	msgs := make(chan wire.Message, 64)
+	recvCtx, stopRecv := context.WithCancel(context.Background())
+	defer stopRecv()
+	go func() {
+		defer close(msgs)
+		for {
+			m, err := w.recv(recvCtx)
+			if err != nil {
+				return
+			}
+			msgs <- m
+		}
+	}()
+	hb := time.NewTicker(w.opts.HeartbeatEvery)
+	defer hb.Stop()
+	rep := time.NewTicker(w.opts.ReportEvery)
+	defer rep.Stop()
+	w.report() // the first report lists the classes (Locust workers do so)
+	for {
+		select {
+		case <-ctx.Done():
+			w.local.Stop()
+			w.send(wire.Signal{Type: wire.TypeQuit})
+			w.conn.Close() // flushes the queue
+			return nil
+		case <-hb.C:
+			w.heartbeat()
+			if !w.masterSeen.IsZero() && time.Since(w.masterSeen) > w.opts.MasterTimeout {
+				w.local.Stop()
+				return ErrMasterGone
+			}
+		case <-rep.C:
+			w.report()
+		case <-w.readyAgain:
+			w.readyAgain = nil
+			w.state = wire.StateReady
+			w.send(wire.ClientReadyVersion(w.opts.Version))
+		case m, ok := <-msgs:
+			if !ok {
+				return errors.New("cluster: connection to the master closed")
+			}
+			if done := w.handle(m); done {
+				return nil
+			}
+		}
+	}
+}
+
+// handle acts on one message from the master; true means quit.
+func (w *Worker) handle(m wire.Message) bool {
+	switch m.Type {
+	case wire.TypeSpawn:
+		w.send(wire.Signal{Type: wire.TypeSpawning})
+		sp, err := wire.DecodeSpawn(m.Data)
+		if err != nil {
+			w.log.Warn("dropping a malformed spawn", "err", err)
+			return false
+		}
+		if sp.Timestamp <= w.lastSpawn {
+			w.log.Debug("dropping a stale spawn", "timestamp", sp.Timestamp)
+			return false
+		}
+		w.lastSpawn = sp.Timestamp
+		if sp.Host != nil && *sp.Host != "" {
+			w.host = *sp.Host
+		}
+		if sp.StopTimeout != nil {
+			w.stopWait = time.Duration(sp.StopTimeout.Float64() * float64(time.Second))
+		}
+		if w.state == wire.StateReady {
+			w.local.TakeDelta(time.Now()) // a new test starts from empty statistics
+		}
+		w.state = wire.StateSpawning
+		w.local.Apply(sp.UserClassesCount, w.host, w.stopWait)
+		counts := w.local.Counts()
+		w.send(wire.SpawningComplete{UserClassesCount: counts, UserCount: sum(counts)})
+		w.state = wire.StateRunning
+	case wire.TypeStop:
+		w.local.Stop()
+		w.report()
+		w.send(wire.Signal{Type: wire.TypeClientStopped})
+		// Locust waits the stop timeout before registering again; the
+		// heartbeats go on meanwhile.
+		w.readyAgain = time.After(w.stopWait)
+	case wire.TypeQuit:
+		w.local.Stop()
+		w.report()
+		w.send(wire.Signal{Type: wire.TypeQuit})
+		w.conn.Close() // flushes the final report
+		return true
+	case wire.TypeReconnect:
+		if err := w.conn.Reconnect(); err != nil {
+			w.log.Warn("reconnecting to the master failed", "err", err)
+		}
+	case wire.TypeHeartbeat:
+		w.masterSeen = time.Now()
+	case wire.TypeAck:
+		w.state = wire.StateReady
+	case wire.TypeSpawningComplete, wire.TypeUpdateUserClass:
+		// Newer masters' notices; nothing to do.
+	default:
+		if w.opts.OnCustom != nil && !wire.IsBuiltin(m.Type) {
+			c, err := wire.DecodeCustom(m)
+			if err == nil {
+				w.opts.OnCustom(c.Type, c.Data)
+			}
+		}
+	}
+	return false
+}
+
+func (w *Worker) heartbeat() {
+	share, _ := w.meter.Sample(time.Now())
+	w.send(wire.Heartbeat{State: w.state, CurrentCPUUsage: share * 100, CurrentMemoryUsage: rss()})
+}
+
+func (w *Worker) report() {
+	counts := w.local.Counts()
+	r, err := toReport(w.local.TakeDelta(time.Now()), counts, w.local.Classes())
+	if err != nil {
+		w.log.Error("building the stats report", "err", err)
+		return
+	}
+	w.send(r)
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -1,0 +1,232 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+// Dealer is the worker's side: a ZeroMQ DEALER connected to one ROUTER,
+// announcing a fixed identity (the worker's node id) in its READY command.
+//
+// Like libzmq, it reconnects on its own when the connection drops, and
+// messages sent meanwhile wait in the send queue (up to the queue size,
+// libzmq's high-water mark) and go out on the new connection.
+type Dealer struct {
+	opts     options
+	addr     string
+	identity string
+	q        queue
+	out      chan outItem
+
+	ctx    context.Context // canceled by Close: aborts dials
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	cur       *link // current connection, nil while (re)connecting
+	wg        sync.WaitGroup
+	writers   sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// DialDealer connects a DEALER with the given identity to endpoint
+// ("tcp://host:port"). It retries every reconnect interval until the first
+// connection and handshake succeed or ctx ends; afterwards ctx no longer
+// matters and the Dealer lives until Close. The identity must be 1–255
+// bytes of valid UTF-8 not starting with a zero byte (libzmq reserves
+// those for generated ids; Locust decodes the id as UTF-8).
+func DialDealer(ctx context.Context, endpoint, identity string, opts ...Option) (*Dealer, error) {
+	if err := checkIdentity(identity); err != nil {
+		return nil, err
+	}
+	addr, err := parseEndpoint(endpoint, false)
+	if err != nil {
+		return nil, err
+	}
+	o := resolve(opts)
+	d := &Dealer{
+		opts:     o,
+		addr:     addr,
+		identity: identity,
+		q:        newQueue(o.queueSize),
+		out:      make(chan outItem, o.queueSize),
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	first, err := d.connect(ctx)
+	if err != nil {
+		d.cancel()
+		return nil, err
+	}
+	d.wg.Add(1)
+	go d.run(first)
+	return d, nil
+}
+
+// checkIdentity validates a DEALER identity.
+func checkIdentity(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("transport: empty identity (the ROUTER would invent one that never matches the node id)")
+	case len(id) > 255:
+		return fmt.Errorf("transport: identity of %d bytes, ZMTP allows 255", len(id))
+	case id[0] == 0:
+		return fmt.Errorf("transport: identity starts with a zero byte, reserved by libzmq")
+	case !utf8.ValidString(id):
+		return fmt.Errorf("transport: identity %q is not valid UTF-8", id)
+	}
+	return nil
+}
+
+// Identity returns the Dealer's identity.
+func (d *Dealer) Identity() string { return d.identity }
+
+// Send queues payload as one frame. It does not wait for the write; it
+// returns ErrQueueFull when the queue is full (the message is dropped) and
+// ErrClosed after Close. The Dealer keeps payload: do not modify it
+// afterwards.
+func (d *Dealer) Send(payload []byte) error {
+	if d.q.stopped() {
+		return ErrClosed
+	}
+	select {
+	case d.out <- outItem{payload: payload}:
+		return nil
+	default:
+		return ErrQueueFull
+	}
+}
+
+// Recv returns the next message. A *PeerError (a multi-frame or oversized
+// message) is returned as the error without a payload and is not fatal.
+func (d *Dealer) Recv(ctx context.Context) ([]byte, error) {
+	x, err := d.q.get(ctx)
+	return x.payload, err
+}
+
+// Reconnect drops the current connection and connects anew with the same
+// identity, as a Locust worker does on the master's "reconnect". Queued
+// outgoing messages are sent on the new connection. It does not wait for
+// the new connection.
+func (d *Dealer) Reconnect() error {
+	if d.q.stopped() {
+		return ErrClosed
+	}
+	d.mu.Lock()
+	l := d.cur
+	d.mu.Unlock()
+	if l != nil {
+		l.close()
+	}
+	return nil
+}
+
+// Close writes what is already queued (for at most the linger time),
+// closes the connection and waits for all of the Dealer's goroutines.
+func (d *Dealer) Close() error {
+	d.closeOnce.Do(func() {
+		d.mu.Lock()
+		close(d.q.stop)
+		l := d.cur
+		d.mu.Unlock()
+		if l != nil {
+			_ = l.nc.SetWriteDeadline(time.Now().Add(d.opts.linger))
+		}
+		d.writers.Wait()
+		d.cancel()
+		if l != nil {
+			l.close()
+		}
+		d.wg.Wait()
+	})
+	return nil
+}
+
+// run serves one connection after another until Close.
+func (d *Dealer) run(l *link) {
+	defer d.wg.Done()
+	for {
+		if !d.serve(l) {
+			return
+		}
+		var err error
+		if l, err = d.connect(d.ctx); err != nil {
+			return // closed
+		}
+	}
+}
+
+// serve runs l until it ends; false once the Dealer is closed.
+func (d *Dealer) serve(l *link) bool {
+	d.mu.Lock()
+	if d.q.stopped() {
+		d.mu.Unlock()
+		l.close()
+		return false
+	}
+	d.cur = l
+	d.writers.Add(1)
+	d.mu.Unlock()
+
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		defer d.writers.Done()
+		l.writeLoop(d.out, d.q.stop, d.opts.linger)
+	}()
+	for {
+		msg, err := l.read(d.out)
+		if err != nil {
+			d.q.reportReadError(l, err)
+			break
+		}
+		if !d.q.deliverMessage(l, msg) {
+			break
+		}
+	}
+	l.close()
+	<-wrote
+	d.mu.Lock()
+	d.cur = nil
+	d.mu.Unlock()
+	return !d.q.stopped()
+}
+
+// connect dials and handshakes, retrying every reconnect interval until it
+// succeeds or ctx ends.
+func (d *Dealer) connect(ctx context.Context) (*link, error) {
+	for {
+		l, err := d.dialOnce(ctx)
+		if err == nil {
+			return l, nil
+		}
+		t := time.NewTimer(d.opts.reconnectInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("transport: connect to %s: %w (last error: %v)", d.addr, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// dialOnce makes one connection attempt; ctx also aborts the handshake.
+func (d *Dealer) dialOnce(ctx context.Context) (*link, error) {
+	nc, err := d.opts.dialTCP(ctx, d.addr)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
+	zc, err := handshake(nc, zmq4.Dealer, d.identity, d.opts.handshakeTimeout)
+	if !stop() || err != nil {
+		_ = nc.Close()
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, err
+	}
+	return newLink(nc, zc, "", d.opts.maxMessageSize), nil
+}
