@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,12 +107,17 @@ func (c *controller) processCount() int {
 // startProcesses runs --processes worker processes of this same program,
 // connected to this master. They are stopped when stop is called.
 func (c *controller) startProcesses() (stop func(), err error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("--processes: finding this program: %w", err)
+	self := c.env.Exec
+	if len(self) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("--processes: finding this program: %w", err)
+		}
+		self = []string{exe}
 	}
-	args := append(workerArgs(c.env.Args), "--worker", "--master-host", "127.0.0.1",
+	args := append(append(slices.Clone(self[1:]), workerArgs(c.env.Args)...), "--worker", "--master-host", "127.0.0.1",
 		"--master-port", strconv.Itoa(c.master.Port()))
+	exe := self[0]
 	var cmds []*exec.Cmd
 	for range c.processCount() {
 		cmd := exec.Command(exe, args...)

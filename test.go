@@ -45,6 +45,10 @@ type Env struct {
 	// Stdin, when it is a terminal, lets a headless run's user count be
 	// changed with keys, as in Locust: w/W add 1/10 users, s/S remove 1/10.
 	Stdin io.Reader
+	// Exec starts this program again, for --processes workers: the
+	// executable and any leading arguments (a subcommand). Empty means the
+	// running executable.
+	Exec []string
 }
 
 // Main runs t with the process's arguments, environment and signals, and

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -76,5 +78,96 @@ func TestInterruptWritesReports(t *testing.T) {
 	stats, _ := os.ReadFile(prefix + "_stats.csv")
 	if !bytes.Contains(stats, []byte("/api/login")) {
 		t.Errorf("_stats.csv has no rows:\n%s", stats)
+	}
+}
+
+// TestProcesses runs `herd demo --processes 2`: a master in the herd
+// process and two worker processes of the same binary.
+func TestProcesses(t *testing.T) {
+	t.Parallel()
+	bin, err := buildHerd(t)
+	if err != nil {
+		t.Fatalf("building herd: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "demo", "--headless", "--processes", "2", "--master-bind-port", "0",
+		"-u", "6", "-r", "100", "-t", "3s", "--json", "--only-summary", "--exit-code-on-error", "0")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("herd: %v\n%s", err, stderr.String())
+	}
+	var rep struct {
+		Total struct {
+			Requests int `json:"num_requests"`
+		} `json:"total"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil || rep.Total.Requests == 0 {
+		t.Fatalf("report %v: %s\n%s", err, stdout.String(), stderr.String())
+	}
+	// Workers register again after the test stops, with the same index.
+	if log := stderr.String(); !strings.Contains(log, "index=0") || !strings.Contains(log, "index=1") || strings.Contains(log, "index=2") {
+		t.Errorf("want exactly two workers (index 0 and 1):\n%s", log)
+	}
+	if n := strings.Count(stderr.String(), "worker done"); n != 2 {
+		t.Errorf("%d workers finished, want 2:\n%s", n, stderr.String())
+	}
+}
+
+// TestMasterCommand runs `herd master` (no test code) with a worker built
+// from a test program: the master learns the user classes from it.
+func TestMasterCommand(t *testing.T) {
+	t.Parallel()
+	bin, err := buildHerd(t)
+	if err != nil {
+		t.Fatalf("building herd: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	master := exec.CommandContext(ctx, bin, "master", "--headless", "--master-bind-host", "127.0.0.1",
+		"--master-bind-port", "0", "-u", "4", "-r", "100", "-t", "3s", "--only-summary", "--exit-code-on-error", "0")
+	var stdout bytes.Buffer
+	master.Stdout = &stdout
+	stderr, err := master.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var port string
+	var log strings.Builder
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		log.WriteString(lines.Text() + "\n")
+		if _, p, ok := strings.Cut(lines.Text(), `master listening for workers" port=`); ok {
+			port = p
+			break
+		}
+	}
+	if port == "" {
+		t.Fatalf("no port in the master's log:\n%s", log.String())
+	}
+	go func() { // keep draining
+		for lines.Scan() {
+		}
+	}()
+	worker := exec.CommandContext(ctx, bin, "demo", "--worker", "--master-port", port)
+	var wlog bytes.Buffer
+	worker.Stderr = &wlog
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := master.Wait(); err != nil {
+		t.Fatalf("master: %v", err)
+	}
+	if err := worker.Wait(); err != nil {
+		t.Fatalf("worker: %v\n%s", err, wlog.String())
+	}
+	for _, want := range []string{"Aggregated", "/api/products"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("the master's summary lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }

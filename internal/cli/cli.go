@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +30,9 @@ Usage:
                               http://localhost:8089, or the console with
                               --headless (defaults: -u 20 -r 10 -t 30s; any test
                               option may be given, e.g. -u 100 --csv out)
+  herd master [OPTIONS]       run a master for workers built from any herd test
+                              program (they connect with --worker); takes the
+                              test options, learns user classes from workers
   herd serve-demo [--addr A]  serve the demo shop on loopback until interrupted
                               (default --addr 127.0.0.1:8080)
   herd version                print herd's version
@@ -53,8 +58,13 @@ func Main(ctx context.Context, env herd.Env) int {
 	switch cmd {
 	case "demo":
 		env.Prog += " demo"
+		env.Exec = append(selfExec(env), "demo")
 		env.Args = append(append([]string(nil), demoDefaults...), args...)
 		return demoTest().Run(ctx, env)
+	case "master":
+		env.Prog += " master"
+		env.Args = append([]string{"--master"}, args...)
+		return (&herd.Test{}).Run(ctx, env)
 	case "serve-demo":
 		return serveDemo(ctx, env, args)
 	case "version", "--version", "-V":
@@ -93,6 +103,18 @@ func serveDemo(ctx context.Context, env herd.Env, args []string) int {
 		return herd.ExitInternal
 	}
 	return herd.ExitOK
+}
+
+// selfExec is how to start this herd binary again.
+func selfExec(env herd.Env) []string {
+	if len(env.Exec) > 0 {
+		return slices.Clone(env.Exec)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return []string{"herd"}
+	}
+	return []string{exe}
 }
 
 // version is the module version stamped by go install, else the VCS

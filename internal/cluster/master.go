@@ -414,13 +414,16 @@ func (m *Master) Classes() []Class {
 	return m.classesLocked()
 }
 
-// WaitForWorkers waits until n workers are connected and ready, or ctx ends.
+// WaitForWorkers waits until n workers are connected and ready (and, for
+// a master without the test's classes, until a worker reported them), or
+// ctx ends.
 func (m *Master) WaitForWorkers(ctx context.Context, n int) error {
 	for {
 		m.mu.Lock()
 		have := len(m.activeLocked())
+		known := m.opts.Classes != nil || len(m.learned) > 0
 		m.mu.Unlock()
-		if have >= n {
+		if have >= n && known {
 			return nil
 		}
 		select {
@@ -572,7 +575,11 @@ func (m *Master) dispatchTo(n int, ctx context.Context) bool {
 	classes := m.classesLocked()
 	host, stop := m.host, m.stopWait
 	m.mu.Unlock()
-	if len(ws) == 0 || len(classes) == 0 {
+	if len(ws) == 0 {
+		return true
+	}
+	if len(classes) == 0 {
+		m.log.Warn("master: no user class known yet (workers list theirs in their first report)")
 		return true
 	}
 	types := make([]dispatch.Type, len(classes))
