@@ -1,0 +1,78 @@
+package cluster
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/wire"
+)
+
+// workerFrames builds one stats report per worker, each with endpoints
+// entries of realistic latency spreads, encoded as on the wire.
+func workerFrames(b *testing.B, workers, endpoints int) [][]byte {
+	b.Helper()
+	frames := make([][]byte, workers)
+	r := rand.New(rand.NewPCG(7, 7))
+	for w := range workers {
+		st := stats.New(t0, stats.Options{Shards: 1})
+		for e := range endpoints {
+			name := fmt.Sprintf("/api/endpoint/%d", e)
+			for range 30 { // ~10 requests/s per endpoint over 3 s
+				st.Shard(0).Record("GET", name, time.Duration(r.ExpFloat64()*float64(30*time.Millisecond)), 512, "")
+			}
+		}
+		rep, err := toReport(st.TakeDelta(t0.Add(3*time.Second)), map[string]int{"U": 10}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if frames[w], err = wire.EncodePayload(fmt.Sprintf("w%d", w), rep); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return frames
+}
+
+// BenchmarkMasterMerge100x1000 is one 3-second reporting cycle of a master
+// with 100 workers × 1,000 endpoints: decode every report, rebuild its exact
+// histograms and merge it. CPU share of one core = ns/op ÷ 3e9.
+func BenchmarkMasterMerge100x1000(b *testing.B) {
+	frames := workerFrames(b, 100, 1000)
+	size := 0
+	for _, f := range frames {
+		size += len(f)
+	}
+	master := stats.New(t0, stats.Options{Shards: 1})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, f := range frames {
+			m, err := wire.Decode(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := wire.DecodeStatsReport(m.Data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d, _, err := fromReport(r, t0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			master.Merge(d, m.NodeID)
+		}
+		master.Tick(t0, 0) // the master's once-a-second drain, also on the path
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(size)/float64(len(frames)), "bytes/report")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/3e9*100, "%core")
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "MiB-heap")
+	runtime.KeepAlive(master) // the heap figure includes the master's statistics
+	runtime.KeepAlive(frames)
+}
