@@ -6,10 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -169,5 +172,103 @@ func TestMasterCommand(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the master's summary lacks %q:\n%s", want, stdout.String())
 		}
+	}
+}
+
+// TestKillWorker kills one of two worker processes with SIGKILL mid-run:
+// the master keeps running, moves the users to the survivor
+// (--enable-rebalancing) and its final report counts every request the
+// target saw except, at most, the dead worker's last unreported interval.
+func TestKillWorker(t *testing.T) {
+	t.Parallel()
+	bin, err := buildHerd(t)
+	if err != nil {
+		t.Fatalf("building herd: %v", err)
+	}
+	var seen atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer target.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	master := exec.CommandContext(ctx, bin, "demo", "--master", "--headless", "--master-bind-host", "127.0.0.1",
+		"--master-bind-port", "0", "--expect-workers", "2", "--enable-rebalancing", "-u", "20", "-r", "100",
+		"-t", "10s", "-H", target.URL, "--json", "--only-summary", "--exit-code-on-error", "0")
+	var stdout bytes.Buffer
+	master.Stdout = &stdout
+	stderr, err := master.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var port string
+	var log strings.Builder
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		log.WriteString(lines.Text() + "\n")
+		if _, p, ok := strings.Cut(lines.Text(), `master listening for workers" port=`); ok {
+			port = p
+			break
+		}
+	}
+	if port == "" {
+		t.Fatalf("no port in the master's log:\n%s", log.String())
+	}
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		for lines.Scan() {
+			log.WriteString(lines.Text() + "\n")
+		}
+	}()
+	var workers []*exec.Cmd
+	for range 2 {
+		w := exec.CommandContext(ctx, bin, "demo", "--worker", "--master-port", port)
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		workers = append(workers, w)
+	}
+	// Once traffic flows, kill the first worker outright.
+	deadline := time.Now().Add(time.Minute)
+	for seen.Load() < 50 {
+		if time.Now().After(deadline) {
+			t.Fatal("no traffic reached the target")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := workers[0].Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	workers[0].Wait()
+	if err := master.Wait(); err != nil {
+		t.Fatalf("master: %v", err)
+	}
+	<-logDone
+	if err := workers[1].Wait(); err != nil {
+		t.Errorf("surviving worker: %v", err)
+	}
+	var rep struct {
+		Total struct {
+			Requests int64 `json:"num_requests"`
+		} `json:"total"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, stdout.String())
+	}
+	lost := seen.Load() - rep.Total.Requests
+	t.Logf("target saw %d requests, the master reported %d: %d lost with the killed worker", seen.Load(), rep.Total.Requests, lost)
+	if !strings.Contains(log.String(), "missing") {
+		t.Errorf("the master never noticed the dead worker:\n%s", log.String())
+	}
+	// 10 users on the dead worker at ≤ 2 requests/s each, for at most one
+	// 3-second report interval (plus the request in flight).
+	if lost < 0 || lost > 10*2*4 {
+		t.Errorf("lost %d requests, more than one report interval of the dead worker", lost)
 	}
 }
