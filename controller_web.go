@@ -96,6 +96,20 @@ func (c *controller) Status() web.Status {
 		}
 		s.UserClasses = append(s.UserClasses, uc)
 	}
+	if c.master != nil {
+		s.IsMaster = true
+		s.Workers = []web.WorkerInfo{}
+		for _, w := range c.master.Workers() {
+			s.Workers = append(s.Workers, web.WorkerInfo{ID: w.ID, Index: w.Index, State: w.State,
+				Users: w.Users, CPU: w.CPU, Memory: w.Memory})
+		}
+		if len(c.all) == 0 { // a master without the test's code: the classes its workers run
+			for _, cl := range c.master.Classes() {
+				s.UserClasses = append(s.UserClasses, web.UserClass{Name: cl.Name, Weight: cl.Weight,
+					FixedCount: cl.FixedCount, Selected: true})
+			}
+		}
+	}
 	return s
 }
 

@@ -58,13 +58,29 @@ func (c *controller) startMaster(ctx context.Context) error {
 	return nil
 }
 
-// mergeDelta adds a worker's report to the running test's statistics.
+// mergeDelta adds a worker's report to the current (or last) test's
+// statistics. Reports also arrive after a stop (Locust workers send the
+// rest of their statistics with their next periodic report, or when they
+// quit); those still count, and are drained at once since the stopped
+// test is no longer ticked.
 func (c *controller) mergeDelta(d *stats.Delta, node string) {
 	c.mu.Lock()
 	run, state := c.run, c.state
 	c.mu.Unlock()
-	if run != nil && (state == web.StateSpawning || state == web.StateRunning || state == web.StateStopping) {
-		run.stats.Merge(d, node)
+	if run == nil {
+		return
+	}
+	run.stats.Merge(d, node)
+	if state == web.StateStopped {
+		run.stats.Tick(run.stopped, 0)
+	}
+}
+
+// quitWorkers tells the workers to quit and waits a moment for them, so
+// their last statistics are in the final report.
+func (c *controller) quitWorkers() {
+	if c.master != nil {
+		c.master.Quit(3 * time.Second)
 	}
 }
 

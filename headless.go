@@ -67,6 +67,7 @@ func (c *controller) headless(ctx context.Context) int {
 		}
 	}
 	c.stop(reason)
+	c.quitWorkers()
 	stopLoop()
 	return c.finish()
 }

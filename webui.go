@@ -69,6 +69,7 @@ func (c *controller) withUI(ctx context.Context) int {
 	}
 	c.log.Info("quitting", "reason", reason)
 	c.stop(reason)
+	c.quitWorkers()
 	stopLoop()
 	return c.finish()
 }

@@ -228,6 +228,9 @@ func TestBrowserLive(t *testing.T) {
 	if got := uiEval[string](t, page, `document.getElementById('state-badge').textContent`); got != "running" {
 		t.Errorf("state badge = %q, want running", got)
 	}
+	if n := uiEval[int](t, page, `document.querySelectorAll('#tab-workers, #worker-count').length`); n != 0 {
+		t.Error("a single process shows a workers tab or count")
+	}
 	// Live updates reach the status bar (the fake advances every 200 ms).
 	first := uiEval[string](t, page, `document.getElementById('total-rps').textContent`)
 	page.wait(t, "a live update", fmt.Sprintf(`document.getElementById('total-rps').textContent !== %q`, first))
@@ -308,6 +311,106 @@ func TestBrowserXSS(t *testing.T) {
 	if n := uiEval[int](t, page, `document.querySelectorAll('img, #app script').length`); n != 0 {
 		t.Errorf("%d <img>/<script> elements were created from data", n)
 	}
+	page.checkClean(t)
+}
+
+// TestBrowserWorkers: on a master, the status bar counts the workers and
+// the Workers tab lists them by index, the missing one highlighted, a hot
+// CPU in the warning colour, memory in MB or GB, ids as text; updates
+// arrive live. Without is_master there is no such tab.
+func TestBrowserWorkers(t *testing.T) {
+	const evilID = `<img src=x onerror=alert(1)>`
+	f := uiShopAPI(300, 200*time.Millisecond)
+	f.status.IsMaster = true
+	f.status.Workers = []WorkerInfo{ // out of order: the UI sorts by index
+		{ID: "loadgen-3_b41f", Index: 2, State: WorkerMissing, Users: 0, CPU: 0, Memory: 96 << 20},
+		{ID: evilID, Index: 0, State: WorkerRunning, Users: 100, CPU: 96.4, Memory: 3 << 29},
+		{ID: "loadgen-2_77c0", Index: 1, State: WorkerRunning, Users: 100, CPU: 41.2, Memory: 412 << 20},
+	}
+	page := uiNewPage(t, false)
+	u := uiServe(t, f)
+	page.do(t, "open the UI", chromedp.Navigate(u))
+	page.wait(t, "the stats rows", fmt.Sprintf(`%s.length === %d`, rowsSel, len(uiShop)))
+	page.wait(t, "the worker count", `(document.getElementById('worker-count') || {}).textContent === '2 workers'`)
+	if got := uiEval[string](t, page, `document.getElementById('worker-count').closest('.metric').textContent`); !strings.Contains(got, "1 missing") {
+		t.Errorf("status bar workers metric %q does not mention the missing worker", got)
+	}
+	tabs := uiEval[[]string](t, page, `[...document.querySelectorAll('.tabs [role=tab]')].map(b => b.id)`)
+	if !slices.Contains(tabs, "tab-workers") {
+		t.Fatalf("tabs %q lack the Workers tab on a master", tabs)
+	}
+	if got := uiEval[string](t, page, `document.querySelector('#tab-workers .tab-count').className`); !strings.Contains(got, "bad") {
+		t.Errorf("workers tab count class %q: a missing worker should mark it", got)
+	}
+
+	page.do(t, "open the workers", chromedp.Click(chromedp.CSS("#tab-workers")))
+	page.wait(t, "three worker rows", `document.querySelectorAll('#workers tbody tr.row').length === 3`)
+	type row struct {
+		Cells []string `json:"cells"`
+		Class string   `json:"cls"`
+		Badge string   `json:"badge"`
+		CPU   string   `json:"cpu"`
+	}
+	rows := uiEval[[]row](t, page, `[...document.querySelectorAll('#workers tbody tr.row')].map(tr => ({
+	  cells: [...tr.cells].map(td => td.textContent),
+	  cls: tr.className,
+	  badge: tr.querySelector('.badge').className,
+	  cpu: tr.querySelector('td.cpu').className }))`)
+	if len(rows) != 3 {
+		t.Fatalf("%d worker rows, want 3", len(rows))
+	}
+	wantCells := [][]string{
+		{"0", evilID, "running", "100", "96.4%", "1.50 GB"},
+		{"1", "loadgen-2_77c0", "running", "100", "41.2%", "412.0 MB"},
+		{"2", "loadgen-3_b41f", "missing", "0", "0.0%", "96.0 MB"},
+	}
+	for i, r := range rows {
+		if strings.Join(r.Cells, "|") != strings.Join(wantCells[i], "|") {
+			t.Errorf("worker row %d = %q, want %q", i, r.Cells, wantCells[i])
+		}
+	}
+	if !strings.Contains(rows[2].Class, "missing") || !strings.Contains(rows[2].Badge, "state-missing") {
+		t.Errorf("the missing worker is not highlighted: row %q, badge %q", rows[2].Class, rows[2].Badge)
+	}
+	if strings.Contains(rows[0].Class, "missing") || strings.Contains(rows[1].Class, "missing") {
+		t.Errorf("running workers highlighted as missing: %q, %q", rows[0].Class, rows[1].Class)
+	}
+	if !strings.Contains(rows[0].CPU, "warn") || strings.Contains(rows[1].CPU, "warn") {
+		t.Errorf("CPU classes %q, %q: want the warning colour above 90%% only", rows[0].CPU, rows[1].CPU)
+	}
+	// The highlight is visible: the missing row's background differs.
+	if same := uiEval[bool](t, page, `(() => { const c = [...document.querySelectorAll('#workers tbody tr.row')].map(tr => getComputedStyle(tr.cells[0]).backgroundColor); return c[0] === c[2]; })()`); same {
+		t.Error("the missing worker's row looks like the others")
+	}
+	if got := uiEval[string](t, page, `typeof window.__xss`); got != "undefined" {
+		t.Errorf("a worker id ran as markup: window.__xss is %s", got)
+	}
+	if n := uiEval[int](t, page, `document.querySelectorAll('img, #app script').length`); n != 0 {
+		t.Errorf("%d <img>/<script> elements were created from a worker id", n)
+	}
+
+	// Live: a worker goes missing, another joins.
+	f.mu.Lock()
+	ws := slices.Clone(f.status.Workers)
+	ws[2].State, ws[2].Users = WorkerMissing, 0 // index 1
+	ws = append(ws, WorkerInfo{ID: "loadgen-4_0d9e", Index: 3, State: WorkerSpawning, Users: 20, CPU: 12, Memory: 64 << 20})
+	f.status.Workers = ws
+	f.mu.Unlock()
+	page.wait(t, "the live update", `document.querySelectorAll('#workers tbody tr.row.missing').length === 2 && document.querySelectorAll('#workers tbody tr.row').length === 4`)
+	page.wait(t, "the new count", `document.getElementById('worker-count').textContent === '2 workers'`)
+	if got := uiEval[string](t, page, `document.querySelector('#workers tbody tr.row:last-child td:nth-child(2)').textContent`); got != "loadgen-4_0d9e" {
+		t.Errorf("last worker row %q, want the joining worker (index 3)", got)
+	}
+	// The tab is in the URL and survives a reload.
+	page.do(t, "reload", chromedp.Reload())
+	page.wait(t, "the workers after a reload", `document.querySelectorAll('#workers tbody tr.row').length === 4`)
+
+	// No longer a master: the tab and the count go, the statistics show.
+	f.mu.Lock()
+	f.status.IsMaster, f.status.Workers = false, nil
+	f.mu.Unlock()
+	page.wait(t, "no workers tab", `!document.getElementById('tab-workers') && !document.getElementById('worker-count') && !document.getElementById('workers')`)
+	page.wait(t, "the statistics instead", rowsSel+`.length > 0`)
 	page.checkClean(t)
 }
 
@@ -475,6 +578,10 @@ func TestBrowserHTMLReport(t *testing.T) {
 		Title: "Checkout " + evil, Host: "https://shop.example.test", Users: 300, SpawnRate: 5, RunTime: 30 * time.Minute,
 		UserClasses: []string{"Shopper", "APIClient"}, Start: end.Add(-30 * time.Minute), End: end,
 		Stats: f.snap, History: uiLongHistory(end, 4*3600),
+		Workers: []WorkerInfo{
+			{ID: "loadgen-2_77c0", Index: 1, State: WorkerMissing, Memory: 300 << 20},
+			{ID: evil, Index: 0, State: WorkerRunning, Users: 300, CPU: 92.5, Memory: 2 << 30},
+		},
 	}
 	file := filepath.Join(t.TempDir(), "report.html")
 	out, err := os.Create(file)
@@ -504,6 +611,14 @@ func TestBrowserHTMLReport(t *testing.T) {
 	page.wait(t, "the failures", `document.querySelectorAll('#failures tbody tr').length === 5`)
 	page.wait(t, "the errors", `document.querySelectorAll('#errors .error-card').length === 2`)
 	page.wait(t, "the name as text", fmt.Sprintf(`[...document.querySelectorAll('#stats-table td')].some(td => td.textContent === %q)`, evil))
+	page.wait(t, "the workers", `document.querySelectorAll('#workers-section tbody tr.row').length === 2`)
+	if got := uiEval[[]string](t, page, `[...document.querySelectorAll('#workers-section tbody tr.row')].map(tr => tr.className + '|' + tr.cells[1].textContent + '|' + tr.querySelector('td.cpu').className)`); len(got) != 2 ||
+		got[0] != "row|"+evil+"|num cpu warn" || got[1] != "row missing|loadgen-2_77c0|num cpu" {
+		t.Errorf("report workers rows %q: want by index, the id as text, the hot CPU and the missing worker marked", got)
+	}
+	if got := uiEval[string](t, page, `document.querySelector('.report-nav').textContent`); !strings.Contains(got, "Workers (2)") {
+		t.Errorf("report nav %q lacks the workers", got)
+	}
 	if got := uiEval[string](t, page, `document.title`); got != r.Title {
 		t.Errorf("title %q, want %q", got, r.Title)
 	}
@@ -692,6 +807,20 @@ func TestUIScreenshot(t *testing.T) {
 		page.do(t, "tasks", chromedp.Click(chromedp.CSS("#tab-tasks")))
 		page.wait(t, "the tasks", `document.querySelectorAll('#tasks .ratio-row').length > 3`)
 		shot("tasks")
+		f.mu.Lock()
+		f.status.IsMaster = true
+		f.status.Workers = []WorkerInfo{
+			{ID: "loadgen-1_5c2a9e", Index: 0, State: WorkerRunning, Users: 100, CPU: 63.5, Memory: 410 << 20},
+			{ID: "loadgen-2_77c0d1", Index: 1, State: WorkerRunning, Users: 100, CPU: 94.2, Memory: 1536 << 20},
+			{ID: "loadgen-3_b41f08", Index: 2, State: WorkerMissing, Users: 0, CPU: 0, Memory: 96 << 20},
+			{ID: "loadgen-4_0d9e33", Index: 3, State: WorkerSpawning, Users: 100, CPU: 38.9, Memory: 388 << 20},
+		}
+		f.mu.Unlock()
+		page.do(t, "workers", chromedp.Click(chromedp.CSS("#tab-tasks")))
+		page.wait(t, "the workers tab", `!!document.getElementById('tab-workers')`)
+		page.do(t, "workers", chromedp.Click(chromedp.CSS("#tab-workers")))
+		page.wait(t, "the workers", `document.querySelectorAll('#workers tbody tr.row').length === 4`)
+		shot("workers")
 		page.do(t, "edit", chromedp.Click(chromedp.CSS("#tab-stats")), chromedp.Click(chromedp.CSS("#edit-test")), chromedp.WaitVisible(chromedp.CSS("#edit-form")))
 		shot("edit")
 		f.mu.Lock()
@@ -704,7 +833,8 @@ func TestUIScreenshot(t *testing.T) {
 		out, _ := os.Create(file)
 		f.mu.Lock()
 		r := Report{Title: "Shop checkout, 300 users", Host: f.status.Host, Users: 300, SpawnRate: 5, RunTime: 30 * time.Minute,
-			UserClasses: []string{"Shopper", "APIClient"}, Start: f.status.StartedAt, End: f.snap.Time, Stats: f.snap, History: f.history}
+			UserClasses: []string{"Shopper", "APIClient"}, Start: f.status.StartedAt, End: f.snap.Time, Stats: f.snap, History: f.history,
+			Workers: f.status.Workers}
 		f.mu.Unlock()
 		if err := WriteHTMLReport(out, r); err != nil {
 			t.Fatal(err)

@@ -67,6 +67,32 @@ type Status struct {
 	// CPUWarning is set while the generator's own CPU use is above 90%.
 	CPUWarning bool
 	CPUShare   float64 // 0–1 of the usable cores, last second
+	// IsMaster is set when this process is a distributed master: its users
+	// run on worker processes.
+	IsMaster bool
+	// Workers are a master's workers (missing ones included), nil when
+	// this process is not a master. The web layer sorts them by Index.
+	Workers []WorkerInfo
+}
+
+// Worker states as a master reports them: ready, spawning and running are
+// Locust's runner states; missing is a worker that stopped sending
+// heartbeats.
+const (
+	WorkerReady    = "ready"
+	WorkerSpawning = "spawning"
+	WorkerRunning  = "running"
+	WorkerMissing  = "missing"
+)
+
+// WorkerInfo is one worker of a master, as the workers table shows it.
+type WorkerInfo struct {
+	ID     string  // the worker's client id (Locust's: hostname_random)
+	Index  int     // the worker's index, from 0, in the order it connected
+	State  string  // WorkerReady, WorkerSpawning, WorkerRunning or WorkerMissing
+	Users  int     // users running on it
+	CPU    float64 // percent of the worker's usable cores, 0–100
+	Memory int64   // the worker process's memory use in bytes
 }
 
 // UserClass is one user type as the start form shows it.

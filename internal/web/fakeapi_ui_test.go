@@ -43,7 +43,20 @@ type uiStateDoc struct {
 	ClassPicker bool         `json:"class_picker"`
 	CPUWarning  bool         `json:"cpu_warning"`
 	CPUPercent  float64      `json:"cpu_percent"`
+	IsMaster    bool         `json:"is_master"`
+	WorkerCount int          `json:"worker_count"`
+	Workers     []uiWorker   `json:"workers"`
 	ServerTime  string       `json:"server_time"`
+}
+
+// uiWorker is one worker of /api/state.
+type uiWorker struct {
+	ID     string  `json:"id"`
+	Index  int     `json:"index"`
+	State  string  `json:"state"`
+	Users  int     `json:"user_count"`
+	CPU    float64 `json:"cpu_usage"`
+	Memory int64   `json:"memory_usage"`
 }
 
 type uiClassDoc struct {
@@ -187,7 +200,17 @@ func (f *uiFakeAPI) stateLocked() uiStateDoc {
 		StartedAt: ts(st.StartedAt), StoppedAt: ts(st.StoppedAt), RunTime: st.RunTime.Seconds(),
 		Deadline: ts(st.Deadline), UserClasses: []uiClassDoc{}, ClassPicker: st.ClassPicker,
 		CPUWarning: st.CPUWarning, CPUPercent: math.Round(st.CPUShare*1000) / 10,
+		IsMaster: st.IsMaster, Workers: []uiWorker{},
 		ServerTime: now.UTC().Format(time.RFC3339Nano),
+	}
+	if st.IsMaster {
+		// As the server sends them, except the order: the UI sorts by index.
+		for _, w := range st.Workers {
+			doc.Workers = append(doc.Workers, uiWorker(w))
+			if w.State != WorkerMissing {
+				doc.WorkerCount++
+			}
+		}
 	}
 	if !st.Deadline.IsZero() {
 		left := max(0, st.Deadline.Sub(now)).Seconds()

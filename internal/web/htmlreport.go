@@ -28,6 +28,11 @@ type Report struct {
 	Start, End  time.Time
 	Stats       *stats.Snapshot    // nil: no statistics
 	History     []stats.HistoryRow // the total's per-second rows, oldest first
+	// Workers is a master's workers as of the report (missing ones
+	// included); nil when the test did not run distributed, and then the
+	// report has no workers table. A master with no worker left is an
+	// empty, non-nil slice.
+	Workers []WorkerInfo
 }
 
 // reportHistoryPoints bounds the history embedded in a report: enough for a
@@ -52,6 +57,9 @@ func ReportFromController(c Controller) Report {
 		Stats:     c.Snapshot(),
 		History:   c.History(),
 	}
+	if st.IsMaster {
+		r.Workers = append([]WorkerInfo{}, st.Workers...)
+	}
 	for _, uc := range st.UserClasses {
 		if uc.Selected {
 			r.UserClasses = append(r.UserClasses, uc.Name)
@@ -75,15 +83,18 @@ func ReportFromController(c Controller) Report {
 
 // reportDoc is the JSON embedded in the report page.
 type reportDoc struct {
-	Title       string          `json:"title"`
-	Host        string          `json:"host"`
-	Users       int             `json:"users"`
-	SpawnRate   float64         `json:"spawn_rate"`
-	RunTime     float64         `json:"run_time_s"`
-	UserClasses []string        `json:"user_classes"`
-	StartTime   string          `json:"start_time,omitempty"`
-	EndTime     string          `json:"end_time,omitempty"`
-	Report      json.RawMessage `json:"report"` // the JSON report (internal/report), history downsampled
+	Title       string   `json:"title"`
+	Host        string   `json:"host"`
+	Users       int      `json:"users"`
+	SpawnRate   float64  `json:"spawn_rate"`
+	RunTime     float64  `json:"run_time_s"`
+	UserClasses []string `json:"user_classes"`
+	StartTime   string   `json:"start_time,omitempty"`
+	EndTime     string   `json:"end_time,omitempty"`
+	// Workers is a master's workers by index, absent when the test did not
+	// run distributed.
+	Workers *[]workerDoc    `json:"workers,omitempty"`
+	Report  json.RawMessage `json:"report"` // the JSON report (internal/report), history downsampled
 }
 
 // WriteHTMLReport writes r as one self-contained HTML page: the web UI's
@@ -162,6 +173,10 @@ func reportData(r Report) ([]byte, error) {
 		RunTime:     r.RunTime.Seconds(),
 		UserClasses: append([]string{}, r.UserClasses...),
 		Report:      js.Bytes(),
+	}
+	if r.Workers != nil {
+		ws := workerDocs(r.Workers)
+		doc.Workers = &ws
 	}
 	if math.IsNaN(doc.SpawnRate) || math.IsInf(doc.SpawnRate, 0) {
 		doc.SpawnRate = 0

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +37,49 @@ type stateDoc struct {
 	ClassPicker bool       `json:"class_picker"`
 	CPUWarning  bool       `json:"cpu_warning"`
 	CPUPercent  float64    `json:"cpu_percent"` // 0–100 of the usable cores
-	ServerTime  string     `json:"server_time"`
+	IsMaster    bool       `json:"is_master"`
+	// WorkerCount is a master's workers that are not missing, 0 otherwise.
+	WorkerCount int `json:"worker_count"`
+	// Workers is a master's workers by index, missing ones included; []
+	// when not a master.
+	Workers    []workerDoc `json:"workers"`
+	ServerTime string      `json:"server_time"`
+}
+
+// workerDoc is one worker in /api/state and the HTML report, with Locust's
+// names for its fields.
+type workerDoc struct {
+	ID     string  `json:"id"`
+	Index  int     `json:"index"`
+	State  string  `json:"state"`
+	Users  int     `json:"user_count"`
+	CPU    float64 `json:"cpu_usage"`    // percent, 0–100
+	Memory int64   `json:"memory_usage"` // bytes
+}
+
+// workerDocs renders ws sorted by index (a copy: ws is not changed).
+func workerDocs(ws []WorkerInfo) []workerDoc {
+	out := make([]workerDoc, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, workerDoc{
+			ID: w.ID, Index: w.Index, State: w.State, Users: w.Users,
+			CPU: math.Round(finite(w.CPU)*10) / 10, Memory: w.Memory,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b workerDoc) int { return cmp.Compare(a.Index, b.Index) })
+	return out
+}
+
+// activeWorkers counts the workers that are not missing (Locust's
+// worker_count).
+func activeWorkers(ws []WorkerInfo) int {
+	n := 0
+	for _, w := range ws {
+		if w.State != WorkerMissing {
+			n++
+		}
+	}
+	return n
 }
 
 type classDoc struct {
@@ -61,7 +105,12 @@ func newStateDoc(st Status, now time.Time) stateDoc {
 		ClassPicker: st.ClassPicker,
 		CPUWarning:  st.CPUWarning,
 		CPUPercent:  math.Round(finite(st.CPUShare)*1000) / 10,
+		IsMaster:    st.IsMaster,
+		Workers:     []workerDoc{},
 		ServerTime:  now.UTC().Format(time.RFC3339Nano),
+	}
+	if st.IsMaster { // Workers without IsMaster are ignored
+		doc.Workers, doc.WorkerCount = workerDocs(st.Workers), activeWorkers(st.Workers)
 	}
 	if !st.Deadline.IsZero() {
 		left := max(0, st.Deadline.Sub(now)).Round(time.Millisecond).Seconds()

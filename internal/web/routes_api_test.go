@@ -26,7 +26,7 @@ func TestAPIState(t *testing.T) {
 		`"started_at":"2024-03-01T12:00:00Z","stopped_at":null,"run_time_s":60,"deadline":"2024-03-01T12:01:00Z",` +
 		`"run_time_left_s":45,"user_classes":[{"name":"WebUser","weight":3,"fixed_count":0,"selected":true},` +
 		`{"name":"APIUser","weight":0,"fixed_count":2,"selected":false}],"class_picker":true,"cpu_warning":true,` +
-		`"cpu_percent":92.5,"server_time":"2024-03-01T12:00:15Z"}` + "\n"
+		`"cpu_percent":92.5,"is_master":false,"worker_count":0,"workers":[],"server_time":"2024-03-01T12:00:15Z"}` + "\n"
 	if body != want {
 		t.Errorf("/api/state =\n%s\nwant\n%s", body, want)
 	}

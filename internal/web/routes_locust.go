@@ -80,8 +80,21 @@ type locustRequests struct {
 	// the first second of history.
 	CurrentP95 *float64 `json:"current_response_time_percentile_95"`
 	CurrentP50 *float64 `json:"current_response_time_percentile_50"`
-	State      string   `json:"state"`
-	Users      int      `json:"user_count"`
+	// A master's workers (missing ones included) and how many are not
+	// missing, as Locust's master adds them; absent otherwise.
+	Workers     *[]locustWorker `json:"workers,omitempty"`
+	WorkerCount *int            `json:"worker_count,omitempty"`
+	State       string          `json:"state"`
+	Users       int             `json:"user_count"`
+}
+
+// locustWorker is one worker in a master's /stats/requests.
+type locustWorker struct {
+	ID     string  `json:"id"`
+	State  string  `json:"state"`
+	Users  int     `json:"user_count"`
+	CPU    float64 `json:"cpu_usage"`    // percent
+	Memory int64   `json:"memory_usage"` // bytes
 }
 
 // handleRequests is Locust's /stats/requests: the live table.
@@ -119,6 +132,14 @@ func locustRequestsDoc(snap *stats.Snapshot, st Status, last *stats.HistoryRow) 
 		FailRatio: finite(snap.Total.FailRatio()),
 		State:     st.State,
 		Users:     st.Users,
+	}
+	if st.IsMaster {
+		ws := make([]locustWorker, 0, len(st.Workers))
+		for _, w := range workerDocs(st.Workers) {
+			ws = append(ws, locustWorker{ID: w.ID, State: w.State, Users: w.Users, CPU: w.CPU, Memory: w.Memory})
+		}
+		n := activeWorkers(st.Workers)
+		doc.Workers, doc.WorkerCount = &ws, &n
 	}
 	if last != nil {
 		p95v, p50v := percentileMs(last.CurrentPercentiles, p95), percentileMs(last.CurrentPercentiles, p50)

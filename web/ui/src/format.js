@@ -56,6 +56,19 @@ export function fmtBytes(v) {
   return `${dec1.format(v / 1024 / 1024 / 1024)} GB`;
 }
 
+/** Memory in bytes as MB below 1 GB, else GB (powers of 1024): 412.3 MB, 1.8 GB. */
+export function fmtMemory(v) {
+  if (!finite(v)) return DASH;
+  const mb = v / 1024 / 1024;
+  if (Math.abs(mb) < 1024) return `${dec1.format(mb)} MB`;
+  return `${dec2.format(mb / 1024)} GB`;
+}
+
+/** A percentage (0–100) with one decimal: 93.4%. */
+export function fmtPercent(v) {
+  return finite(v) ? `${dec1.format(v)}%` : DASH;
+}
+
 /** A ratio (0–1) as a percentage: 1.5%. */
 export function fmtPct(ratio) {
   if (!finite(ratio)) return DASH;

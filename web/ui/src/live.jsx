@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { HISTORY_POINTS, getJSON, post } from "./api.js";
 import { Charts } from "./charts.jsx";
-import { DownloadsPanel, ErrorsPanel, FailuresPanel, StatsPanel, TasksPanel } from "./panels.jsx";
+import { DownloadsPanel, ErrorsPanel, FailuresPanel, StatsPanel, TasksPanel, WORKER_CPU_WARN, WorkersPanel } from "./panels.jsx";
 import { fmtDuration, fmtInt, fmtNum, fmtPct, fmtRate, fmtRunTime, parseTime } from "./format.js";
 import { useTheme } from "./theme.js";
 import { ThemeToggle } from "./common.jsx";
@@ -14,6 +14,7 @@ const TABS = [
   ["failures", "Failures"],
   ["errors", "Errors"],
   ["tasks", "Tasks"],
+  ["workers", "Workers"], // only on a master (status.is_master)
   ["download", "Download"],
 ];
 const IDLE = new Set(["ready", "stopped"]);
@@ -195,6 +196,22 @@ function timeMetric(status) {
   return [IDLE.has(status.state) ? "Ran for" : "Elapsed", fmtDuration((end - started) / 1000)];
 }
 
+/** A master's worker count: workers not missing, and how many are missing. */
+function WorkersMetric({ status }) {
+  const workers = status.workers || [];
+  const n = typeof status.worker_count === "number" ? status.worker_count : workers.filter((w) => w.state !== "missing").length;
+  const missing = workers.filter((w) => w.state === "missing").length;
+  const title = `${fmtInt(n)} ${n === 1 ? "worker" : "workers"} connected` + (missing > 0 ? `, ${fmtInt(missing)} missing` : "");
+  return (
+    <Metric label="Master" cls={n === 0 ? "bad" : ""} title={title}>
+      <span id="worker-count">
+        {fmtInt(n)} {n === 1 ? "worker" : "workers"}
+      </span>
+      {missing > 0 && <span class="sub bad"> ({fmtInt(missing)} missing)</span>}
+    </Metric>
+  );
+}
+
 function StatusBar({ status, stats, theme, actions }) {
   const state = (status && status.state) || "connecting";
   const total = stats && stats.total;
@@ -223,6 +240,7 @@ function StatusBar({ status, stats, theme, actions }) {
         <Metric label="Failures" cls={failRatio > 0 ? "bad" : ""} title="Failed requests over all requests">
           <span id="fail-ratio">{fmtPct(failRatio)}</span>
         </Metric>
+        {status && status.is_master && <WorkersMetric status={status} />}
         <Metric label={timeLabel}>{timeValue}</Metric>
       </div>
       <div class="actions">
@@ -417,7 +435,14 @@ export function LiveApp() {
 
   const failures = (stats && stats.failures) || [];
   const errors = (stats && stats.errors) || [];
-  const counts = { failures: failures.length, errors: errors.length };
+  const isMaster = !!(status && status.is_master);
+  const workers = (isMaster && status.workers) || [];
+  const counts = { failures: failures.length, errors: errors.length, workers: workers.length };
+  const workersBad = workers.some((w) => w.state === "missing" || w.cpu_usage > WORKER_CPU_WARN);
+  const tabs = TABS.filter(([k]) => k !== "workers" || isMaster);
+  // #workers on a process that is not a master (or no longer one) shows
+  // the statistics; until the first status arrives nothing is decided.
+  const shown = tab === "workers" && status && !isMaster ? "stats" : tab;
 
   return (
     <div class="app live">
@@ -442,28 +467,31 @@ export function LiveApp() {
         </div>
       )}
       <nav class="tabs" role="tablist" aria-label="Views">
-        {TABS.map(([k, label]) => (
+        {tabs.map(([k, label]) => (
           <button
             key={k}
             type="button"
             role="tab"
             id={`tab-${k}`}
-            aria-selected={tab === k}
-            class={tab === k ? "tab on" : "tab"}
+            aria-selected={shown === k}
+            class={shown === k ? "tab on" : "tab"}
             onClick={() => setTab(k)}
           >
             {label}
-            {counts[k] > 0 && <span class={k === "failures" || k === "errors" ? "tab-count bad" : "tab-count"}>{fmtInt(counts[k])}</span>}
+            {counts[k] > 0 && (
+              <span class={k === "failures" || k === "errors" || (k === "workers" && workersBad) ? "tab-count bad" : "tab-count"}>{fmtInt(counts[k])}</span>
+            )}
           </button>
         ))}
       </nav>
-      <main class={`pane pane-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {tab === "stats" && <StatsPanel stats={stats} live fill />}
-        {tab === "charts" && <Charts history={history.current} version={histVersion} theme={theme.theme} fill />}
-        {tab === "failures" && <FailuresPanel failures={failures} />}
-        {tab === "errors" && <ErrorsPanel errors={errors} />}
-        {tab === "tasks" && <TasksPanel refresh={tasksKey} />}
-        {tab === "download" && <DownloadsPanel status={status} />}
+      <main class={`pane pane-${shown}`} role="tabpanel" aria-labelledby={`tab-${shown}`}>
+        {shown === "stats" && <StatsPanel stats={stats} live fill />}
+        {shown === "charts" && <Charts history={history.current} version={histVersion} theme={theme.theme} fill />}
+        {shown === "failures" && <FailuresPanel failures={failures} />}
+        {shown === "errors" && <ErrorsPanel errors={errors} />}
+        {shown === "tasks" && <TasksPanel refresh={tasksKey} />}
+        {shown === "workers" && isMaster && <WorkersPanel workers={workers} />}
+        {shown === "download" && <DownloadsPanel status={status} />}
       </main>
       {dialog && status && (
         <Dialog title={dialog === "start" ? "Start a new load test" : "Change the running test"} onClose={closeDialog}>

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { DataTable } from "./table.jsx";
 import { LIVE_COLUMNS, PERCENTILE_COLUMNS, REPORT_COLUMNS, rowKey } from "./columns.js";
-import { fmtInt, fmtShare } from "./format.js";
+import { fmtInt, fmtMemory, fmtPercent, fmtShare } from "./format.js";
 import { getJSON, probe } from "./api.js";
 
 const EMPTY = [];
@@ -188,6 +188,78 @@ export function TasksPanel({ refresh }) {
       {err && <p class="error-text">Cannot load the task ratio: {err}</p>}
       {!data && !err && <p class="muted">Loading…</p>}
       {data && <RatioTree node={view === "total" ? data.total : data.per_class} depth={0} />}
+    </div>
+  );
+}
+
+// A worker's CPU use above this percentage is shown as a warning (Locust
+// warns at 90% too: the worker's response times may be inflated).
+export const WORKER_CPU_WARN = 90;
+const WORKER_STATES = new Set(["ready", "spawning", "running", "stopped", "missing"]);
+
+/** A master's workers, by index: state (missing highlighted), users, CPU, memory. */
+export function WorkersPanel({ workers, empty }) {
+  const list = useMemo(() => (workers || EMPTY).slice().sort((a, b) => a.index - b.index), [workers]);
+  if (list.length === 0) return <p class="empty-state" id="workers-empty">{empty || "No worker has connected yet."}</p>;
+  const missing = list.filter((w) => w.state === "missing").length;
+  const hot = list.filter((w) => w.cpu_usage > WORKER_CPU_WARN).length;
+  return (
+    <div class="workers" id="workers">
+      <p class="muted workers-summary">
+        {fmtInt(list.length - missing)} of {fmtInt(list.length)} {list.length === 1 ? "worker" : "workers"} connected
+        {missing > 0 && <span class="bad"> · {fmtInt(missing)} missing</span>}
+        {hot > 0 && (
+          <span class="warn">
+            {" "}
+            · {fmtInt(hot)} above {WORKER_CPU_WARN}% CPU: {hot === 1 ? "its" : "their"} response times may be inflated
+          </span>
+        )}
+      </p>
+      <div class="table-scroll auto">
+        <table class="data workers-table">
+          <colgroup>
+            <col style={{ width: "64px" }} />
+            <col />
+            <col style={{ width: "130px" }} />
+            <col style={{ width: "110px" }} />
+            <col style={{ width: "110px" }} />
+            <col style={{ width: "120px" }} />
+          </colgroup>
+          <thead>
+            <tr>
+              <th class="num">#</th>
+              <th class="txt">Worker</th>
+              <th class="txt">State</th>
+              <th class="num">Users</th>
+              <th class="num">CPU</th>
+              <th class="num">Memory</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((w) => {
+              const state = WORKER_STATES.has(w.state) ? w.state : "unknown";
+              const gone = w.state === "missing";
+              const cpuHot = w.cpu_usage > WORKER_CPU_WARN;
+              return (
+                <tr key={`${w.index}:${w.id}`} class={gone ? "row missing" : "row"} data-state={state}>
+                  <td class="num">{fmtInt(w.index)}</td>
+                  <td class="txt name worker-id" title={w.id}>
+                    {w.id}
+                  </td>
+                  <td class="txt">
+                    <span class={`badge worker-state state-${state}`}>{w.state}</span>
+                  </td>
+                  <td class="num">{fmtInt(w.user_count)}</td>
+                  <td class={cpuHot ? "num cpu warn" : "num cpu"} title={cpuHot ? `above ${WORKER_CPU_WARN}%: this worker is overloaded` : undefined}>
+                    {fmtPercent(w.cpu_usage)}
+                  </td>
+                  <td class="num">{fmtMemory(w.memory_usage)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
