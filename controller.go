@@ -38,6 +38,7 @@ type controller struct {
 	master *cluster.Master // set in --master mode
 	// stopProcesses waits for (or kills) the --processes workers.
 	stopProcesses func()
+	node          *Node // this process's role, for NodeFrom
 	demoURL       string // the demo shop, once started
 	stopDemo      func()
 
@@ -82,6 +83,13 @@ func newController(t *Test, cfg config.Config, env Env, log *slog.Logger, all, p
 	if cfg.JSON {
 		c.out = env.Stderr
 	}
+	c.node = &Node{role: Standalone}
+	switch {
+	case cfg.Worker:
+		c.node.role = Worker
+	case cfg.Master || cfg.Processes != 0:
+		c.node.role = Master
+	}
 	return c
 }
 
@@ -121,6 +129,7 @@ func (c *controller) open(ctx context.Context) int {
 		}
 	}
 	info := &RunInfo{Host: c.cfg.Host, Users: c.cfg.Users, SpawnRate: c.cfg.SpawnRate, UserTypes: typeList(c.picked)}
+	ctx = withNode(ctx, c.node)
 	for _, fn := range c.test.Events.init {
 		if err := fn(ctx, info); err != nil {
 			c.log.Error("init listener failed: not starting", "err", err)
@@ -175,7 +184,7 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 		}
 	}
 	for _, fn := range c.test.Events.testStart {
-		if err := fn(ctx); err != nil {
+		if err := fn(withNode(ctx, c.node)); err != nil {
 			return fmt.Errorf("%w: %w", errListener, err)
 		}
 	}
@@ -220,6 +229,7 @@ func (c *controller) newEngine(types []*userType, st *stats.Stats, host string) 
 		requestTimeout: c.cfg.RequestTimeout,
 		tags:           c.cfg.Tags,
 		exclude:        c.cfg.ExcludeTags,
+		node:           c.node,
 	})
 }
 
@@ -274,7 +284,7 @@ func (c *controller) stop(reason string) {
 		c.log.Warn("some users did not stop (their code ignores its context); reporting without them", "users", left)
 	}
 	for _, fn := range c.test.Events.testStop {
-		fn(context.Background())
+		fn(withNode(context.Background(), c.node))
 	}
 	end := time.Now()
 	c.tick(run, end, run.finalUsers)

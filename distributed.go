@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herdload/herd/internal/cluster"
@@ -49,11 +50,21 @@ func (c *controller) startMaster(ctx context.Context) error {
 		Classes:   classesOf(c.picked),
 		Rebalance: c.cfg.EnableRebalancing,
 		OnDelta:   c.mergeDelta,
+		OnCustom: func(node, typ string, data any) {
+			c.test.Events.deliver(withNode(context.Background(), c.node), Message{Type: typ, Data: data, From: node})
+		},
+		OnReportExtra: func(node string, extra map[string]any) {
+			ctx := withNode(context.Background(), c.node)
+			for _, fn := range c.test.Events.workerReport {
+				fn(ctx, node, extra)
+			}
+		},
 	})
 	if err != nil {
 		return err
 	}
 	c.master = m
+	c.node.sendDown = m.Send
 	c.log.Info("master listening for workers", "port", m.Port())
 	return nil
 }
@@ -208,7 +219,38 @@ func (c *controller) workerMode(ctx context.Context) int {
 	defer local.Stop()
 	defer c.stopDemo()
 	master := "tcp://" + net.JoinHostPort(c.cfg.MasterHost, strconv.Itoa(c.cfg.MasterPort))
-	err := cluster.RunWorker(ctx, cluster.WorkerOptions{Master: master, Logger: c.log}, local)
+	nodeCtx := withNode(context.Background(), c.node)
+	info := &RunInfo{Host: c.cfg.Host, UserTypes: typeList(c.all)}
+	for _, fn := range c.test.Events.init {
+		if err := fn(nodeCtx, info); err != nil {
+			c.log.Error("init listener failed: not starting", "err", err)
+			return ExitInternal
+		}
+	}
+	var index atomic.Int64
+	index.Store(-1)
+	c.node.index = func() int { return int(index.Load()) }
+	err := cluster.RunWorker(ctx, cluster.WorkerOptions{
+		Master: master,
+		Logger: c.log,
+		OnConnected: func(i int, send func(string, any) error) {
+			index.Store(int64(i))
+			c.node.setSendUp(send)
+		},
+		OnCustom: func(typ string, data any) {
+			c.test.Events.deliver(nodeCtx, Message{Type: typ, Data: data})
+		},
+		ReportExtra: func() map[string]any {
+			if len(c.test.Events.reportToMaster) == 0 {
+				return nil
+			}
+			data := map[string]any{}
+			for _, fn := range c.test.Events.reportToMaster {
+				fn(nodeCtx, data)
+			}
+			return data
+		},
+	}, local)
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		c.log.Info("worker done")
@@ -244,7 +286,7 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 			return
 		}
 		for _, fn := range w.c.test.Events.testStart {
-			if err := fn(context.Background()); err != nil {
+			if err := fn(withNode(context.Background(), w.c.node)); err != nil {
 				w.c.log.Error("test start listener failed", "err", err)
 			}
 		}
@@ -253,6 +295,7 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 			requestTimeout: w.c.cfg.RequestTimeout,
 			tags:           w.c.cfg.Tags,
 			exclude:        w.c.cfg.ExcludeTags,
+			node:           w.c.node,
 		})
 		if err != nil {
 			w.c.log.Error("cannot start users", "err", err)
@@ -280,7 +323,7 @@ func (w *workerLocal) Stop() {
 		w.c.log.Warn("some users did not stop (their code ignores its context)", "users", left)
 	}
 	for _, fn := range w.c.test.Events.testStop {
-		fn(context.Background())
+		fn(withNode(context.Background(), w.c.node))
 	}
 }
 

@@ -3,6 +3,7 @@ package herd_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -106,5 +107,96 @@ func TestMasterAndWorkersInProcess(t *testing.T) {
 				t.Errorf("%s p%s = %.3f ms, exact %.3f ms", key, label, got, want)
 			}
 		}
+	}
+}
+
+// TestCustomMessages sends messages both ways and custom report data from
+// workers to the master, all herd, in this process.
+func TestCustomMessages(t *testing.T) {
+	t.Parallel()
+	test := &herd.Test{Users: []*herd.UserType{{Name: "Greeter", Wait: herd.Constant(50 * time.Millisecond),
+		New: func() herd.User {
+			sent := false
+			return herd.TaskList(func() []herd.Task {
+				return []herd.Task{{Run: func(ctx context.Context) error {
+					n := herd.NodeFrom(ctx)
+					if !sent && n.Role() == herd.Worker {
+						sent = true
+						return n.SendToMaster("hello", map[string]any{"index": n.WorkerIndex()})
+					}
+					return nil
+				}}}
+			})
+		}}}}
+	var mu sync.Mutex
+	hellos := map[string]any{}
+	replies := 0
+	reports := 0
+	test.Events.OnMessage("hello", func(ctx context.Context, m herd.Message) {
+		mu.Lock()
+		hellos[m.From] = m.Data
+		mu.Unlock()
+		if err := herd.NodeFrom(ctx).SendToWorkers("reply", "hi "+m.From, m.From); err != nil {
+			t.Errorf("reply: %v", err)
+		}
+	})
+	test.Events.OnMessage("reply", func(ctx context.Context, m herd.Message) {
+		mu.Lock()
+		replies++
+		mu.Unlock()
+	})
+	test.Events.OnReportToMaster(func(ctx context.Context, data map[string]any) { data["answer"] = 42 })
+	test.Events.OnWorkerReport(func(ctx context.Context, worker string, data map[string]any) {
+		if fmt.Sprint(data["answer"]) == "42" {
+			mu.Lock()
+			reports++
+			mu.Unlock()
+		}
+	})
+
+	masterErr := new(syncBuffer)
+	masterDone := make(chan int, 1)
+	go func() {
+		masterDone <- test.Run(context.Background(), herd.Env{Stderr: masterErr, Args: []string{
+			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "--expect-workers", "2",
+			"--headless", "-u", "4", "-r", "100", "-t", "4s", "--only-summary"}})
+	}()
+	var port string
+	poll(t, "the master's port", func() bool {
+		m := masterPort.FindStringSubmatch(masterErr.String())
+		if m != nil {
+			port = m[1]
+		}
+		return m != nil
+	})
+	workerDone := make(chan int, 2)
+	for range 2 {
+		go func() {
+			workerDone <- test.Run(context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
+				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
+		}()
+	}
+	if code := <-masterDone; code != 0 {
+		t.Fatalf("master exit code %d\n%s", code, masterErr.String())
+	}
+	<-workerDone
+	<-workerDone
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hellos) != 2 {
+		t.Errorf("the master heard from %d workers, want 2: %v", len(hellos), hellos)
+	}
+	indexes := map[string]bool{}
+	for _, d := range hellos {
+		indexes[fmt.Sprint(d.(map[string]any)["index"])] = true
+	}
+	if !indexes["0"] || !indexes["1"] {
+		t.Errorf("worker indexes %v, want 0 and 1", hellos)
+	}
+	if replies < 2 {
+		t.Errorf("%d replies reached the workers, want 2 or more", replies)
+	}
+	if reports == 0 {
+		t.Error("no custom report data reached the master")
 	}
 }

@@ -19,6 +19,7 @@ type userEnv struct {
 	ctx      context.Context // the user's life: cancelled when it is killed
 	timeout  time.Duration   // per HTTP request
 	maxBody  int64           // body bytes kept in a Response
+	node     *Node           // this process's place in a distributed run
 }
 
 type envKey struct{}

@@ -16,6 +16,9 @@ type Events struct {
 	userError        []func(UserError)
 	spawningComplete []func(users int)
 	quitting         []func(*Quit)
+	messages         map[string][]func(context.Context, Message)
+	reportToMaster   []func(context.Context, map[string]any)
+	workerReport     []func(context.Context, string, map[string]any)
 }
 
 // RunInfo is the resolved configuration a run starts with.

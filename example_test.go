@@ -64,3 +64,21 @@ func ExampleConstantPacing() {
 	// 700ms
 	// 0s
 }
+
+// Workers and their master exchange custom messages: here each worker
+// tells the master when it starts, and the master answers only that one.
+func ExampleNode_SendToMaster() {
+	t := &herd.Test{}
+	t.Events.OnTestStart(func(ctx context.Context) error {
+		if n := herd.NodeFrom(ctx); n.Role() == herd.Worker {
+			return n.SendToMaster("started", map[string]any{"index": n.WorkerIndex()})
+		}
+		return nil
+	})
+	t.Events.OnMessage("started", func(ctx context.Context, m herd.Message) {
+		_ = herd.NodeFrom(ctx).SendToWorkers("welcome", "hello", m.From)
+	})
+	t.Events.OnMessage("welcome", func(ctx context.Context, m herd.Message) {
+		fmt.Println(m.Data)
+	})
+}

@@ -48,6 +48,7 @@ type runnerOptions struct {
 	requestTimeout time.Duration
 	maxBody        int64
 	tags, exclude  []string
+	node           *Node // handed to every user's context
 }
 
 // userType is a UserType prepared to run.

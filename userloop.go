@@ -47,6 +47,7 @@ func (r *runner) runUser(ctx context.Context, h *userHandle, id int) {
 		ctx:      ctx,
 		timeout:  r.opts.requestTimeout,
 		maxBody:  r.opts.maxBody,
+		node:     r.opts.node,
 	}
 	ctx = context.WithValue(ctx, envKey{}, env)
 	x := &executor{r: r, h: h, env: env, typ: t}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/herdload/herd/internal/dispatch"
 	"github.com/herdload/herd/internal/stats"
@@ -31,6 +32,8 @@ type MasterOptions struct {
 	OnDelta func(d *stats.Delta, node string)
 	// OnCustom receives custom messages from workers.
 	OnCustom func(node, typ string, data any)
+	// OnReportExtra receives the custom keys of each worker report.
+	OnReportExtra func(node string, extra map[string]any)
 
 	Tick        time.Duration // liveness tick, 1 s
 	Liveness    int           // ticks without heartbeat before "missing", 3
@@ -74,6 +77,7 @@ type worker struct {
 	missingSince time.Time // zero unless missing
 	heartbeats   bool      // it understands master heartbeats (Locust ≥ 2.19, herd)
 	stopped      bool      // sent client_stopped
+	herd         bool      // a herd worker: its reports carry the herd extension
 }
 
 func (w *worker) active() bool { return w.missingSince.IsZero() && !w.stopped }
@@ -99,9 +103,16 @@ type Master struct {
 	ramp      context.CancelFunc
 	rampWG    sync.WaitGroup
 	allGone   chan struct{}
-	goneOnce  sync.Once
-	changed   chan struct{} // signalled when worker counts change
+	gone      bool            // allGone is closed
+	herdNodes map[string]bool // registered workers that proved to be herd workers
+	stopping  map[string]bool // workers told to stop that have not confirmed yet
+	changed   chan struct{}   // signalled when worker counts change
 	closeOnce sync.Once
+
+	// dispatchMu orders spawn messages against stop and quit: a dispatch
+	// that saw the test running finishes sending before Stop or Quit send
+	// theirs, and one that starts later sees the test stopped.
+	dispatchMu sync.Mutex
 }
 
 // StartMaster binds the master's socket and starts serving workers.
@@ -115,6 +126,7 @@ func StartMaster(ctx context.Context, opts MasterOptions) (*Master, error) {
 	m := &Master{
 		opts: opts, log: opts.Logger, router: r, cancel: cancel,
 		workers: map[string]*worker{}, indexes: map[string]int{}, learned: map[string]Class{},
+		herdNodes: map[string]bool{}, stopping: map[string]bool{},
 		allGone: make(chan struct{}), changed: make(chan struct{}, 1),
 	}
 	m.wg.Go(func() { m.receive(runCtx) })
@@ -161,19 +173,27 @@ func (m *Master) receive(ctx context.Context) {
 			m.log.Warn("master: receive failed", "err", err)
 			continue
 		}
-		msg, err := wire.Decode(payload)
-		if err != nil {
-			m.log.Warn("master: dropping an undecodable message", "worker", id, "err", err)
-			m.mu.Lock()
-			_, known := m.workers[id]
-			m.mu.Unlock()
-			if known {
-				m.sendTo(id, wire.Signal{Type: wire.TypeReconnect})
-			}
-			continue
-		}
-		m.handle(id, msg)
+		m.handleFrame(id, payload)
 	}
+}
+
+// handleFrame acts on one frame from the worker whose routing id is id.
+// Whatever the frame holds, it logs and drops what it cannot use; a known
+// worker that sent an undecodable frame is told to reconnect (Locust does
+// the same).
+func (m *Master) handleFrame(id string, payload []byte) {
+	msg, err := wire.Decode(payload)
+	if err != nil {
+		m.log.Warn("master: dropping an undecodable message", "worker", id, "err", err)
+		m.mu.Lock()
+		_, known := m.workers[id]
+		m.mu.Unlock()
+		if known {
+			m.sendTo(id, wire.Signal{Type: wire.TypeReconnect})
+		}
+		return
+	}
+	m.handle(id, msg)
 }
 
 func (m *Master) handle(routingID string, msg wire.Message) {
@@ -190,11 +210,15 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		m.mu.Lock()
 		w := m.workers[id]
 		healed := false
+		if w != nil {
+			// A stopped worker keeps heartbeating until it registers
+			// again: it is alive, but its state is the next client_ready's.
+			w.cpu, w.mem, w.liveness = hb.CurrentCPUUsage, hb.CurrentMemoryUsage, m.opts.Liveness
+		}
 		if w != nil && !w.stopped {
 			if hb.State == wire.StateReady || hb.State == wire.StateSpawning || hb.State == wire.StateRunning {
 				w.state = hb.State
 			}
-			w.cpu, w.mem, w.liveness = hb.CurrentCPUUsage, hb.CurrentMemoryUsage, m.opts.Liveness
 			if !w.missingSince.IsZero() {
 				w.missingSince, healed = time.Time{}, true
 				m.log.Info("master: worker is back", "worker", id)
@@ -222,11 +246,36 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		if m.opts.OnDelta != nil {
 			m.opts.OnDelta(d, id)
 		}
-		m.mu.Lock()
-		if w := m.workers[id]; w != nil && w.active() {
-			w.users = r.UserClassesCount
+		if m.opts.OnReportExtra != nil && len(r.Extra) > 0 {
+			extra := map[string]any{}
+			for k, raw := range r.Extra {
+				if k == extKey {
+					continue
+				}
+				if v, err := wire.DecodeValue(raw); err == nil {
+					extra[k] = v
+				}
+			}
+			if len(extra) > 0 {
+				m.opts.OnReportExtra(id, extra)
+			}
 		}
-		m.learn(r.UserClassesCount, classes)
+		_, herd := r.Extra[extKey]
+		m.mu.Lock()
+		if w := m.workers[id]; w != nil {
+			if w.active() {
+				w.users = userCounts(r.UserClassesCount)
+			}
+			if herd && !w.herd {
+				// A herd worker (it announces Locust 2.12.1) understands
+				// master heartbeats and leaves when they stop.
+				w.herd, w.heartbeats = true, true
+				m.herdNodes[id] = true
+			}
+			// Only registered workers teach the master classes: anyone
+			// can connect and send a report.
+			m.learn(r.UserClassesCount, classes)
+		}
 		m.mu.Unlock()
 		m.notify()
 	case wire.TypeSpawning:
@@ -243,7 +292,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		}
 		m.mu.Lock()
 		if w := m.workers[id]; w != nil && w.active() {
-			w.users, w.state = sc.UserClassesCount, wire.StateRunning
+			w.users, w.state = userCounts(sc.UserClassesCount), wire.StateRunning
 		}
 		m.mu.Unlock()
 		m.notify()
@@ -252,23 +301,45 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		if w := m.workers[id]; w != nil {
 			w.stopped, w.users = true, nil
 		}
+		delete(m.stopping, id)
 		m.mu.Unlock()
 		m.notify()
 	case wire.TypeQuit:
 		m.mu.Lock()
+		_, known := m.workers[id]
 		delete(m.workers, id)
+		delete(m.stopping, id)
 		m.mu.Unlock()
+		if !known {
+			return
+		}
 		m.log.Info("master: worker quit", "worker", id)
 		m.notify()
 		m.afterLoss()
+		// As Locust: the users of a worker that left go to the others.
+		m.redispatch()
 	case wire.TypeException:
 		ex, err := wire.DecodeException(msg.Data)
-		if err == nil && m.opts.OnDelta != nil {
+		if err != nil {
+			m.log.Warn("master: bad exception", "worker", id, "err", err)
+			return
+		}
+		m.mu.Lock()
+		herd := m.herdNodes[id]
+		m.mu.Unlock()
+		// A herd worker's reports carry its errors exactly; it sends
+		// exception messages for Locust masters only.
+		if !herd && m.opts.OnDelta != nil {
 			m.opts.OnDelta(&stats.Delta{Errors: []stats.Error{{Message: ex.Msg, Trace: ex.Traceback, Count: 1}}}, id)
 		}
 	case wire.TypeLogs, wire.TypeLocustfile:
 		// Not used by herd.
 	default:
+		if wire.IsBuiltin(msg.Type) {
+			// ack, spawn, stop, ...: master-to-worker types.
+			m.log.Warn("master: dropping an unexpected message", "worker", id, "type", msg.Type)
+			return
+		}
 		if m.opts.OnCustom != nil {
 			if c, err := wire.DecodeCustom(msg); err == nil {
 				m.opts.OnCustom(id, c.Type, c.Data)
@@ -282,6 +353,11 @@ func (m *Master) register(routingID string, msg wire.Message) {
 	cr, err := wire.DecodeClientReady(msg.Data)
 	if err != nil {
 		m.log.Warn("master: refusing a worker with unreadable client_ready", "worker", routingID, "err", err)
+		return
+	}
+	if !utf8.ValidString(routingID) {
+		// Nothing can be sent to it (Locust also refuses such ids).
+		m.log.Warn("master: refusing a worker whose id is not UTF-8", "worker", routingID)
 		return
 	}
 	if routingID != msg.NodeID {
@@ -298,13 +374,16 @@ func (m *Master) register(routingID string, msg wire.Message) {
 	if cr.Kind == wire.VersionSkipCheck {
 		version = "-1"
 	}
+	herd := m.herdNodes[id]
 	m.workers[id] = &worker{
-		id: id, index: idx, version: version, state: wire.StateReady, liveness: m.opts.Liveness,
-		heartbeats: cr.Kind == wire.VersionSkipCheck || (cr.Kind == wire.VersionText && wire.VersionAtLeast(cr.Version, "2.19")),
+		id: id, index: idx, version: version, state: wire.StateReady, liveness: m.opts.Liveness, herd: herd,
+		heartbeats: herd || cr.Kind == wire.VersionSkipCheck ||
+			(cr.Kind == wire.VersionText && wire.VersionAtLeast(cr.Version, wire.MasterHeartbeatSince)),
 	}
+	delete(m.stopping, id)
 	running, rebalance := m.running, m.opts.Rebalance
 	m.mu.Unlock()
-	if cr.Kind == wire.VersionText && cr.Version[:min(4, len(cr.Version))] != m.opts.Version[:4] {
+	if cr.Kind == wire.VersionText && prefix4(cr.Version) != prefix4(m.opts.Version) {
 		m.log.Warn("master: worker runs a different Locust protocol version", "worker", id, "version", cr.Version)
 	}
 	m.sendTo(id, wire.Ack{Index: idx, HasIndex: true})
@@ -315,15 +394,62 @@ func (m *Master) register(routingID string, msg wire.Message) {
 	}
 }
 
+// userCounts is a worker's reported users per class, made sane: no
+// negative counts, none so large that sums overflow.
+func userCounts(in map[string]int) map[string]int {
+	out := make(map[string]int, len(in))
+	for k, v := range in {
+		out[k] = min(max(v, 0), math.MaxInt32)
+	}
+	return out
+}
+
+// prefix4 is the first four bytes of a version, which Locust compares.
+func prefix4(v string) string { return v[:min(4, len(v))] }
+
+// Bounds on what workers may teach the master: a dispatch costs about
+// classes × total weight (dispatch's round-robin cycle), and it runs at
+// every ramp step.
+const (
+	maxLearnedClasses = 1000
+	maxClassWeight    = 10_000     // per class, weight and fixed count
+	maxDispatchCost   = 10_000_000 // classes × total weight, ~10 ms
+	maxTotalFixed     = 1_000_000  // over the learnt classes
+)
+
 // learn records the classes workers report: herd workers send weights,
 // Locust workers only names (weight 1).
 func (m *Master) learn(counts map[string]int, classes []Class) {
+	var weights, fixed int
+	for _, c := range m.learned {
+		weights += c.Weight
+		fixed += c.FixedCount
+	}
+	add := func(c Class) {
+		old, known := m.learned[c.Name]
+		w, f := weights-old.Weight+c.Weight, fixed-old.FixedCount+c.FixedCount
+		n := len(m.learned)
+		if !known {
+			n++
+		}
+		switch {
+		case c.Name == "" || c.Weight < 0 || c.FixedCount < 0 || c.Weight > maxClassWeight || c.FixedCount > maxClassWeight:
+			m.log.Warn("master: ignoring a user class a worker described", "class", c.Name, "weight", c.Weight, "fixed_count", c.FixedCount)
+		case !known && len(m.learned) >= maxLearnedClasses:
+			m.log.Warn("master: too many user classes; ignoring", "class", c.Name)
+		case n*w > maxDispatchCost || f > maxTotalFixed:
+			m.log.Warn("master: user class weights too large; ignoring", "class", c.Name, "weight", c.Weight, "fixed_count", c.FixedCount)
+		default:
+			m.learned[c.Name] = c
+			weights, fixed = w, f
+		}
+	}
 	for _, c := range classes {
-		m.learned[c.Name] = c
+		add(c)
 	}
 	for name := range counts {
 		if _, ok := m.learned[name]; !ok {
-			m.learned[name] = Class{Name: name, Weight: 1}
+			add(Class{Name: name, Weight: 1})
 		}
 	}
 }
@@ -337,29 +463,36 @@ func (m *Master) watch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			var lost, removed bool
-			m.mu.Lock()
-			for id, w := range m.workers {
-				w.liveness--
-				switch {
-				case w.missingSince.IsZero() && w.liveness < 0:
-					w.missingSince, w.users = now, nil
-					lost = true
-					m.log.Warn("master: worker missing (no heartbeat)", "worker", id)
-				case !w.missingSince.IsZero() && now.Sub(w.missingSince) >= m.opts.RemoveAfter:
-					delete(m.workers, id)
-					removed = true
-					m.log.Warn("master: worker removed after missing too long", "worker", id)
-				}
-			}
-			m.mu.Unlock()
-			if lost || removed {
-				m.notify()
-				m.afterLoss()
-				if removed || m.opts.Rebalance {
-					m.redispatch()
-				}
-			}
+			m.tick(now)
+		}
+	}
+}
+
+// tick is one liveness tick: every worker's liveness goes down, and
+// heartbeats bring it back up.
+func (m *Master) tick(now time.Time) {
+	var lost, removed bool
+	m.mu.Lock()
+	for id, w := range m.workers {
+		w.liveness--
+		switch {
+		case w.missingSince.IsZero() && w.liveness < 0:
+			w.missingSince, w.users = now, nil
+			delete(m.stopping, id)
+			lost = true
+			m.log.Warn("master: worker missing (no heartbeat)", "worker", id)
+		case !w.missingSince.IsZero() && now.Sub(w.missingSince) >= m.opts.RemoveAfter:
+			delete(m.workers, id)
+			removed = true
+			m.log.Warn("master: worker removed after missing too long", "worker", id)
+		}
+	}
+	m.mu.Unlock()
+	if lost || removed {
+		m.notify()
+		m.afterLoss()
+		if removed || m.opts.Rebalance {
+			m.redispatch()
 		}
 	}
 }
@@ -367,17 +500,20 @@ func (m *Master) watch(ctx context.Context) {
 // afterLoss ends the test when no active worker remains.
 func (m *Master) afterLoss() {
 	m.mu.Lock()
-	n := len(m.activeLocked())
-	running := m.running
-	m.mu.Unlock()
-	if n == 0 && running {
+	defer m.mu.Unlock()
+	if len(m.activeLocked()) == 0 && m.running && !m.gone {
 		m.log.Warn("master: no worker left")
-		m.goneOnce.Do(func() { close(m.allGone) })
+		m.gone = true
+		close(m.allGone)
 	}
 }
 
 // AllGone is closed when a test was running and its last worker left.
-func (m *Master) AllGone() <-chan struct{} { return m.allGone }
+func (m *Master) AllGone() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.allGone
+}
 
 // activeLocked is the workers that get users, in Locust's dispatch order:
 // by index among the workers of the same host, then node id.
@@ -507,8 +643,9 @@ func (m *Master) Start(target int, rate float64, host string, stopTimeout time.D
 	}
 	if !m.running {
 		m.placed = 0
-		m.allGone = make(chan struct{})
-		m.goneOnce = sync.Once{}
+		if m.gone {
+			m.allGone, m.gone = make(chan struct{}), false
+		}
 	}
 	m.running, m.target, m.host, m.stopWait = true, target, host, stopTimeout
 	ctx, cancel := context.WithCancel(context.Background())
@@ -562,13 +699,19 @@ func (m *Master) awaitCounts(ctx context.Context, target int) {
 	}
 }
 
-// dispatchTo places n users over the active workers and sends each its
-// spawn message. It returns false when the ramp was cancelled.
+// dispatchTo places n users (n < 0: the current placement) over the
+// active workers and sends each its spawn message. It returns false when
+// the ramp was cancelled.
 func (m *Master) dispatchTo(n int, ctx context.Context) bool {
+	m.dispatchMu.Lock()
+	defer m.dispatchMu.Unlock()
 	m.mu.Lock()
 	if ctx.Err() != nil || !m.running {
 		m.mu.Unlock()
 		return false
+	}
+	if n < 0 {
+		n = m.placed
 	}
 	m.placed = n
 	ws := m.activeLocked()
@@ -623,17 +766,14 @@ func (m *Master) nextTimestamp() float64 {
 
 // redispatch re-sends the current placement over the current workers.
 func (m *Master) redispatch() {
-	m.mu.Lock()
-	running, n := m.running, m.placed
-	m.mu.Unlock()
-	if running {
-		m.dispatchTo(n, context.Background())
-	}
+	m.dispatchTo(-1, context.Background())
 }
 
 // Stop tells every worker to stop and waits (at most the stop timeout plus
-// grace) until they report no user. It returns how many users were still
-// reported when it gave up.
+// grace) until each active one confirmed (client_stopped), left or went
+// missing. A herd worker sends its final report before it confirms, so
+// every report is merged when Stop returns. It returns how many users
+// were still reported when it gave up.
 func (m *Master) Stop(grace time.Duration) int {
 	m.mu.Lock()
 	if m.ramp != nil {
@@ -644,15 +784,24 @@ func (m *Master) Stop(grace time.Duration) int {
 	for id := range m.workers {
 		ids = append(ids, id)
 	}
+	m.stopping = map[string]bool{}
+	for _, w := range m.activeLocked() {
+		m.stopping[w.id] = true
+	}
 	wait := m.stopWait + grace
 	m.mu.Unlock()
 	m.rampWG.Wait()
+	m.dispatchMu.Lock()
 	for _, id := range ids {
 		m.sendTo(id, wire.Signal{Type: wire.TypeStop})
 	}
+	m.dispatchMu.Unlock()
 	limit := time.After(wait)
 	for {
-		if n := m.UserCount(); n == 0 || m.allStopped() {
+		m.mu.Lock()
+		n := len(m.stopping)
+		m.mu.Unlock()
+		if n == 0 {
 			return 0
 		}
 		select {
@@ -662,17 +811,6 @@ func (m *Master) Stop(grace time.Duration) int {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-func (m *Master) allStopped() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, w := range m.workers {
-		if w.active() {
-			return false
-		}
-	}
-	return true
 }
 
 // Quit tells every worker to quit and waits up to wait for them to leave,
@@ -688,9 +826,12 @@ func (m *Master) Quit(wait time.Duration) {
 		ids = append(ids, id)
 	}
 	m.mu.Unlock()
+	m.rampWG.Wait()
+	m.dispatchMu.Lock()
 	for _, id := range ids {
 		m.sendTo(id, wire.Signal{Type: wire.TypeQuit})
 	}
+	m.dispatchMu.Unlock()
 	limit := time.After(wait)
 	for {
 		m.mu.Lock()

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herdload/herd/internal/cpu"
@@ -46,6 +48,12 @@ type WorkerOptions struct {
 	MasterTimeout time.Duration
 	// OnCustom receives custom messages from the master.
 	OnCustom func(typ string, data any)
+	// OnConnected runs once the master acknowledged this worker, with the
+	// index it gave and a way to send custom messages to it.
+	OnConnected func(index int, send func(typ string, data any) error)
+	// ReportExtra adds custom keys to each stats report (Locust's
+	// report_to_master); a master's OnReportExtra receives them.
+	ReportExtra func() map[string]any
 }
 
 func (o *WorkerOptions) defaults() {
@@ -85,13 +93,15 @@ type Worker struct {
 	log   *slog.Logger
 	meter *cpu.Meter
 
-	state      string
+	stateMu    sync.Mutex
+	state      string // read by the heartbeat goroutine
 	index      int
 	lastSpawn  float64
 	host       string
 	stopWait   time.Duration
 	masterSeen time.Time        // last master heartbeat; zero: the master sends none
 	readyAgain <-chan time.Time // after a stop: when to send client_ready
+	failing    atomic.Bool      // the last send failed (log once)
 }
 
 // RunWorker connects to the master and runs its orders until it says quit
@@ -108,7 +118,22 @@ func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
 	if err := w.register(ctx); err != nil {
 		return err
 	}
+	if opts.OnConnected != nil {
+		opts.OnConnected(w.index, w.sendCustom)
+	}
 	return w.serve(ctx)
+}
+
+// sendCustom sends a custom message to the master.
+func (w *Worker) sendCustom(typ string, data any) error {
+	if wire.IsBuiltin(typ) {
+		return fmt.Errorf("%q is a protocol message type", typ)
+	}
+	frame, err := wire.EncodePayload(w.opts.NodeID, wire.Custom{Type: typ, Data: data})
+	if err != nil {
+		return err
+	}
+	return w.conn.Send(frame)
 }
 
 func (w *Worker) send(p wire.Payload) {
@@ -116,8 +141,13 @@ func (w *Worker) send(p wire.Payload) {
 	if err == nil {
 		err = w.conn.Send(frame)
 	}
-	if err != nil {
+	switch {
+	case err != nil && !w.failing.Swap(true):
 		w.log.Warn("sending to the master failed", "type", p.MessageType(), "err", err)
+	case err != nil:
+		w.log.Debug("sending to the master failed", "type", p.MessageType(), "err", err)
+	case w.failing.Swap(false):
+		w.log.Info("sending to the master works again")
 	}
 }
 
@@ -134,7 +164,8 @@ func (w *Worker) register(ctx context.Context) error {
 			if m.Type == wire.TypeAck {
 				cancel()
 				ack, _ := wire.DecodeAck(m.Data)
-				w.index, w.state = ack.Index, wire.StateReady
+				w.index = ack.Index
+				w.setState(wire.StateReady)
 				w.log.Info("connected to the master", "master", w.opts.Master, "index", w.index)
 				return nil
 			}
@@ -151,6 +182,12 @@ func (w *Worker) register(ctx context.Context) error {
 func (w *Worker) recv(ctx context.Context) (wire.Message, error) {
 	for {
 		frame, err := w.conn.Recv(ctx)
+		var pe *transport.PeerError
+		if errors.As(err, &pe) {
+			// A multi-frame or oversized message: not fatal.
+			w.log.Warn("dropping a malformed message from the master", "err", err)
+			continue
+		}
 		if err != nil {
 			return wire.Message{}, err
 		}
@@ -174,11 +211,17 @@ func (w *Worker) serve(ctx context.Context) error {
 			if err != nil {
 				return
 			}
-			msgs <- m
+			select {
+			case msgs <- m:
+			case <-recvCtx.Done():
+				return
+			}
 		}
 	}()
-	hb := time.NewTicker(w.opts.HeartbeatEvery)
-	defer hb.Stop()
+	stopBeats := w.beat()
+	defer stopBeats()
+	check := time.NewTicker(w.opts.HeartbeatEvery)
+	defer check.Stop()
 	rep := time.NewTicker(w.opts.ReportEvery)
 	defer rep.Stop()
 	w.report() // the first report lists the classes (Locust workers do so)
@@ -186,12 +229,13 @@ func (w *Worker) serve(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			w.local.Stop()
+			stopBeats()
 			w.send(wire.Signal{Type: wire.TypeQuit})
 			w.conn.Close() // flushes the queue
 			return nil
-		case <-hb.C:
-			w.heartbeat()
+		case <-check.C:
 			if !w.masterSeen.IsZero() && time.Since(w.masterSeen) > w.opts.MasterTimeout {
+				stopBeats()
 				w.local.Stop()
 				return ErrMasterGone
 			}
@@ -199,13 +243,13 @@ func (w *Worker) serve(ctx context.Context) error {
 			w.report()
 		case <-w.readyAgain:
 			w.readyAgain = nil
-			w.state = wire.StateReady
+			w.setState(wire.StateReady)
 			w.send(wire.ClientReadyVersion(w.opts.Version))
 		case m, ok := <-msgs:
 			if !ok {
 				return errors.New("cluster: connection to the master closed")
 			}
-			if done := w.handle(m); done {
+			if done := w.handle(m, stopBeats); done {
 				return nil
 			}
 		}
@@ -213,7 +257,8 @@ func (w *Worker) serve(ctx context.Context) error {
 }
 
 // handle acts on one message from the master; true means quit.
-func (w *Worker) handle(m wire.Message) bool {
+// stopBeats ends the heartbeats.
+func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 	switch m.Type {
 	case wire.TypeSpawn:
 		w.send(wire.Signal{Type: wire.TypeSpawning})
@@ -233,14 +278,14 @@ func (w *Worker) handle(m wire.Message) bool {
 		if sp.StopTimeout != nil {
 			w.stopWait = time.Duration(sp.StopTimeout.Float64() * float64(time.Second))
 		}
-		if w.state == wire.StateReady {
+		if w.getState() == wire.StateReady {
 			w.local.TakeDelta(time.Now()) // a new test starts from empty statistics
 		}
-		w.state = wire.StateSpawning
+		w.setState(wire.StateSpawning)
 		w.local.Apply(sp.UserClassesCount, w.host, w.stopWait)
 		counts := w.local.Counts()
 		w.send(wire.SpawningComplete{UserClassesCount: counts, UserCount: sum(counts)})
-		w.state = wire.StateRunning
+		w.setState(wire.StateRunning)
 	case wire.TypeStop:
 		w.local.Stop()
 		w.report()
@@ -250,6 +295,7 @@ func (w *Worker) handle(m wire.Message) bool {
 		w.readyAgain = time.After(w.stopWait)
 	case wire.TypeQuit:
 		w.local.Stop()
+		stopBeats()
 		w.report()
 		w.send(wire.Signal{Type: wire.TypeQuit})
 		w.conn.Close() // flushes the final report
@@ -259,9 +305,12 @@ func (w *Worker) handle(m wire.Message) bool {
 			w.log.Warn("reconnecting to the master failed", "err", err)
 		}
 	case wire.TypeHeartbeat:
+		if w.masterSeen.IsZero() {
+			w.log.Debug("the master sends heartbeats: this worker leaves when they stop", "timeout", w.opts.MasterTimeout)
+		}
 		w.masterSeen = time.Now()
 	case wire.TypeAck:
-		w.state = wire.StateReady
+		w.setState(wire.StateReady)
 	case wire.TypeSpawningComplete, wire.TypeUpdateUserClass:
 		// Newer masters' notices; nothing to do.
 	default:
@@ -277,17 +326,88 @@ func (w *Worker) handle(m wire.Message) bool {
 
 func (w *Worker) heartbeat() {
 	share, _ := w.meter.Sample(time.Now())
-	w.send(wire.Heartbeat{State: w.state, CurrentCPUUsage: share * 100, CurrentMemoryUsage: rss()})
+	w.send(wire.Heartbeat{State: w.getState(), CurrentCPUUsage: share * 100, CurrentMemoryUsage: rss()})
 }
+
+func (w *Worker) setState(s string) {
+	w.stateMu.Lock()
+	w.state = s
+	w.stateMu.Unlock()
+}
+
+func (w *Worker) getState() string {
+	w.stateMu.Lock()
+	defer w.stateMu.Unlock()
+	return w.state
+}
+
+// beat sends heartbeats until the returned function is called (which
+// waits for the last one). They have their own goroutine because
+// stopping users may take the stop timeout, and a master marks a worker
+// missing after a few seconds of silence.
+func (w *Worker) beat() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(w.opts.HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				w.heartbeat()
+			}
+		}
+	})
+	return sync.OnceFunc(func() {
+		close(done)
+		wg.Wait()
+	})
+}
+
+// reportKeys are the stats report's own keys.
+var reportKeys = map[string]bool{"stats": true, "stats_total": true, "errors": true, "user_classes_count": true, "user_count": true}
+
+// maxExceptions caps the exception messages sent with one report.
+const maxExceptions = 100
 
 func (w *Worker) report() {
 	counts := w.local.Counts()
-	r, err := toReport(w.local.TakeDelta(time.Now()), counts, w.local.Classes())
+	d := w.local.TakeDelta(time.Now())
+	r, err := toReport(d, counts, w.local.Classes())
 	if err != nil {
 		w.log.Error("building the stats report", "err", err)
 		return
 	}
+	if w.opts.ReportExtra != nil {
+		for k, v := range w.opts.ReportExtra() {
+			if k == extKey || reportKeys[k] {
+				w.log.Warn("ignoring a report key that the protocol uses", "key", k)
+				continue
+			}
+			raw, err := wire.EncodeValue(v)
+			if err != nil {
+				w.log.Warn("cannot encode custom report data", "key", k, "err", err)
+				continue
+			}
+			r.Extra[k] = raw
+		}
+	}
 	w.send(r)
+	// A Locust master learns of errors in user code only from exception
+	// messages, one per occurrence (a herd master ignores them: the
+	// report's extension has the exact counts).
+	left := maxExceptions
+	for _, e := range d.Errors {
+		for range min(e.Count, uint64(left)) {
+			w.send(wire.Exception{Msg: e.Message, Traceback: e.Trace})
+			left--
+		}
+	}
+	if left == 0 {
+		w.log.Debug("too many errors to forward each one as an exception message", "limit", maxExceptions)
+	}
 }
 
 func sum(m map[string]int) int {

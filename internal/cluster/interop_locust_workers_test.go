@@ -1,0 +1,149 @@
+package cluster
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/herdload/herd/internal/wire"
+)
+
+// Each iteration reports one request of 12.5 ms and 10 bytes and one
+// failed request; each user's first iteration also raises.
+const reportingLocustfile = `from locust import User, task, constant
+
+
+class Shopper(User):
+    wait_time = constant(0.2)
+
+    @task
+    def shop(self):
+        fire = self.environment.events.request.fire
+        fire(request_type="GET", name="/x", response_time=12.5, response_length=10, exception=None, context={})
+        fire(request_type="GET", name="/fail", response_time=40, response_length=0, exception=Exception("boom"), context={})
+        if not getattr(self, "raised", False):
+            self.raised = True
+            raise ValueError("oops")
+`
+
+// TestLocustWorkersWithHerdMaster runs two stock Debian Locust workers
+// (client_ready "") under a herd master: registration, classes learnt
+// from their reports, a start of 4 users (2 each), statistics, stop and
+// re-registration, quit and a clean exit of both processes.
+func TestLocustWorkersWithHerdMaster(t *testing.T) {
+	t.Parallel()
+	needLocust(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	lf := filepath.Join(dir, "locustfile.py")
+	if err := os.WriteFile(lf, []byte(reportingLocustfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logs, logger := newLogs(t)
+	sk := newSink()
+	m, err := StartMaster(ctx, MasterOptions{Bind: "tcp://127.0.0.1:0", Logger: logger, OnDelta: sk.onDelta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	port := strconv.Itoa(m.Port())
+	var procs []*locustProc
+	for range 2 {
+		procs = append(procs, startLocust(t, ctx, dir, "-f", lf, "--worker", "--master-host", "127.0.0.1", "--master-port", port))
+	}
+	if err := m.WaitForWorkers(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the class learnt from the workers' reports", func() bool {
+		cs := m.Classes()
+		return len(cs) == 1 && cs[0] == Class{Name: "Shopper", Weight: 1}
+	})
+	for _, w := range m.Workers() {
+		if w.State != wire.StateReady {
+			t.Errorf("worker %s is %q before the start", w.ID, w.State)
+		}
+	}
+
+	done := make(chan int, 1)
+	if err := m.Start(4, 100, "http://127.0.0.1:1", 0, func(n int) { done <- n }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-done:
+		if n != 4 {
+			t.Errorf("the ramp ended at %d users, want 4", n)
+		}
+	case <-ctx.Done():
+		t.Fatal("the ramp never ended")
+	}
+	if c := m.CountsByType(); c["Shopper"] != 4 || len(c) != 1 {
+		t.Errorf("counts by type %v, want Shopper: 4", c)
+	}
+	ws := m.Workers()
+	if len(ws) != 2 {
+		t.Fatalf("workers %+v", ws)
+	}
+	for i, w := range ws {
+		if w.Users != 2 || w.Index != i || w.Version != "" || w.State != wire.StateRunning {
+			t.Errorf("worker %+v, want index %d, running 2 users, version \"\" (stock Debian)", w, i)
+		}
+	}
+
+	// Locust workers report every 3 s.
+	poll(t, "statistics from both workers", func() bool {
+		sk.mu.Lock()
+		defer sk.mu.Unlock()
+		return len(sk.nodes) == 2 && sk.entries[keyOf("GET", "/x")] != nil && sk.entries[keyOf("GET", "/fail")] != nil
+	})
+	poll(t, "each user's exception", func() bool { return sk.errorCount("oops") == 4 })
+	x, fail := sk.entry("GET", "/x"), sk.entry("GET", "/fail")
+	if x.requests == 0 || x.failures != 0 || x.size != 10*x.requests || x.sum != time.Duration(x.requests)*12500*time.Microsecond {
+		t.Errorf("GET /x: %+v, want 12.5 ms and 10 bytes a request", x)
+	}
+	if fail.requests == 0 || fail.failures != fail.requests || fail.sum != time.Duration(fail.requests)*40*time.Millisecond {
+		t.Errorf("GET /fail: %+v, want every request failed in 40 ms", fail)
+	}
+	if n := sk.failuresMatching("GET /fail: Exception('boom')"); n == 0 {
+		t.Errorf("failures %v, want GET /fail: Exception('boom')", sk.failures)
+	}
+
+	// Stop: the workers confirm, then register again (stop timeout 0).
+	if left := m.Stop(10 * time.Second); left != 0 {
+		t.Errorf("%d users left after the stop", left)
+	}
+	if n := m.UserCount(); n != 0 {
+		t.Errorf("%d users after the stop", n)
+	}
+	poll(t, "both workers ready again", func() bool {
+		ws := m.Workers()
+		return len(ws) == 2 && ws[0].State == wire.StateReady && ws[1].State == wire.StateReady &&
+			ws[0].Index == 0 && ws[1].Index == 1
+	})
+
+	// Quit: the workers send their last report and quit, then exit 0.
+	m.Quit(20 * time.Second)
+	if ws := m.Workers(); len(ws) != 0 {
+		t.Errorf("workers left after quit: %+v", ws)
+	}
+	for i, p := range procs {
+		if code := p.exitCode(t); code != 0 {
+			t.Errorf("locust worker %d exited with %d", i, code)
+		}
+		out := p.out.String()
+		// A 2.12.1 worker warns about every master heartbeat; a stale
+		// spawn is discarded.
+		for _, bad := range []string{"Unknown message type", "Discard spawn", "RPCError", "KeyError"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("locust worker %d logged %q", i, bad)
+			}
+		}
+	}
+	if n := logs.count("ERROR"); n != 0 {
+		t.Errorf("the master logged %d errors", n)
+	}
+}

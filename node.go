@@ -1,0 +1,138 @@
+package herd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Role is a process's part in a run.
+type Role string
+
+// The roles.
+const (
+	Standalone Role = "standalone" // no master, no workers
+	Master     Role = "master"
+	Worker     Role = "worker"
+)
+
+// Node is this process's place in a distributed run: its role, a worker's
+// index, and custom messages between the master and its workers. Tasks and
+// event listeners reach it with NodeFrom.
+type Node struct {
+	role  Role
+	index func() int
+	// sendUp sends to the master (workers, set once connected); sendDown
+	// to workers (master).
+	mu       sync.Mutex
+	sendUp   func(typ string, data any) error
+	sendDown func(typ string, data any, to string) error
+}
+
+func (n *Node) setSendUp(fn func(typ string, data any) error) {
+	n.mu.Lock()
+	n.sendUp = fn
+	n.mu.Unlock()
+}
+
+type nodeKey struct{}
+
+func withNode(ctx context.Context, n *Node) context.Context {
+	return context.WithValue(ctx, nodeKey{}, n)
+}
+
+// NodeFrom returns the node of the run ctx belongs to (a task's context, or
+// an event listener's). Outside a run it is a standalone node that cannot
+// send messages.
+func NodeFrom(ctx context.Context) *Node {
+	if env := envFrom(ctx); env != nil && env.node != nil {
+		return env.node
+	}
+	if n, ok := ctx.Value(nodeKey{}).(*Node); ok {
+		return n
+	}
+	return &Node{role: Standalone}
+}
+
+// Role is this process's role.
+func (n *Node) Role() Role { return n.role }
+
+// WorkerIndex is a worker's index, given by the master when the worker
+// registered (0, 1, …, stable for the master's life), or -1.
+func (n *Node) WorkerIndex() int {
+	if n.role != Worker || n.index == nil {
+		return -1
+	}
+	return n.index()
+}
+
+// ErrNotDistributed is returned when a message has nowhere to go.
+var ErrNotDistributed = errors.New("herd: not part of a distributed run")
+
+// SendToMaster sends a custom message from a worker to its master, where
+// OnMessage listeners for typ receive it. data is any value msgpack can
+// encode (maps, slices, strings, numbers, bools, nil, []byte).
+func (n *Node) SendToMaster(typ string, data any) error {
+	n.mu.Lock()
+	send := n.sendUp
+	n.mu.Unlock()
+	if n.role != Worker || send == nil {
+		return fmt.Errorf("SendToMaster on a %s node: %w", n.role, ErrNotDistributed)
+	}
+	return send(typ, data)
+}
+
+// SendToWorkers sends a custom message from the master to the named
+// workers (by node id), or to every worker when none is named.
+func (n *Node) SendToWorkers(typ string, data any, workers ...string) error {
+	if n.role != Master || n.sendDown == nil {
+		return fmt.Errorf("SendToWorkers on a %s node: %w", n.role, ErrNotDistributed)
+	}
+	if len(workers) == 0 {
+		return n.sendDown(typ, data, "")
+	}
+	var errs []error
+	for _, w := range workers {
+		errs = append(errs, n.sendDown(typ, data, w))
+	}
+	return errors.Join(errs...)
+}
+
+// Message is a custom message between the master and its workers.
+type Message struct {
+	Type string
+	Data any
+	// From is the sending worker's node id on the master, "" on a worker.
+	From string
+}
+
+// OnMessage registers a listener for custom messages of type typ (sent
+// with Node.SendToMaster or Node.SendToWorkers). It runs on the process's
+// message loop: hand long work to a goroutine.
+func (e *Events) OnMessage(typ string, fn func(ctx context.Context, m Message)) {
+	if e.messages == nil {
+		e.messages = map[string][]func(context.Context, Message){}
+	}
+	e.messages[typ] = append(e.messages[typ], fn)
+}
+
+// OnReportToMaster lets a worker add custom data to each statistics report
+// it sends (every 3 s); the master's OnWorkerReport listeners receive it.
+// Keys must not be "stats", "stats_total", "errors", "user_classes_count",
+// "user_count" or "herd".
+func (e *Events) OnReportToMaster(fn func(ctx context.Context, data map[string]any)) {
+	e.reportToMaster = append(e.reportToMaster, fn)
+}
+
+// OnWorkerReport receives, on the master, the custom data of each worker
+// report (see OnReportToMaster).
+func (e *Events) OnWorkerReport(fn func(ctx context.Context, worker string, data map[string]any)) {
+	e.workerReport = append(e.workerReport, fn)
+}
+
+func (e *Events) deliver(ctx context.Context, m Message) {
+	for _, fn := range e.messages[m.Type] {
+		fn(ctx, m)
+	}
+}
