@@ -38,7 +38,7 @@ type controller struct {
 	master *cluster.Master // set in --master mode
 	// stopProcesses waits for (or kills) the --processes workers.
 	stopProcesses func()
-	node          *Node // this process's role, for NodeFrom
+	node          *Node  // this process's role, for NodeFrom
 	demoURL       string // the demo shop, once started
 	stopDemo      func()
 
