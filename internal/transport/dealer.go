@@ -61,6 +61,7 @@ func DialDealer(ctx context.Context, endpoint, identity string, opts ...Option) 
 		d.cancel()
 		return nil, err
 	}
+	d.install(first) // before returning, so Send then Close flushes on it
 	d.wg.Add(1)
 	go d.run(first)
 	return d, nil
@@ -145,7 +146,7 @@ func (d *Dealer) Close() error {
 	return nil
 }
 
-// run serves one connection after another until Close.
+// run serves one connection after another until Close. l is installed.
 func (d *Dealer) run(l *link) {
 	defer d.wg.Done()
 	for {
@@ -156,21 +157,29 @@ func (d *Dealer) run(l *link) {
 		if l, err = d.connect(d.ctx); err != nil {
 			return // closed
 		}
+		if !d.install(l) {
+			return
+		}
 	}
 }
 
-// serve runs l until it ends; false once the Dealer is closed.
-func (d *Dealer) serve(l *link) bool {
+// install makes l the current connection, so that a Close right after
+// flushes what was sent on it; false once the Dealer is closed.
+func (d *Dealer) install(l *link) bool {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.q.stopped() {
-		d.mu.Unlock()
 		l.close()
 		return false
 	}
 	d.cur = l
 	d.writers.Add(1)
-	d.mu.Unlock()
+	return true
+}
 
+// serve runs the installed connection l until it ends; false once the
+// Dealer is closed.
+func (d *Dealer) serve(l *link) bool {
 	wrote := make(chan struct{})
 	go func() {
 		defer close(wrote)
