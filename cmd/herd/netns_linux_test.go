@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,14 +34,18 @@ func TestNetnsTarget(t *testing.T) {
 		t.Skip("helper process for TestMultiHost")
 	}
 	var n atomic.Int64
-	srv := &http.Server{Addr: addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		w.Write([]byte(`{"ok":true}`))
 	})}
-	go srv.ListenAndServe()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	fmt.Println("serving")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	fmt.Println("serving") // only once it accepts connections
 	<-sig
 	srv.Close()
 	fmt.Println("count", n.Load())
@@ -112,12 +118,25 @@ func TestMultiHost(t *testing.T) {
 	targetAddr := netnsSubnet + "4:8080"
 	target := inNS("t", os.Args[0], "-test.run=^TestNetnsTarget$", "-test.v")
 	target.Env = append(os.Environ(), "HERD_NETNS_TARGET="+targetAddr)
-	var targetOut bytes.Buffer
-	target.Stdout = &targetOut
+	targetPipe, err := target.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := target.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer target.Process.Kill()
+	targetLines := bufio.NewScanner(targetPipe)
+	for targetLines.Scan() && !strings.Contains(targetLines.Text(), "serving") {
+	}
+	var targetOut bytes.Buffer
+	targetDone := make(chan struct{})
+	go func() {
+		defer close(targetDone)
+		for targetLines.Scan() {
+			targetOut.WriteString(targetLines.Text() + "\n")
+		}
+	}()
 
 	master := inNS("m", bin, "demo", "--master", "--headless", "--master-bind-host", netnsSubnet+"1",
 		"--expect-workers", "2", "-u", "6", "-r", "100", "-t", "5s", "-s", "10s",
@@ -144,6 +163,7 @@ func TestMultiHost(t *testing.T) {
 		}
 	}
 	target.Process.Signal(syscall.SIGTERM)
+	<-targetDone
 	target.Wait()
 	var seen int64
 	for _, line := range strings.Split(targetOut.String(), "\n") {
@@ -154,13 +174,14 @@ func TestMultiHost(t *testing.T) {
 	var rep struct {
 		Total struct {
 			Requests int64 `json:"num_requests"`
+			Failures int64 `json:"num_failures"`
 		} `json:"total"`
 	}
 	if err := json.Unmarshal(masterOut.Bytes(), &rep); err != nil {
 		t.Fatalf("report: %v\n%s\n%s", err, masterOut.String(), masterLog.String())
 	}
 	t.Logf("the target (%s) saw %d requests; the master (%s1) reported %d", targetAddr, seen, netnsSubnet, rep.Total.Requests)
-	if seen == 0 || rep.Total.Requests != seen {
+	if seen == 0 || rep.Total.Requests != seen || rep.Total.Failures != 0 {
 		t.Errorf("the master reported %d requests, the target saw %d\n%s", rep.Total.Requests, seen, masterLog.String())
 	}
 }
