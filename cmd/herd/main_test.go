@@ -128,34 +128,9 @@ func TestMasterCommand(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	master := exec.CommandContext(ctx, bin, "master", "--headless", "--master-bind-host", "127.0.0.1",
+	m := startMaster(t, ctx, bin, "master", "--headless", "--master-bind-host", "127.0.0.1",
 		"--master-bind-port", "0", "-u", "4", "-r", "100", "-t", "3s", "--only-summary", "--exit-code-on-error", "0")
-	var stdout bytes.Buffer
-	master.Stdout = &stdout
-	stderr, err := master.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := master.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var port string
-	var log strings.Builder
-	lines := bufio.NewScanner(stderr)
-	for lines.Scan() {
-		log.WriteString(lines.Text() + "\n")
-		if _, p, ok := strings.Cut(lines.Text(), `master listening for workers" port=`); ok {
-			port = p
-			break
-		}
-	}
-	if port == "" {
-		t.Fatalf("no port in the master's log:\n%s", log.String())
-	}
-	go func() { // keep draining
-		for lines.Scan() {
-		}
-	}()
+	master, stdout, port := m.cmd, &m.stdout, m.port
 	worker := exec.CommandContext(ctx, bin, "demo", "--worker", "--master-port", port)
 	var wlog bytes.Buffer
 	worker.Stderr = &wlog
@@ -194,38 +169,10 @@ func TestKillWorker(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	master := exec.CommandContext(ctx, bin, "demo", "--master", "--headless", "--master-bind-host", "127.0.0.1",
+	m := startMaster(t, ctx, bin, "demo", "--master", "--headless", "--master-bind-host", "127.0.0.1",
 		"--master-bind-port", "0", "--expect-workers", "2", "--enable-rebalancing", "-u", "20", "-r", "100",
 		"-t", "10s", "-H", target.URL, "--json", "--only-summary", "--exit-code-on-error", "0")
-	var stdout bytes.Buffer
-	master.Stdout = &stdout
-	stderr, err := master.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := master.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var port string
-	var log strings.Builder
-	lines := bufio.NewScanner(stderr)
-	for lines.Scan() {
-		log.WriteString(lines.Text() + "\n")
-		if _, p, ok := strings.Cut(lines.Text(), `master listening for workers" port=`); ok {
-			port = p
-			break
-		}
-	}
-	if port == "" {
-		t.Fatalf("no port in the master's log:\n%s", log.String())
-	}
-	logDone := make(chan struct{})
-	go func() {
-		defer close(logDone)
-		for lines.Scan() {
-			log.WriteString(lines.Text() + "\n")
-		}
-	}()
+	master, stdout, port := m.cmd, &m.stdout, m.port
 	var workers []*exec.Cmd
 	for range 2 {
 		w := exec.CommandContext(ctx, bin, "demo", "--worker", "--master-port", port)
@@ -249,7 +196,8 @@ func TestKillWorker(t *testing.T) {
 	if err := master.Wait(); err != nil {
 		t.Fatalf("master: %v", err)
 	}
-	<-logDone
+	<-m.logDone
+	log := &m.log
 	if err := workers[1].Wait(); err != nil {
 		t.Errorf("surviving worker: %v", err)
 	}
@@ -271,4 +219,46 @@ func TestKillWorker(t *testing.T) {
 	if lost < 0 || lost > 10*2*4 {
 		t.Errorf("lost %d requests, more than one report interval of the dead worker", lost)
 	}
+}
+
+// masterProcess is a herd master started by startMaster.
+type masterProcess struct {
+	cmd     *exec.Cmd
+	port    string // the port it listens on for workers
+	stdout  bytes.Buffer
+	log     strings.Builder // its stderr, complete once logDone is closed
+	logDone chan struct{}
+}
+
+// startMaster starts a herd master process and waits for the port it
+// listens on (it binds port 0).
+func startMaster(t *testing.T, ctx context.Context, bin string, args ...string) *masterProcess {
+	t.Helper()
+	m := &masterProcess{cmd: exec.CommandContext(ctx, bin, args...), logDone: make(chan struct{})}
+	m.cmd.Stdout = &m.stdout
+	stderr, err := m.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		m.log.WriteString(lines.Text() + "\n")
+		if _, p, ok := strings.Cut(lines.Text(), `master listening for workers" port=`); ok {
+			m.port = p
+			break
+		}
+	}
+	if m.port == "" {
+		t.Fatalf("no port in the master's log:\n%s", m.log.String())
+	}
+	go func() {
+		defer close(m.logDone)
+		for lines.Scan() {
+			m.log.WriteString(lines.Text() + "\n")
+		}
+	}()
+	return m
 }
