@@ -162,7 +162,12 @@ func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error
 			return nil, nil, fmt.Errorf("herd extension: %w", err)
 		}
 	}
+	// The report covers the time since the worker's previous one: its
+	// total's start_time until now.
 	d := &stats.Delta{End: now, Start: now}
+	if st := fromEpoch(r.StatsTotal.StartTime); !st.IsZero() && st.Before(now) && now.Sub(st) < time.Minute {
+		d.Start = st
+	}
 	for _, e := range r.Stats {
 		method := ""
 		if e.Method != nil {

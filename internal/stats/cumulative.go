@@ -8,6 +8,7 @@ import (
 
 // slot is one closed tick of an entry's sliding window.
 type slot struct {
+	end                time.Time // when the tick closed
 	span               time.Duration
 	requests, failures uint64
 	hist               *histogram.Histogram // only for windowed entries
@@ -48,7 +49,7 @@ func (c *cumulative) closeSlot(now time.Time, span time.Duration) {
 		c.lastRequest = now
 	}
 	old := c.slots[c.next].hist
-	c.pending.span = span
+	c.pending.span, c.pending.end = span, now
 	c.slots[c.next] = c.pending
 	c.next = (c.next + 1) % windowTicks
 	// Reuse the histogram of the slot that just fell out of the window.
@@ -58,14 +59,29 @@ func (c *cumulative) closeSlot(now time.Time, span time.Duration) {
 	c.pending = slot{hist: old}
 }
 
-// currentRates are requests and failures per second over the window.
-func (c *cumulative) currentRates() (rps, fps float64) {
+// currentRates are requests and failures per second over the window. On a
+// master (reported is set) the window ends where the workers' reports end:
+// the last seconds are not known yet, and counting them as empty would
+// understate the rate.
+func (c *cumulative) currentRates(reported time.Time) (rps, fps float64) {
 	var span time.Duration
 	var n, f uint64
 	for i := range c.slots {
-		span += c.slots[i].span
-		n += c.slots[i].requests
-		f += c.slots[i].failures
+		s := &c.slots[i]
+		if s.span <= 0 {
+			continue
+		}
+		covered := s.span
+		if !reported.IsZero() {
+			covered = min(s.end.Sub(reported), s.span)
+			covered = s.span - max(covered, 0)
+			if covered <= 0 {
+				continue
+			}
+		}
+		span += covered
+		n += s.requests
+		f += s.failures
 	}
 	if span <= 0 {
 		return 0, 0
@@ -73,7 +89,7 @@ func (c *cumulative) currentRates() (rps, fps float64) {
 	return float64(n) / span.Seconds(), float64(f) / span.Seconds()
 }
 
-func (c *cumulative) entry(secs float64) Entry {
+func (c *cumulative) entry(secs float64, reported time.Time) Entry {
 	e := Entry{
 		Method:      c.key.Method,
 		Name:        c.key.Name,
@@ -92,6 +108,55 @@ func (c *cumulative) entry(secs float64) Entry {
 		e.RPS = float64(e.Requests) / secs
 		e.FailPerSec = float64(e.Failures) / secs
 	}
-	e.CurrentRPS, e.CurrentFailPerSec = c.currentRates()
+	e.CurrentRPS, e.CurrentFailPerSec = c.currentRates(reported)
 	return e
+}
+
+// spreadWindow moves n requests and f failures that a worker made evenly
+// over [from, to] from the pending slot into the closed window slots they
+// overlap, so that reports arriving every few seconds give steady current
+// rates. Whatever falls after the last closed slot stays pending; whatever
+// falls before the window is dropped from it (never from the totals).
+func (c *cumulative) spreadWindow(n, f uint64, from, to time.Time) {
+	total := to.Sub(from)
+	if total <= 0 || (n == 0 && f == 0) {
+		return
+	}
+	var movedN, movedF uint64
+	for i := range c.slots {
+		s := &c.slots[i]
+		if s.span <= 0 {
+			continue
+		}
+		lo, hi := s.end.Add(-s.span), s.end
+		if from.After(lo) {
+			lo = from
+		}
+		if to.Before(hi) {
+			hi = to
+		}
+		if !hi.After(lo) {
+			continue
+		}
+		share := float64(hi.Sub(lo)) / float64(total)
+		dn, df := uint64(float64(n)*share), uint64(float64(f)*share)
+		s.requests += dn
+		s.failures += df
+		movedN += dn
+		movedF += df
+	}
+	// Out of pending: what went to closed slots, and what predates them.
+	oldest := to
+	for i := range c.slots {
+		if s := &c.slots[i]; s.span > 0 && s.end.Add(-s.span).Before(oldest) {
+			oldest = s.end.Add(-s.span)
+		}
+	}
+	if from.Before(oldest) {
+		share := float64(oldest.Sub(from)) / float64(total)
+		movedN += uint64(float64(n) * share)
+		movedF += uint64(float64(f) * share)
+	}
+	c.pending.requests -= min(movedN, c.pending.requests)
+	c.pending.failures -= min(movedF, c.pending.failures)
 }

@@ -80,9 +80,15 @@ func (s *Stats) Merge(d *Delta, node string) {
 		}
 		c.add(&dl)
 		s.total.add(&dl)
+		c.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
+		s.total.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
+
 		if e.LastRequest.After(c.lastRequest) {
 			c.lastRequest = e.LastRequest
 		}
+	}
+	if d.End.After(s.reported) {
+		s.reported = d.End
 	}
 	for _, f := range d.Failures {
 		k := failKey{f.Method, f.Name, f.Error}

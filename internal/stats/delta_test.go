@@ -98,3 +98,32 @@ func TestTakeDeltaLosesNothing(t *testing.T) {
 		t.Errorf("merged %d requests, want %d", got, 8*5000)
 	}
 }
+
+// TestMergedRatesAreSteady: a worker reports every 3 s while the master
+// ticks every second; the master's current rate must stay at the worker's
+// steady 100 requests a second, not jump with each report.
+func TestMergedRatesAreSteady(t *testing.T) {
+	t.Parallel()
+	master := New(t0, Options{Shards: 1})
+	worker := New(t0, Options{Shards: 1})
+	now := t0
+	for sec := 1; sec <= 40; sec++ {
+		for range 100 {
+			worker.Shard(0).Record("GET", "/", time.Millisecond, 0, "")
+		}
+		now = t0.Add(time.Duration(sec) * time.Second)
+		if sec%3 == 0 {
+			master.Merge(worker.TakeDelta(now), "w")
+		}
+		master.Tick(now.Add(10*time.Millisecond), 1) // ticks just after reports, as they interleave
+		if sec >= 15 {
+			rps := master.Snapshot(now, 1).Total.CurrentRPS
+			if rps < 85 || rps > 115 {
+				t.Errorf("second %d: current rate %.1f/s, want about 100", sec, rps)
+			}
+		}
+	}
+	if got := master.Snapshot(now, 1).Total.Requests; got != 3900 {
+		t.Errorf("total %d, want 3900", got)
+	}
+}

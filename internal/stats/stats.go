@@ -45,6 +45,9 @@ type Stats struct {
 	failures    map[failKey]uint64
 	errors      map[errKey]*errDelta
 	scratch     histogram.Histogram // reused for window percentiles
+	// reported is the end of the latest merged worker report (a master's
+	// window ends there: later seconds are not reported yet).
+	reported time.Time
 }
 
 // New returns empty statistics that start counting at start.
@@ -94,7 +97,7 @@ func (s *Stats) Reset(now time.Time) {
 }
 
 func (s *Stats) resetLocked(now time.Time) {
-	s.start, s.lastTick = now, now
+	s.start, s.lastTick, s.reported = now, now, time.Time{}
 	s.entries = make(map[Key]*cumulative)
 	s.total = cumulative{key: Key{Name: TotalName}, windowed: true}
 	s.failures = make(map[failKey]uint64)
@@ -190,7 +193,7 @@ func (s *Stats) historyRowLocked(c *cumulative, now time.Time, users int) Histor
 	if r.Requests > 0 {
 		r.AvgSize = float64(c.size) / float64(r.Requests)
 	}
-	r.CurrentRPS, r.CurrentFailPerSec = c.currentRates()
+	r.CurrentRPS, r.CurrentFailPerSec = c.currentRates(s.reported)
 	if c.windowed {
 		s.scratch.Reset()
 		for i := range c.slots {
@@ -221,9 +224,9 @@ func (s *Stats) Snapshot(now time.Time, users int) *Snapshot {
 	cs := s.sortedLocked()
 	snap.Entries = make([]Entry, len(cs))
 	for i, c := range cs {
-		snap.Entries[i] = c.entry(secs)
+		snap.Entries[i] = c.entry(secs, s.reported)
 	}
-	snap.Total = s.total.entry(secs)
+	snap.Total = s.total.entry(secs, s.reported)
 
 	snap.Failures = make([]Failure, 0, len(s.failures))
 	for k, n := range s.failures {
