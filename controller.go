@@ -38,8 +38,9 @@ type controller struct {
 	master *cluster.Master // set in --master mode
 	// stopProcesses waits for (or kills) the --processes workers.
 	stopProcesses func()
-	node          *Node  // this process's role, for NodeFrom
-	demoURL       string // the demo shop, once started
+	node          *Node                // this process's role, for NodeFrom
+	finalWorkers  []cluster.WorkerInfo // a master's workers when the test ended, for the summary
+	demoURL       string               // the demo shop, once started
 	stopDemo      func()
 
 	// quit ends the process: a task returned ErrStopTest, or a headless
@@ -278,6 +279,12 @@ func (c *controller) stop(reason string) {
 	c.state = web.StateStopping
 	run.finalUsers = run.runner.userCount()
 	c.mu.Unlock()
+	if c.master != nil {
+		ws := c.master.Workers() // as the test ran, for the summary
+		c.mu.Lock()
+		c.finalWorkers = ws
+		c.mu.Unlock()
+	}
 
 	c.log.Info("stopping", "reason", reason, "users", run.finalUsers)
 	if left := run.runner.stop(stopGrace); left > 0 {
@@ -386,6 +393,7 @@ func (c *controller) finish() int {
 		snap = stats.New(time.Now(), stats.Options{}).Snapshot(time.Now(), 0)
 	}
 	report.WriteSummary(c.out, snap)
+	c.writeWorkers(c.out)
 
 	code := ExitOK
 	if snap.Total.Failures > 0 || len(snap.Errors) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -346,3 +347,19 @@ func (w *workerLocal) Counts() map[string]int {
 func (w *workerLocal) TakeDelta(now time.Time) *stats.Delta { return w.st.TakeDelta(now) }
 
 func (w *workerLocal) Classes() []cluster.Class { return classesOf(w.c.all) }
+
+// writeWorkers prints a master's workers table under the summary.
+func (c *controller) writeWorkers(w io.Writer) {
+	if c.master == nil {
+		return
+	}
+	c.mu.Lock()
+	ws := c.finalWorkers
+	c.mu.Unlock()
+	fmt.Fprintf(w, "\nWorkers (%d)\n", len(ws))
+	fmt.Fprintf(w, "%-6s %-44s %-9s %7s %7s %10s\n", "Index", "ID", "State", "Users", "CPU %", "Memory")
+	fmt.Fprintln(w, strings.Repeat("-", 6)+"|"+strings.Repeat("-", 44)+"|"+strings.Repeat("-", 9)+"|"+strings.Repeat("-", 7)+"|"+strings.Repeat("-", 7)+"|"+strings.Repeat("-", 10))
+	for _, wk := range ws {
+		fmt.Fprintf(w, "%-6d %-44s %-9s %7d %7.1f %9.0fM\n", wk.Index, wk.ID, wk.State, wk.Users, wk.CPU, float64(wk.Memory)/(1<<20))
+	}
+}
