@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -27,11 +26,11 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/herdload/herd"
 	"github.com/herdload/herd/demo"
+	"github.com/herdload/herd/internal/browsertest"
 )
 
 // e2eShopper shops in the demo shop: it logs in once, then browses the
@@ -92,79 +91,22 @@ var (
 type e2eBrowser struct {
 	ctx      context.Context
 	close    func()
-	mu       sync.Mutex
-	problems []string // uncaught exceptions, console errors, failed loads, dialogs
-}
-
-// e2eChromium is the Chromium binary, or skips (fails with HERD_E2E=required).
-func e2eChromium(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("HERD_E2E") == "required" {
-		t.Fatal("Chromium not found (/usr/bin/chromium or chromium on PATH) and HERD_E2E=required; install it: apt-get install chromium")
-	}
-	t.Skip("Chromium not found; set HERD_E2E=required to fail instead")
-	return ""
+	problems browsertest.Problems // uncaught exceptions, console errors, failed loads, dialogs
 }
 
 // e2eOpenBrowser starts a headless Chromium with a fresh profile and a
 // 1366×768 viewport; its tab is bounded by 60 s.
 func e2eOpenBrowser(t *testing.T) *e2eBrowser {
 	t.Helper()
-	exe := e2eChromium(t)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browsertest.Options(t, browsertest.Chromium(t))...)
 	b := &e2eBrowser{}
+	// The download tab probes the optional full-history CSV (404 without
+	// --csv-full-history); that one is expected.
+	b.problems.Expected = []string{"requests_full_history"}
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil && d.Exception.Description != "" {
-				msg = d.Exception.Description
-			}
-			b.problems = append(b.problems, "exception: "+msg)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				b.problems = append(b.problems, "console."+string(ev.Type)+": "+strings.Join(parts, " "))
-			}
-		case *cdplog.EventEntryAdded:
-			e := ev.Entry
-			// The download tab probes the optional full-history CSV (404
-			// without --csv-full-history); that one is expected.
-			if e.Level == cdplog.EntryLevelError && !strings.Contains(e.URL, "requests_full_history") {
-				b.problems = append(b.problems, fmt.Sprintf("log %s: %s %s", e.Source, e.Text, e.URL))
-			}
-		case *page.EventJavascriptDialogOpening:
-			b.problems = append(b.problems, "dialog: "+ev.Message)
+		b.problems.Observe(ev)
+		if ev, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			b.problems.Add("dialog: " + ev.Message)
 		}
 	}))
 	var once sync.Once
@@ -191,9 +133,7 @@ func e2eOpenBrowser(t *testing.T) *e2eBrowser {
 }
 
 func (b *e2eBrowser) report() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return fmt.Sprintf("page problems: %q", b.problems)
+	return fmt.Sprintf("page problems: %q", b.problems.List())
 }
 
 func (b *e2eBrowser) do(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -404,9 +344,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Errorf("CSV rows %v, want the demo endpoints and the total", got)
 	}
 
-	b.mu.Lock()
-	problems := slices.Clone(b.problems)
-	b.mu.Unlock()
+	problems := b.problems.List()
 	if len(problems) > 0 {
 		t.Errorf("the page reported problems: %q", problems)
 	}

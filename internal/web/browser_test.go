@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,40 +22,19 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/herdload/herd/internal/browsertest"
 	"github.com/herdload/herd/internal/stats"
 )
 
 const uiTestTimeout = 60 * time.Second
 
-// uiChromium is the Chromium binary, or skips (fails with HERD_E2E=required).
-func uiChromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("HERD_E2E") == "required" {
-		t.Fatal("Chromium not found (/usr/bin/chromium or chromium on PATH) and HERD_E2E=required; install it: apt-get install chromium")
-	}
-	t.Skip("Chromium not found; set HERD_E2E=required to fail instead")
-	return ""
-}
-
 // uiPage is one browser tab with what it logged.
 type uiPage struct {
-	ctx context.Context
-	mu  sync.Mutex
-	// problems: uncaught exceptions, console errors, JS dialogs.
-	problems []string
+	ctx      context.Context
+	problems browsertest.Problems // uncaught exceptions, console errors, error logs
+	mu       sync.Mutex
 	requests []string
 	dialogs  []string
 }
@@ -66,52 +44,16 @@ type uiPage struct {
 // uiTestTimeout. setup scripts run before every document's own scripts.
 func uiNewPage(t *testing.T, dark bool, setup ...string) *uiPage {
 	t.Helper()
-	exe := uiChromium(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browsertest.Options(t, browsertest.Chromium(t))...)
 	p := &uiPage{}
+	// The download tab probes the optional full-history CSV (404 without
+	// --csv-full-history); that one is expected.
+	p.problems.Expected = []string{"requests_full_history"}
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+		p.problems.Observe(ev)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil && d.Exception.Description != "" {
-				msg = d.Exception.Description
-			}
-			p.problems = append(p.problems, "exception: "+msg)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				p.problems = append(p.problems, "console."+string(ev.Type)+": "+strings.Join(parts, " "))
-			}
-		case *cdplog.EventEntryAdded:
-			e := ev.Entry
-			// The download tab probes the optional full-history CSV (404
-			// without --csv-full-history); that one is expected.
-			if e.Level == cdplog.EntryLevelError && !strings.Contains(e.URL, "requests_full_history") {
-				p.problems = append(p.problems, fmt.Sprintf("log %s: %s %s", e.Source, e.Text, e.URL))
-			}
 		case *network.EventRequestWillBeSent:
 			p.requests = append(p.requests, ev.Request.URL)
 		case *page.EventJavascriptDialogOpening:
@@ -192,7 +134,7 @@ func (p *uiPage) wait(t *testing.T, what, expr string) {
 func (p *uiPage) log() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return fmt.Sprintf("page problems: %q\ndialogs: %q", p.problems, p.dialogs)
+	return fmt.Sprintf("page problems: %q\ndialogs: %q", p.problems.List(), p.dialogs)
 }
 
 // checkClean fails the test if the page reported a problem other than
@@ -202,7 +144,7 @@ func (p *uiPage) checkClean(t *testing.T, expected ...string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var problems []string
-	for _, pr := range p.problems {
+	for _, pr := range p.problems.List() {
 		if !slices.ContainsFunc(expected, func(e string) bool { return strings.Contains(pr, e) }) {
 			problems = append(problems, pr)
 		}
