@@ -109,34 +109,9 @@ func (h *Histogram) Mean() time.Duration {
 // recorded values fall: the midpoint of the bucket holding the value of rank
 // ceil(q·count), clamped to the exact min and max. It returns 0 when empty.
 func (h *Histogram) Quantile(q float64) time.Duration {
-	if h.count == 0 {
-		return 0
-	}
-	if q <= 0 {
-		return h.min
-	}
-	if q >= 1 {
-		return h.max
-	}
-	rank := rankOf(q, h.count)
-	var seen uint64
-	for g, c := range h.chunks {
-		if c == nil {
-			continue
-		}
-		for off, n := range c {
-			if n == 0 {
-				continue
-			}
-			seen += n
-			if seen >= rank {
-				lo, hi := bounds(g, off)
-				mid := time.Duration(lo+hi) * time.Microsecond / 2
-				return min(max(mid, h.min), h.max)
-			}
-		}
-	}
-	return h.max
+	var out [1]time.Duration
+	h.Quantiles([]float64{q}, out[:])
+	return out[0]
 }
 
 // Quantiles fills out[i] with Quantile(qs[i]) in one pass over the buckets.

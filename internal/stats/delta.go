@@ -91,24 +91,10 @@ func (s *Stats) Merge(d *Delta, node string) {
 		s.reported = d.End
 	}
 	for _, f := range d.Failures {
-		k := failKey{f.Method, f.Name, f.Error}
-		if _, ok := s.failures[k]; !ok && len(s.failures) >= MaxFailureKinds {
-			k.Error = OverflowMessage
-		}
-		s.failures[k] += f.Occurrences
+		s.addFailureLocked(failKey{f.Method, f.Name, f.Error}, f.Occurrences)
 	}
 	for _, e := range d.Errors {
-		k := errKey{Message: e.Message, Origin: e.Trace}
-		have := s.errors[k]
-		if have == nil && len(s.errors) >= MaxErrorKinds {
-			k = errKey{Message: OverflowMessage}
-			have = s.errors[k]
-		}
-		if have == nil {
-			have = &errDelta{trace: e.Trace}
-			s.errors[k] = have
-		}
-		have.count += e.Count
+		have := s.addErrorLocked(errKey{Message: e.Message, Origin: e.Trace}, e.Trace, e.Count)
 		if node != "" {
 			have.addNode(node)
 		}

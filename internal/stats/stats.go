@@ -147,23 +147,36 @@ func (s *Stats) mergeLocked(t *table) {
 		s.total.add(d)
 	}
 	for k, n := range t.failures {
-		if _, ok := s.failures[k]; !ok && len(s.failures) >= MaxFailureKinds {
-			k.Error = OverflowMessage
-		}
-		s.failures[k] += n
+		s.addFailureLocked(k, n)
 	}
 	for k, e := range t.errors {
-		have := s.errors[k]
-		if have == nil && len(s.errors) >= MaxErrorKinds {
-			k = errKey{Message: OverflowMessage}
-			have = s.errors[k]
-		}
-		if have == nil {
-			have = &errDelta{trace: e.trace}
-			s.errors[k] = have
-		}
-		have.count += e.count
+		s.addErrorLocked(k, e.trace, e.count)
 	}
+}
+
+// addFailureLocked counts n failures of one kind; past MaxFailureKinds new
+// kinds share the overflow row.
+func (s *Stats) addFailureLocked(k failKey, n uint64) {
+	if _, ok := s.failures[k]; !ok && len(s.failures) >= MaxFailureKinds {
+		k.Error = OverflowMessage
+	}
+	s.failures[k] += n
+}
+
+// addErrorLocked counts n user errors of one kind (trace: a sample kept
+// from the first); past MaxErrorKinds new kinds share the overflow row.
+func (s *Stats) addErrorLocked(k errKey, trace string, n uint64) *errDelta {
+	have := s.errors[k]
+	if have == nil && len(s.errors) >= MaxErrorKinds {
+		k = errKey{Message: OverflowMessage}
+		have = s.errors[k]
+	}
+	if have == nil {
+		have = &errDelta{trace: trace}
+		s.errors[k] = have
+	}
+	have.count += n
+	return have
 }
 
 func (s *Stats) sortedLocked() []*cumulative {
