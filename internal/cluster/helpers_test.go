@@ -641,15 +641,6 @@ func (p *locustProc) exitCode(t *testing.T) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
-func (p *locustProc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // freePort is a TCP port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()

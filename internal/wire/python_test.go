@@ -33,7 +33,7 @@ func TestEncodingMatchesMsgpackPython(t *testing.T) {
 		-1, -32, -33, -128, -129, -32768, -32769, math.MinInt32, math.MinInt32 - 1, math.MinInt64} {
 		values = append(values, n)
 	}
-	values = append(values, uint64(math.MaxUint64), 0.0, -0.0, 1.5, 1e300, math.Inf(1), float32(0.25), true, false, nil)
+	values = append(values, uint64(math.MaxUint64), 0.0, math.Copysign(0, -1), 1.5, 1e300, math.Inf(1), float32(0.25), true, false, nil)
 	for _, n := range []int{0, 31, 32, 255, 256, 65535, 65536} {
 		values = append(values, strings.Repeat("é", n/2)+strings.Repeat("x", n%2), make([]byte, n))
 	}
