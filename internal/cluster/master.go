@@ -554,21 +554,31 @@ func (m *Master) Classes() []Class {
 // a master without the test's classes, until a worker reported them), or
 // ctx ends.
 func (m *Master) WaitForWorkers(ctx context.Context, n int) error {
-	for {
+	have := 0
+	ready := func() bool {
 		m.mu.Lock()
-		have := len(m.activeLocked())
-		known := m.opts.Classes != nil || len(m.learned) > 0
-		m.mu.Unlock()
-		if have >= n && known {
-			return nil
-		}
+		defer m.mu.Unlock()
+		have = len(m.activeLocked())
+		return have >= n && (m.opts.Classes != nil || len(m.learned) > 0)
+	}
+	if !m.await(ctx, ready) {
+		return fmt.Errorf("%d of %d workers connected: %w", have, n, ctx.Err())
+	}
+	return nil
+}
+
+// await waits until cond holds (true) or ctx ends (false), checking again
+// whenever the workers' state changes and at least every 50 ms.
+func (m *Master) await(ctx context.Context, cond func() bool) bool {
+	for !cond() {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%d of %d workers connected: %w", have, n, ctx.Err())
+			return false
 		case <-m.changed:
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	return true
 }
 
 // Workers lists the workers, missing ones included.
@@ -686,17 +696,9 @@ func (m *Master) Start(target int, rate float64, host string, stopTimeout time.D
 // awaitCounts waits (at most a second, as Locust) for the workers to report
 // the target.
 func (m *Master) awaitCounts(ctx context.Context, target int) {
-	limit := time.After(time.Second + m.opts.Tick)
-	for m.UserCount() != target {
-		select {
-		case <-ctx.Done():
-			return
-		case <-limit:
-			return
-		case <-m.changed:
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second+m.opts.Tick)
+	defer cancel()
+	m.await(ctx, func() bool { return m.UserCount() == target })
 }
 
 // dispatchTo places n users (n < 0: the current placement) over the
@@ -776,46 +778,42 @@ func (m *Master) redispatch() {
 // were still reported when it gave up.
 func (m *Master) Stop(grace time.Duration) int {
 	m.mu.Lock()
-	if m.ramp != nil {
-		m.ramp()
-	}
 	m.running, m.placed = false, 0
-	ids := make([]string, 0, len(m.workers))
-	for id := range m.workers {
-		ids = append(ids, id)
-	}
 	m.stopping = map[string]bool{}
 	for _, w := range m.activeLocked() {
 		m.stopping[w.id] = true
 	}
 	wait := m.stopWait + grace
 	m.mu.Unlock()
-	m.rampWG.Wait()
-	m.dispatchMu.Lock()
-	for _, id := range ids {
-		m.sendTo(id, wire.Signal{Type: wire.TypeStop})
-	}
-	m.dispatchMu.Unlock()
-	limit := time.After(wait)
-	for {
+	m.halt(wire.TypeStop)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if m.await(ctx, func() bool {
 		m.mu.Lock()
-		n := len(m.stopping)
-		m.mu.Unlock()
-		if n == 0 {
-			return 0
-		}
-		select {
-		case <-limit:
-			return m.UserCount()
-		case <-m.changed:
-		case <-time.After(50 * time.Millisecond):
-		}
+		defer m.mu.Unlock()
+		return len(m.stopping) == 0
+	}) {
+		return 0
 	}
+	return m.UserCount()
 }
 
 // Quit tells every worker to quit and waits up to wait for them to leave,
 // so their final reports arrive.
 func (m *Master) Quit(wait time.Duration) {
+	m.halt(wire.TypeQuit)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	m.await(ctx, func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return len(m.workers) == 0
+	})
+}
+
+// halt ends the test's ramp and sends every known worker a stop or quit
+// signal, after any dispatch in progress.
+func (m *Master) halt(signal string) {
 	m.mu.Lock()
 	if m.ramp != nil {
 		m.ramp()
@@ -829,24 +827,9 @@ func (m *Master) Quit(wait time.Duration) {
 	m.rampWG.Wait()
 	m.dispatchMu.Lock()
 	for _, id := range ids {
-		m.sendTo(id, wire.Signal{Type: wire.TypeQuit})
+		m.sendTo(id, wire.Signal{Type: signal})
 	}
 	m.dispatchMu.Unlock()
-	limit := time.After(wait)
-	for {
-		m.mu.Lock()
-		n := len(m.workers)
-		m.mu.Unlock()
-		if n == 0 {
-			return
-		}
-		select {
-		case <-limit:
-			return
-		case <-m.changed:
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // Send sends a custom message to one worker, or to every worker when to is "".
