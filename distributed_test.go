@@ -40,51 +40,10 @@ func TestMasterAndWorkersInProcess(t *testing.T) {
 		mu.Unlock()
 	})
 
-	masterErr := new(syncBuffer)
-	var stdout syncBuffer
-	masterDone := make(chan int, 1)
-	go func() {
-		masterDone <- test.Run(context.Background(), herd.Env{Stdout: &stdout, Stderr: masterErr, Args: []string{
-			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "--expect-workers", "2",
-			"--headless", "-u", "6", "-r", "100", "-t", "3s", "-s", "10s", "-H", ts.URL, "--json", "--only-summary"}})
-	}()
-	var port string
-	poll(t, "the master's port", func() bool {
-		m := masterPort.FindStringSubmatch(masterErr.String())
-		if m != nil {
-			port = m[1]
-		}
-		return m != nil
-	})
-	workerDone := make(chan int, 2)
-	for range 2 {
-		go func() {
-			workerDone <- test.Run(context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
-				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
-		}()
-	}
-	select {
-	case code := <-masterDone:
-		if code != 0 {
-			t.Fatalf("master exit code %d\n%s", code, masterErr.String())
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the master did not finish:\n%s", masterErr.String())
-	}
-	for range 2 {
-		select {
-		case code := <-workerDone:
-			if code != 0 {
-				t.Errorf("worker exit code %d", code)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("a worker did not quit with its master")
-		}
-	}
-
+	stdout := runCluster(t, test, 2, "-u", "6", "-r", "100", "-t", "3s", "-s", "10s", "-H", ts.URL, "--json", "--only-summary")
 	var rep jsonReport
-	if err := json.Unmarshal([]byte(stdout.String()), &rep); err != nil {
-		t.Fatalf("bad JSON: %v\n%s", err, stdout.String())
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, stdout)
 	}
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
@@ -154,33 +113,7 @@ func TestCustomMessages(t *testing.T) {
 		}
 	})
 
-	masterErr := new(syncBuffer)
-	masterDone := make(chan int, 1)
-	go func() {
-		masterDone <- test.Run(context.Background(), herd.Env{Stderr: masterErr, Args: []string{
-			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "--expect-workers", "2",
-			"--headless", "-u", "4", "-r", "100", "-t", "4s", "--only-summary"}})
-	}()
-	var port string
-	poll(t, "the master's port", func() bool {
-		m := masterPort.FindStringSubmatch(masterErr.String())
-		if m != nil {
-			port = m[1]
-		}
-		return m != nil
-	})
-	workerDone := make(chan int, 2)
-	for range 2 {
-		go func() {
-			workerDone <- test.Run(context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
-				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
-		}()
-	}
-	if code := <-masterDone; code != 0 {
-		t.Fatalf("master exit code %d\n%s", code, masterErr.String())
-	}
-	<-workerDone
-	<-workerDone
+	runCluster(t, test, 2, "-u", "4", "-r", "100", "-t", "4s", "--only-summary")
 	mu.Lock()
 	defer mu.Unlock()
 	if len(hellos) != 2 {
@@ -199,4 +132,52 @@ func TestCustomMessages(t *testing.T) {
 	if reports == 0 {
 		t.Error("no custom report data reached the master")
 	}
+}
+
+// runCluster runs test as a headless master (with args) and n workers, all
+// in this process, until the master ends; it returns the master's stdout.
+func runCluster(t *testing.T, test *herd.Test, n int, args ...string) string {
+	t.Helper()
+	masterErr := new(syncBuffer)
+	var stdout syncBuffer
+	masterDone := make(chan int, 1)
+	go func() {
+		masterDone <- test.Run(context.Background(), herd.Env{Stdout: &stdout, Stderr: masterErr, Args: append([]string{
+			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0",
+			"--expect-workers", strconv.Itoa(n), "--headless"}, args...)})
+	}()
+	var port string
+	poll(t, "the master's port", func() bool {
+		m := masterPort.FindStringSubmatch(masterErr.String())
+		if m != nil {
+			port = m[1]
+		}
+		return m != nil
+	})
+	workerDone := make(chan int, n)
+	for range n {
+		go func() {
+			workerDone <- test.Run(context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
+				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
+		}()
+	}
+	select {
+	case code := <-masterDone:
+		if code != 0 {
+			t.Fatalf("master exit code %d\n%s", code, masterErr.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the master did not finish:\n%s", masterErr.String())
+	}
+	for range n {
+		select {
+		case code := <-workerDone:
+			if code != 0 {
+				t.Errorf("worker exit code %d", code)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("a worker did not quit with its master")
+		}
+	}
+	return stdout.String()
 }
