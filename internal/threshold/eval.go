@@ -81,31 +81,37 @@ type Result struct {
 }
 
 // Message explains the result in one line: "p95 312.4ms, want <300ms",
-// "worst fail_ratio[30s] 7.5%, want <5%", "no requests for GET /cart".
+// "worst fail_ratio[30s] 7.5%, want <5%" (a windowed threshold at the end of
+// the run), "no requests for GET /cart", "no requests in the last 30s".
 func (r Result) Message() string {
 	t := r.Threshold
 	if r.NoData {
-		if t.scope == "" {
-			return "no requests"
+		msg := "no requests"
+		if t.scope != "" {
+			msg += " for " + t.scope
 		}
-		return "no requests for " + t.scope
+		if t.window > 0 && r.Status == Pending {
+			msg += " in the last " + formatDuration(t.window)
+		}
+		return msg
 	}
-	msg := t.condition() + " " + r.Observed
+	msg := t.condition() + " " + r.Observed + ", want " + opText[t.op] + t.limitText
 	if r.final {
 		msg = "worst " + msg
 	}
-	return msg + ", want " + opText[t.op] + t.limitText
+	return msg
 }
 
 // Passed reports whether every result passed: the verdict of a run. A
-// pending or failed result (or none at all) does not pass.
+// pending or failed result does not pass; no results at all (no thresholds)
+// do.
 func Passed(results []Result) bool {
 	for _, r := range results {
 		if r.Status != Pass {
 			return false
 		}
 	}
-	return len(results) > 0
+	return true
 }
 
 // Evaluator evaluates thresholds over a run, fed once a second. It keeps only
@@ -207,10 +213,15 @@ func New(start time.Time, thresholds []Threshold) *Evaluator {
 // endpoint, plus optionally the total) and evaluates every threshold. Call it
 // about once a second, and once more after the last request, before
 // [Evaluator.Final]. Data is placed in the second of the run nearest to now,
-// so late or missed calls only shift or merge seconds.
+// so late or missed calls only shift or merge seconds; a now earlier than the
+// previous one counts as the previous one. Samples of endpoints that no
+// threshold names cost a map lookup or two and are not kept.
 func (e *Evaluator) Observe(now time.Time, secs []Sample) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if now.Before(e.now) {
+		now = e.now
+	}
 	sec := max(int64(math.Round(now.Sub(e.start).Seconds())), e.last, 0)
 	e.now, e.last = now, sec
 	e.gen++

@@ -1,6 +1,8 @@
 package threshold
 
 import (
+	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -71,8 +73,8 @@ func TestWholeRun(t *testing.T) {
 	if r[0].Abort {
 		t.Error("a threshold without the abort option asks to abort")
 	}
-	if Passed(r) || Passed(nil) {
-		t.Error("Passed is true with failures or without results")
+	if Passed(r) || !Passed(nil) {
+		t.Error("Passed is true with failures, or false without thresholds")
 	}
 }
 
@@ -173,6 +175,9 @@ func TestSlidingWindow(t *testing.T) {
 		}
 	}
 	r := e.Results()
+	if got, want := r[0].Message(), "no requests in the last 3s"; got != want {
+		t.Errorf("pending Message = %q, want %q", got, want)
+	}
 	if !r[0].FirstFailed.Equal(at(4)) {
 		t.Errorf("FirstFailed = %v, want %v", r[0].FirstFailed, at(4))
 	}
@@ -284,6 +289,22 @@ func TestObserveDoesNotKeepHistograms(t *testing.T) {
 	expect(t, "window", r[1], Pass, "10ms")
 }
 
+func TestResultJSON(t *testing.T) {
+	t.Parallel()
+	e := New(t0, mustParse(t, "GET /: p95<1ms;abort", "rps>1"))
+	e.Observe(at(2), []Sample{sample("GET", "/", 10, 0, 5*time.Millisecond)})
+	got, err := json.Marshal(e.Results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"expr":"GET /: p95\u003c1ms;abort","status":"fail","value":5,"unit":"ms","observed":"5ms",` +
+		`"first_failed":"2026-11-27T10:00:02Z","abort":true},` +
+		`{"expr":"rps\u003e1","status":"pass","value":5,"unit":"req/s","observed":"5/s"}]`
+	if string(got) != want {
+		t.Errorf("JSON:\n got %s\nwant %s", got, want)
+	}
+}
+
 func TestStatusText(t *testing.T) {
 	t.Parallel()
 	for s, want := range map[Status]string{Pending: "pending", Pass: "pass", Fail: "fail"} {
@@ -316,5 +337,44 @@ func TestFormat(t *testing.T) {
 		if _, _, got := present(tt.m, tt.v); got != tt.want {
 			t.Errorf("present(%v, %v) = %q, want %q", tt.m, tt.v, got, tt.want)
 		}
+	}
+}
+
+func TestConcurrentResults(t *testing.T) {
+	t.Parallel()
+	e := New(t0, mustParse(t, "p95[5s]<1s", "rps>1"))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i <= 100; i++ {
+			e.Observe(at(float64(i)), []Sample{sample("GET", "/", 10, 0, time.Millisecond)})
+		}
+	}()
+	for range 100 {
+		_ = e.Results()
+	}
+	<-done
+	if !Passed(e.Final()) {
+		t.Errorf("Final = %+v", e.Final())
+	}
+}
+
+// BenchmarkObserve: one second of 100 endpoints against thresholds on the
+// total and one endpoint, with 1-minute windows.
+func BenchmarkObserve(b *testing.B) {
+	ts, err := ParseAll([]string{"p95<300ms", "p99[1m]<500ms", "fail_ratio[1m]<1%", "GET /e7: p95[1m]<300ms", "rps>10"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := New(t0, ts)
+	secs := make([]Sample, 100)
+	for i := range secs {
+		secs[i] = sample("GET", "/e"+strconv.Itoa(i), 100, 1, time.Duration(i+1)*time.Millisecond)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		e.Observe(at(float64(i)), secs)
 	}
 }

@@ -175,6 +175,9 @@ func (t *Threshold) parseCondition(cond string) error {
 		return fmt.Errorf("no comparison in %q (want e.g. p95<300ms)", cond)
 	}
 	name, rest := cond[:i], strings.TrimSpace(cond[i:])
+	if name == "" && strings.HasPrefix(rest, "[") || looksLikeEndpoint(name) {
+		return fmt.Errorf("%q is not a metric; an endpoint goes before a colon (want e.g. GET /cart: p95<300ms)", cond)
+	}
 	if name == "" {
 		return fmt.Errorf("missing metric before %q (want one of %s)", rest, validMetrics)
 	}
@@ -213,6 +216,19 @@ func (t *Threshold) parseCondition(cond string) error {
 		return fmt.Errorf("missing limit after %q", t.condition()+opText[t.op])
 	}
 	return t.parseLimit(limit)
+}
+
+// looksLikeEndpoint reports whether a would-be metric is rather a path or an
+// HTTP method: the start of an endpoint written without its colon.
+func looksLikeEndpoint(name string) bool {
+	if strings.HasPrefix(name, "/") {
+		return true
+	}
+	switch name {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE":
+		return true
+	}
+	return false
 }
 
 // parseMetric sets the metric from its name (case-insensitive).
