@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the pictures in docs/shapes")
@@ -79,4 +80,28 @@ func mustShape(t *testing.T, spec string) Shape {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestREADMEFigures checks the figures docs/shapes/README.md quotes.
+func TestREADMEFigures(t *testing.T) {
+	t.Parallel()
+	for spec, want := range map[string]time.Duration{
+		"stages:30s:100,2m:100,30s:0":                            3 * time.Minute,
+		"steps:users=100,step=20,every=30s":                      150 * time.Second,
+		"steps:users=1000,step=100,every=1m,hold=10m,rate=10":    19 * time.Minute,
+		"spike:base=10,peak=200,at=1m,ramp=5s,hold=30s,after=1m": 160 * time.Second,
+		"stages:1m:50,10m:50":                                    11 * time.Minute,
+		"stages:30s:0,30s:100":                                   time.Minute,
+	} {
+		if got := mustShape(t, spec).Total(); got != want {
+			t.Errorf("%s: Total() = %v, want %v", spec, got, want)
+		}
+	}
+	if step, _ := mustShape(t, "stages:10m:30").At(0); step.SpawnRate != 0.05 {
+		t.Errorf("stages:10m:30: spawn rate %g, want 0.05 (one user every 20 s)", step.SpawnRate)
+	}
+	r := mustRate(t, "stages:start=20,30s:100,1m:100,30s:0")
+	if got := r.Count(r.End()); got != 9300 {
+		t.Errorf("%s: %g iterations, want 9300", r, got)
+	}
 }
