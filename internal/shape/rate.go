@@ -104,8 +104,8 @@ func parseRateStages(body string) (Rate, error) {
 	var r Rate
 	var spec []string
 	var rate float64 // per second, at the end of the previous stage
-	if first := strings.TrimSpace(parts[0]); strings.HasPrefix(first, "start=") {
-		n, per, unit, err := parseRateValue(strings.TrimSpace(strings.TrimPrefix(first, "start=")))
+	if key, value, ok := strings.Cut(parts[0], "="); ok && strings.TrimSpace(key) == "start" {
+		n, per, unit, err := parseRateValue(strings.TrimSpace(value))
 		if err != nil {
 			return Rate{}, fmt.Errorf("start: %w", err)
 		}
