@@ -16,6 +16,7 @@ import (
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/cpu"
 	"github.com/herdload/herd/internal/report"
+	"github.com/herdload/herd/internal/shape"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/web"
 )
@@ -38,6 +39,8 @@ type controller struct {
 	master *cluster.Master // set in --master mode
 	// stopProcesses waits for (or kills) the --processes workers.
 	stopProcesses func()
+	shape         LoadShape            // drives every test's user count, or nil
+	shapeName     string               // how the logs name it
 	node          *Node                // this process's role, for NodeFrom
 	finalWorkers  []cluster.WorkerInfo // a master's workers when the test ended, for the summary
 	demoURL       string               // the demo shop, once started
@@ -70,6 +73,10 @@ type testRun struct {
 	started  time.Time
 	deadline time.Time // zero: none
 	stopped  time.Time
+	// shape drives the user count when set; lastShape is what it asked
+	// for last.
+	shape     LoadShape
+	lastShape ShapeTick
 	// finalUsers is the user count when the stop began, for the summary.
 	finalUsers int
 	done       chan struct{} // closed when every user has stopped
@@ -83,6 +90,15 @@ func newController(t *Test, cfg config.Config, env Env, log *slog.Logger, all, p
 	}
 	if cfg.JSON {
 		c.out = env.Stderr
+	}
+	c.shape = t.Shape
+	if t.Shape != nil {
+		c.shapeName = fmt.Sprintf("%T", t.Shape)
+	}
+	if cfg.Shape != "" {
+		if s, err := shape.Parse(cfg.Shape); err == nil { // validated by config.Load
+			c.shape, c.shapeName = builtinShape{s}, cfg.Shape
+		}
 	}
 	c.node = &Node{role: Standalone}
 	switch {
@@ -197,7 +213,18 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	}
 	run := &testRun{
 		types: runTypes, host: host, runner: r, stats: st, target: req.Users, rate: req.SpawnRate,
-		runTime: req.RunTime, started: now, done: make(chan struct{}),
+		runTime: req.RunTime, started: now, done: make(chan struct{}), shape: c.shape,
+	}
+	if run.shape != nil {
+		first, ok := run.shape.Tick(0)
+		if !ok {
+			return errors.New("the load shape ended before the test started")
+		}
+		run.lastShape = first
+		run.target, run.rate = first.Users, shapeRate(first.SpawnRate)
+		req.Users, req.SpawnRate = run.target, run.rate
+		c.restrictTypes(r, first.UserTypes)
+		c.log.Info("load shape drives the user count", "shape", c.shapeName)
 	}
 	if req.RunTime > 0 {
 		run.deadline = now.Add(req.RunTime)
@@ -207,8 +234,14 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	c.run = run
 	c.state = web.StateSpawning
 	c.mu.Unlock()
-	c.log.Info("ramping users", "users", req.Users, "spawn_rate", req.SpawnRate, "host", host)
-	r.start(req.Users, req.SpawnRate, func(n int) { c.spawned(run, n) })
+	if c.cfg.ArrivalRate != "" {
+		if err := c.startOpen(run, req.Users); err != nil {
+			return err
+		}
+	} else {
+		c.log.Info("ramping users", "users", req.Users, "spawn_rate", req.SpawnRate, "host", host)
+		r.start(req.Users, req.SpawnRate, func(n int) { c.spawned(run, n) })
+	}
 	go func() {
 		select {
 		case <-r.stopTestRequested():
@@ -329,6 +362,7 @@ func (c *controller) loop(ctx context.Context, console bool) {
 		}
 		users := run.runner.userCount()
 		c.tick(run, now, users)
+		c.followShape(run, now)
 		if hot && now.Sub(lastWarn) > time.Minute {
 			lastWarn = now
 			c.log.Warn(fmt.Sprintf("herd's own CPU use is %.0f%% of its %d cores: it may be the bottleneck and its response times are suspect; spread the load over more processes or machines",
@@ -345,20 +379,10 @@ func (c *controller) loop(ctx context.Context, console bool) {
 			run.deadline = time.Time{}
 			c.mu.Unlock()
 			if expired {
-				go c.runTimeReached(run)
+				go c.endTest(run, "run time limit reached")
 			}
 		}
 	}
-}
-
-// runTimeReached ends a test whose run time is over: the process in
-// headless mode, the test alone with the web UI.
-func (c *controller) runTimeReached(run *testRun) {
-	if c.cfg.Headless {
-		c.requestQuit("run time limit reached")
-		return
-	}
-	c.stopFromUI("run time limit reached")
 }
 
 // tick closes one second of run's statistics and updates the CSV files.

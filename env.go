@@ -20,6 +20,11 @@ type userEnv struct {
 	timeout  time.Duration   // per HTTP request
 	maxBody  int64           // body bytes kept in a Response
 	node     *Node           // this process's place in a distributed run
+	// open is set for open-model users; late is how late the current
+	// iteration started, added to each request's service time to time it
+	// from its intended start.
+	open bool
+	late time.Duration
 }
 
 type envKey struct{}
@@ -40,6 +45,10 @@ func (env *userEnv) record(r *Request) {
 	}
 	for _, fn := range env.events.request {
 		fn(*r)
+	}
+	if env.open {
+		env.shard.RecordIntended(r.Kind, r.Name, r.Duration, r.Duration+env.late, r.Size, msg)
+		return
 	}
 	env.shard.Record(r.Kind, r.Name, r.Duration, r.Size, msg)
 }

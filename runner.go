@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,9 +39,11 @@ type runner struct {
 	ramp    context.CancelFunc // stops the current ramp
 	rampWG  sync.WaitGroup
 	stopped bool
+	open    *openState // set in the open model (--arrival-rate)
 
 	users   sync.WaitGroup
 	running atomic.Int64 // users whose goroutine has not returned
+	halted  atomic.Bool  // stop began
 }
 
 type runnerOptions struct {
@@ -139,11 +142,11 @@ func (r *runner) requestStopTest() {
 // second (a rate of 0 or less, or +Inf, changes the count at once). It
 // replaces any ramp in progress. onDone runs when the target is reached.
 func (r *runner) start(target int, rate float64, onDone func(users int)) {
+	r.mu.Lock()
 	if max := r.plan.Max(); max >= 0 && target > max {
 		r.log.Warn("fewer users than requested: every user type has a fixed count", "requested", target, "running", max)
 		target = max
 	}
-	r.mu.Lock()
 	if r.stopped {
 		r.mu.Unlock()
 		return
@@ -221,14 +224,34 @@ func rampNext(from, to int, rate float64, n int) time.Duration {
 // setCount starts or stops users until n run, following the plan. It
 // returns false once the runner is stopping.
 func (r *runner) setCount(ctx context.Context, n int) bool {
-	want := r.plan.Counts(n)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped || ctx.Err() != nil {
 		return false
 	}
-	r.applyLocked(want)
+	r.applyLocked(r.plan.Counts(n))
 	return true
+}
+
+// restrict makes later counts run only the named types (every type when
+// names is empty), with their usual weights.
+func (r *runner) restrict(names []string) error {
+	dt := dispatchTypes(r.types)
+	if len(names) > 0 {
+		for i, t := range r.types {
+			if !slices.Contains(names, t.Name) {
+				dt[i] = dispatch.Type{}
+			}
+		}
+	}
+	plan, err := dispatch.New(dt)
+	if err != nil {
+		return fmt.Errorf("user types %v: %w", names, err)
+	}
+	r.mu.Lock()
+	r.plan = plan
+	r.mu.Unlock()
+	return nil
 }
 
 // setTypeCounts starts or stops users at once until each type runs the
@@ -310,13 +333,21 @@ func (r *runner) stop(grace time.Duration) int {
 	}
 	first := !r.stopped
 	r.stopped = true
+	r.halted.Store(true)
 	var all []*userHandle
 	for t, a := range r.active {
 		all = append(all, a...)
 		r.active[t] = nil
 	}
+	open := r.open
 	r.mu.Unlock()
+	if first && open != nil {
+		close(open.halt) // wakes the dispatcher
+	}
 	r.rampWG.Wait()
+	if first && open != nil {
+		r.stopOpen()
+	}
 
 	if first {
 		for _, h := range all {

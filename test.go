@@ -16,6 +16,9 @@ type Test struct {
 	// when no host is given at all (no -H and no UserType.Host), so the
 	// program runs out of the box.
 	DemoTarget bool
+	// Shape, when set, drives the user count over time instead of -u and
+	// -r. The --shape flag (a built-in shape) takes precedence.
+	Shape LoadShape
 }
 
 // Exit codes of a run, as Run returns them and Main exits with.

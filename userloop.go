@@ -73,7 +73,12 @@ func (r *runner) runUser(ctx context.Context, h *userHandle, id int) {
 		x.call(ctx, "OnStart", nil, s.OnStart)
 	}
 	if !x.stopping() {
-		out = x.loop(ctx, set, true)
+		if st := r.open; st != nil {
+			env.open = true
+			out = x.serve(ctx, set, st)
+		} else {
+			out = x.loop(ctx, set, true)
+		}
 	}
 	if s, ok := u.(onStopper); ok {
 		x.callOnStop(ctx, s.OnStop)
@@ -92,6 +97,7 @@ type compiled struct {
 	cum        []int // cumulative weights
 	sequential bool
 	wait       WaitTime
+	picks      int         // open model: picks so far, for sequential sets
 	sets       []*compiled // per task: its compiled set, or nil
 }
 

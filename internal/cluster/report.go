@@ -26,6 +26,11 @@ type ext struct {
 	Hists   map[string][]byte `msgpack:"hists"` // by entryID
 	Errors  []extError        `msgpack:"errors"`
 	Classes []Class           `msgpack:"classes"`
+	// Intended holds open-model histograms from the intended start, by
+	// entryID; Iterations and Dropped count open-model iterations.
+	Intended   map[string][]byte `msgpack:"intended,omitempty"`
+	Iterations uint64            `msgpack:"iterations,omitempty"`
+	Dropped    uint64            `msgpack:"dropped,omitempty"`
 }
 
 type extError struct {
@@ -51,7 +56,7 @@ func toReport(d *stats.Delta, counts map[string]int, classes []Class) (wire.Stat
 	for _, n := range counts {
 		r.UserCount += n
 	}
-	x := ext{V: 1, Hists: map[string][]byte{}, Classes: classes}
+	x := ext{V: 1, Hists: map[string][]byte{}, Classes: classes, Iterations: d.Iterations, Dropped: d.Dropped}
 	var total histogram.Histogram
 	var totalFails uint64
 	var totalSize int64
@@ -66,6 +71,15 @@ func toReport(d *stats.Delta, counts map[string]int, classes []Class) (wire.Stat
 			return r, err
 		}
 		x.Hists[entryID(e.Method, e.Name)] = b
+		if e.Intended != nil {
+			if b, err = e.Intended.MarshalBinary(); err != nil {
+				return r, err
+			}
+			if x.Intended == nil {
+				x.Intended = map[string][]byte{}
+			}
+			x.Intended[entryID(e.Method, e.Name)] = b
+		}
 		total.Merge(e.Hist)
 		totalFails += e.Failures
 		totalSize += int64(e.Size)
@@ -164,7 +178,7 @@ func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error
 	}
 	// The report covers the time since the worker's previous one: its
 	// total's start_time until now.
-	d := &stats.Delta{End: now, Start: now}
+	d := &stats.Delta{End: now, Start: now, Iterations: x.Iterations, Dropped: x.Dropped}
 	if st := fromEpoch(r.StatsTotal.StartTime); !st.IsZero() && st.Before(now) && now.Sub(st) < time.Minute {
 		d.Start = st
 	}
@@ -189,6 +203,12 @@ func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error
 			}
 		} else {
 			de.Hist = locustHistogram(e)
+		}
+		if b, ok := x.Intended[entryID(method, e.Name)]; ok {
+			de.Intended = new(histogram.Histogram)
+			if err := de.Intended.UnmarshalBinary(b); err != nil {
+				return nil, nil, fmt.Errorf("intended histogram of %s %s: %w", method, e.Name, err)
+			}
 		}
 		// A request without a response time (Locust's None) still counts.
 		if n := de.Hist.Count(); n < de.Requests {

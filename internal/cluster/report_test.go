@@ -131,3 +131,28 @@ func TestPerSecond(t *testing.T) {
 		t.Error("no requests gave seconds")
 	}
 }
+
+// Open-model figures (intended-start histograms, iterations, dropped) reach
+// a herd master exactly.
+func TestOpenModelReportsAreExact(t *testing.T) {
+	t.Parallel()
+	w := stats.New(t0, stats.Options{Shards: 1})
+	for i := range 50 {
+		w.Shard(0).RecordIntended("GET", "/", time.Millisecond, time.Duration(i)*time.Millisecond, 1, "")
+	}
+	w.Shard(0).AddIterations(50, 7)
+	r, err := toReport(w.TakeDelta(t0.Add(3*time.Second)), map[string]int{"U": 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := fromReport(roundTrip(t, r), t0.Add(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Iterations != 50 || d.Dropped != 7 {
+		t.Errorf("iterations, dropped = %d, %d; want 50, 7", d.Iterations, d.Dropped)
+	}
+	if len(d.Entries) != 1 || d.Entries[0].Intended == nil || d.Entries[0].Intended.Max() != 49*time.Millisecond {
+		t.Fatalf("entries = %+v, want one with intended max 49ms", d.Entries)
+	}
+}

@@ -64,6 +64,22 @@ type Config struct {
 	// StopTimeout is how long to wait for running tasks to finish when
 	// stopping (-s, --stop-timeout). Default 0: stop immediately.
 	StopTimeout time.Duration
+	// Shape is a built-in load shape spec (--shape); empty: none.
+	Shape string
+	// ArrivalRate switches to the open model: iterations start at this rate
+	// spec (--arrival-rate); empty: the closed model.
+	ArrivalRate string
+	// Arrivals is "uniform" (or empty) or "poisson" (--arrivals).
+	Arrivals string
+	// MaxUsers bounds an open-model pool (--max-users); 0 means Users.
+	MaxUsers int
+	// MaxLateness drops open-model iterations that waited longer than this
+	// for a free user (--max-lateness). Default 10s.
+	MaxLateness time.Duration
+	// Thresholds are pass/fail conditions (--threshold, repeatable).
+	Thresholds []string
+	// JUnitFile receives the thresholds' results as JUnit XML (--junit).
+	JUnitFile string
 	// Tags restricts the run to tasks with any of these tags (-T, --tags).
 	Tags []string
 	// ExcludeTags skips tasks with any of these tags (-E, --exclude-tags).
@@ -157,6 +173,7 @@ func Default() Config {
 		Users:           1,
 		SpawnRate:       1,
 		ExitCodeOnError: 1,
+		MaxLateness:     10 * time.Second,
 		LogLevel:        slog.LevelInfo,
 		RequestTimeout:  60 * time.Second,
 		WebPort:         8089,

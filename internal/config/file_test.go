@@ -118,7 +118,7 @@ func fullFileConfig(path string) Config {
 		StopTimeout: 10 * time.Second, Tags: []string{"checkout", "search"}, ExcludeTags: []string{"slow"},
 		CSVPrefix: "out/run", CSVFullHistory: true, JSONFile: "stats.json", HTMLFile: "report.html",
 		PrintStats: true, OnlySummary: true, ResetStats: true, ShowTaskRatio: true, ExitCodeOnError: 2,
-		LogLevel: slog.LevelWarn, LogFile: "herd.log", RequestTimeout: 5 * time.Second,
+		LogLevel: slog.LevelWarn, LogFile: "herd.log", RequestTimeout: 5 * time.Second, MaxLateness: 10 * time.Second,
 		UserClasses: []string{"WebUser", "ApiUser"}, WebPort: 8090, Autostart: true, Autoquit: 30,
 		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557,
 		ConfigFile: path,

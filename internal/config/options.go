@@ -13,6 +13,7 @@ const (
 	groupCommon = "Common options"
 	groupWeb    = "Web UI options"
 	groupDist   = "Distributed options"
+	groupShape  = "Load shape, arrival rate and threshold options"
 	groupTags   = "Tag options"
 	groupStats  = "Request statistics options"
 	groupLog    = "Logging options"
@@ -20,7 +21,7 @@ const (
 	groupUsers  = "User classes"
 )
 
-var groups = []string{groupCommon, groupWeb, groupDist, groupTags, groupStats, groupLog, groupOther, groupUsers}
+var groups = []string{groupCommon, groupWeb, groupDist, groupShape, groupTags, groupStats, groupLog, groupOther, groupUsers}
 
 // option describes one configurable setting: its flag, help text and the
 // Config field it fills. The table below is the single list of options that
@@ -37,6 +38,9 @@ type option struct {
 	// *int, *float64, *bool, *string, *[]string, *time.Duration or *slog.Level.
 	field func(*Config) any
 	tidy  func(string) string // normalizes a string value before it is stored
+	// whole keeps each value of a list option whole (commas and spaces are
+	// part of it); an environment variable separates values by newlines.
+	whole bool
 }
 
 var options = []option{
@@ -120,6 +124,28 @@ var options = []option{
 	{name: "processes", group: groupDist, def: "0",
 		help:  "Run this many worker processes on this machine under a master in this process; -1 runs one per CPU core",
 		field: func(c *Config) any { return &c.Processes }},
+
+	{name: "shape", group: groupShape, metavar: "spec",
+		help:  "Drive the user count with a built-in load shape instead of -u and -r: stages:30s:100,2m:100,30s:0 or steps:... or spike:... (see the README)",
+		field: func(c *Config) any { return &c.Shape }},
+	{name: "arrival-rate", group: groupShape, metavar: "rate",
+		help:  "Open model: start iterations (one task each) at this rate whatever the target's speed, e.g. 200, 200/s, 1200/m, or stages:30s:100,1m:100; -u users are started as the pool",
+		field: func(c *Config) any { return &c.ArrivalRate }},
+	{name: "arrivals", group: groupShape, metavar: "uniform|poisson",
+		help:  "How --arrival-rate spaces iterations: evenly (uniform, the default), or as a Poisson process with the same mean",
+		field: func(c *Config) any { return &c.Arrivals }, tidy: strings.ToLower},
+	{name: "max-users", group: groupShape, def: "0",
+		help:  "With --arrival-rate: the pool may grow to this many users when every user is busy (0: -u); past it, iterations are dropped and counted",
+		field: func(c *Config) any { return &c.MaxUsers }},
+	{name: "max-lateness", group: groupShape, def: "10s",
+		help:  "With --arrival-rate: an iteration still waiting for a free user this long after its intended start is dropped and counted",
+		field: func(c *Config) any { return &c.MaxLateness }},
+	{name: "threshold", group: groupShape, metavar: "expr", whole: true,
+		help:  "Pass/fail condition, repeatable, e.g. 'p95<300ms', 'GET /cart: p99[1m]<1s', 'fail_ratio<1%;abort'. A broken threshold ends the run with exit code 4",
+		field: func(c *Config) any { return &c.Thresholds }},
+	{name: "junit", group: groupShape, metavar: "file",
+		help:  "Write the thresholds' results as JUnit XML (one test case per threshold)",
+		field: func(c *Config) any { return &c.JUnitFile }},
 
 	{name: "tags", short: "T", group: groupTags, metavar: "tag,...",
 		help:  "List of tags to include in the test, so only tasks with any matching tags will be executed. Repeat the flag or separate tags with commas",
@@ -221,7 +247,11 @@ func (o *option) label() string {
 // c is left unchanged.
 func (o *option) assign(c *Config, vals []string) error {
 	if p, ok := o.field(c).(*[]string); ok {
-		*p = splitList(vals)
+		if o.whole {
+			*p = wholeList(vals)
+		} else {
+			*p = splitList(vals)
+		}
 		return nil
 	}
 	if len(vals) != 1 {

@@ -120,6 +120,20 @@ func splitList(vals []string) []string {
 	return out
 }
 
+// wholeList keeps each value whole, only splitting lines (an environment
+// variable carries several values one per line) and dropping blank ones.
+func wholeList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, line := range strings.Split(v, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
 // unquote removes one pair of matching single or double quotes around s.
 func unquote(s string) string {
 	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {

@@ -48,7 +48,8 @@ func Usage(w io.Writer, prog string) {
 	b.WriteString("\n")
 	writeParagraph(&b, "Exit codes: 0 success; 1 (or --exit-code-on-error) when any request failed "+
 		"or user code returned an error or panicked; 2 invalid options, config file or test definition; "+
-		"3 the run could not start or a report could not be written; 130 a second interrupt.")
+		"3 the run could not start or a report could not be written; 4 a --threshold failed "+
+		"(it wins over 1); 130 a second interrupt.")
 	_, _ = io.WriteString(w, b.String())
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"net/url"
 	"strings"
+
+	"github.com/herdload/herd/internal/shape"
 )
 
 // Validate checks the semantic rules of a Config and reports every broken
@@ -43,6 +45,34 @@ func (c *Config) Validate() error {
 		add("autoquit", "must be a number of seconds, or -1 to disable, got %d", c.Autoquit)
 	} else if c.Autoquit != -1 && !c.Autostart {
 		add("autoquit", "is only meaningful together with --autostart")
+	}
+	if c.Shape != "" {
+		if _, err := shape.Parse(c.Shape); err != nil {
+			add("shape", "%v", err)
+		}
+		if c.ArrivalRate != "" {
+			add("shape", "drives a user count, --arrival-rate an iteration rate: use one of them")
+		}
+	}
+	if c.ArrivalRate != "" {
+		if _, err := shape.ParseRate(c.ArrivalRate); err != nil {
+			add("arrival-rate", "%v", err)
+		}
+	}
+	if c.MaxLateness <= 0 {
+		add("max-lateness", "must be a duration greater than 0, got %v", c.MaxLateness)
+	}
+	switch c.Arrivals {
+	case "", "uniform", "poisson":
+	default:
+		add("arrivals", "must be uniform or poisson, got %q", c.Arrivals)
+	}
+	if c.MaxUsers < 0 {
+		add("max-users", "must not be negative, got %d", c.MaxUsers)
+	} else if c.MaxUsers > 0 && c.ArrivalRate == "" {
+		add("max-users", "is only meaningful together with --arrival-rate")
+	} else if c.MaxUsers > 0 && c.MaxUsers < c.Users {
+		add("max-users", "must be at least -u (%d), the pool started up front, got %d", c.Users, c.MaxUsers)
 	}
 	if c.Master && c.Worker {
 		add("worker", "a process is either --master or --worker, not both")

@@ -147,9 +147,9 @@ func (p *Plan) Max() int {
 	return len(p.fixed)
 }
 
-// typeOf is the type of the i-th user (0-based) in the plan's order: fixed
+// TypeOf is the type of the i-th user (0-based) in the plan's order: fixed
 // users first, then the weighted cycle.
-func (p *Plan) typeOf(i int) int {
+func (p *Plan) TypeOf(i int) int {
 	if i < len(p.fixed) {
 		return p.fixed[i]
 	}
@@ -172,7 +172,7 @@ func (p *Plan) Spread(n, workers int) [][]int {
 		n = min(n, m)
 	}
 	for i := range n {
-		out[i%workers][p.typeOf(i)]++
+		out[i%workers][p.TypeOf(i)]++
 	}
 	return out
 }

@@ -115,7 +115,41 @@ func WritePercentiles(w io.Writer, s *stats.Snapshot) {
 }
 
 func writePercentiles(b *bytes.Buffer, s *stats.Snapshot, l layout) {
-	b.WriteString("Response time percentiles (approximated)\n")
+	writePercentileTable(b, s, l, "Response time percentiles (approximated)",
+		func(e *stats.Entry) []time.Duration { return e.Percentiles })
+}
+
+// writeIntendedPercentiles writes an open-model run's percentiles measured
+// from each request's intended start; nothing for other runs.
+func writeIntendedPercentiles(b *bytes.Buffer, s *stats.Snapshot, l layout) {
+	if s.Total.Intended == nil {
+		return
+	}
+	b.WriteByte('\n')
+	writePercentileTable(b, s, l, "Response time percentiles from the intended start (includes late starts)",
+		func(e *stats.Entry) []time.Duration {
+			if e.Intended == nil {
+				return nil
+			}
+			return e.Intended.Percentiles
+		})
+}
+
+// writeIterations writes an open-model run's iteration counts.
+func writeIterations(b *bytes.Buffer, s *stats.Snapshot) {
+	if s.Iterations == 0 && s.Dropped == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nIterations: %d started, %d dropped", s.Iterations, s.Dropped)
+	if due := s.Iterations + s.Dropped; s.Dropped > 0 {
+		fmt.Fprintf(b, " (%.1f%% of those due: no user of the pool was free; raise --max-users)",
+			100*float64(s.Dropped)/float64(due))
+	}
+	b.WriteByte('\n')
+}
+
+func writePercentileTable(b *bytes.Buffer, s *stats.Snapshot, l layout, title string, of func(*stats.Entry) []time.Duration) {
+	b.WriteString(title + "\n")
 	// Locust's layout: the first value column is 8 wide, the others 6.
 	line := func(typ, name string, cells []string) {
 		fmt.Fprintf(b, "%s %s %8s", typ, name, cells[0])
@@ -137,10 +171,14 @@ func writePercentiles(b *bytes.Buffer, s *stats.Snapshot, l layout) {
 		if e.Requests == 0 {
 			return
 		}
+		ps := of(e)
+		if ps == nil {
+			return
+		}
 		cells := make([]string, 0, len(stats.Percentiles)+1)
 		for i := range stats.Percentiles {
-			if i < len(e.Percentiles) {
-				cells = append(cells, consoleMs(e.Percentiles[i]))
+			if i < len(ps) {
+				cells = append(cells, consoleMs(ps[i]))
 			} else {
 				cells = append(cells, "N/A")
 			}
@@ -264,6 +302,8 @@ func WriteSummary(w io.Writer, s *stats.Snapshot) {
 	writeStats(&b, s, l, false)
 	b.WriteByte('\n')
 	writePercentiles(&b, s, l)
+	writeIntendedPercentiles(&b, s, l)
+	writeIterations(&b, s)
 	if len(s.Failures) > 0 {
 		b.WriteByte('\n')
 		writeFailures(&b, s, l)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,16 @@ var (
 		"Total Min Response Time", "Total Max Response Time",
 		"Total Average Content Size",
 	)
+
+	// intendedColumns follow statsColumns in open-model runs.
+	intendedColumns = func() []string {
+		cols := []string{"Intended Median Response Time", "Intended Average Response Time",
+			"Intended Min Response Time", "Intended Max Response Time"}
+		for _, l := range percentileLabels() {
+			cols = append(cols, "Intended "+l)
+		}
+		return cols
+	}()
 
 	failuresColumns   = []string{"Method", "Name", "Error", "Occurrences"}
 	exceptionsColumns = []string{"Count", "Message", "Traceback", "Nodes"}
@@ -85,15 +96,34 @@ func write(w io.Writer, buf []byte) error {
 // Response times are milliseconds with up to three decimals ("12", "12.5",
 // "0.042"); Average Content Size, Requests/s and Failures/s are whole-run
 // plain decimals; percentiles are "N/A" for entries without requests.
+//
+// In an open-model (arrival-rate) run, columns named "Intended …" follow
+// Locust's: the same response-time figures measured from each request's
+// intended start ("N/A" for entries without such requests).
 func WriteStatsCSV(w io.Writer, s *stats.Snapshot) error {
-	buf := appendRecord(nil, statsColumns...)
-	row := make([]string, 0, len(statsColumns))
+	open := s.Total.Intended != nil
+	cols := statsColumns
+	if open {
+		cols = append(slices.Clip(cols), intendedColumns...)
+	}
+	buf := appendRecord(nil, cols...)
+	row := make([]string, 0, len(cols))
 	add := func(e *stats.Entry) {
 		row = append(row[:0],
 			e.Method, e.Name, u64(e.Requests), u64(e.Failures),
 			csvMs(e.Median), csvMs(e.Mean), csvMs(e.Min), csvMs(e.Max),
 			plain(e.AvgSize()), plain(e.RPS), plain(e.FailPerSec))
 		row = appendPercentiles(row, e.Percentiles, e.Requests > 0)
+		if open {
+			if t := e.Intended; t != nil {
+				row = append(row, csvMs(t.Median), csvMs(t.Mean), csvMs(t.Min), csvMs(t.Max))
+				row = appendPercentiles(row, t.Percentiles, true)
+			} else {
+				for range intendedColumns {
+					row = append(row, "N/A")
+				}
+			}
+		}
 		buf = appendRecord(buf, row...)
 	}
 	for i := range s.Entries {

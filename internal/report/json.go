@@ -23,7 +23,9 @@ import (
 //	  "total": entry,        // method "", name "Aggregated"
 //	  "failures": [failure], // most frequent first
 //	  "errors": [error],     // most frequent first
-//	  "history": [row]       // in the order given
+//	  "history": [row],      // in the order given
+//	  "iterations": integer, // open-model runs: iterations started
+//	  "dropped_iterations": integer // open-model runs: due with no free user
 //	}
 //
 //	entry: {
@@ -48,6 +50,7 @@ import (
 //	  "method": string, "name": string,
 //	  "current_rps": number, "current_fail_per_sec": number,
 //	  "percentiles": percentiles, // over the last ~10 s
+//	  "intended_percentiles": percentiles, // the same from the intended start (open model only)
 //	  "num_requests": integer, "num_failures": integer, // whole run
 //	  "median_response_time": ms, "avg_response_time": ms,
 //	  "min_response_time": ms, "max_response_time": ms,
@@ -112,6 +115,9 @@ func statsJSON(s *stats.Snapshot) jsonStats {
 		Total:     entryJSON(&s.Total),
 		Failures:  make([]jsonFailure, 0, len(s.Failures)),
 		Errors:    make([]jsonError, 0, len(s.Errors)),
+
+		Iterations: s.Iterations,
+		Dropped:    s.Dropped,
 	}
 	for i := range s.Entries {
 		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
@@ -135,6 +141,7 @@ func rowJSON(r *stats.HistoryRow) jsonRow {
 		CurrentRPS:        finite(r.CurrentRPS),
 		CurrentFailPerSec: finite(r.CurrentFailPerSec),
 		Percentiles:       percentilesJSON(r.CurrentPercentiles, r.CurrentPercentiles != nil),
+		Intended:          percentilesJSON(r.CurrentIntended, r.CurrentIntended != nil),
 		Requests:          r.Requests,
 		Failures:          r.Failures,
 		Median:            jsonMs(r.Median),
@@ -161,6 +168,9 @@ type jsonStats struct {
 	Total     jsonEntry     `json:"total"`
 	Failures  []jsonFailure `json:"failures"`
 	Errors    []jsonError   `json:"errors"`
+	// Open-model runs only.
+	Iterations uint64 `json:"iterations,omitempty"`
+	Dropped    uint64 `json:"dropped_iterations,omitempty"`
 }
 
 type jsonEntry struct {
@@ -179,6 +189,16 @@ type jsonEntry struct {
 	CurrentRPS        float64         `json:"current_rps"`
 	CurrentFailPerSec float64         `json:"current_fail_per_sec"`
 	Percentiles       jsonPercentiles `json:"percentiles"`
+	Intended          *jsonTiming     `json:"intended,omitempty"`
+}
+
+// jsonTiming is a stats.Timing.
+type jsonTiming struct {
+	Min         float64         `json:"min_response_time"`
+	Max         float64         `json:"max_response_time"`
+	Mean        float64         `json:"avg_response_time"`
+	Median      float64         `json:"median_response_time"`
+	Percentiles jsonPercentiles `json:"percentiles"`
 }
 
 type jsonFailure struct {
@@ -203,6 +223,7 @@ type jsonRow struct {
 	CurrentRPS        float64         `json:"current_rps"`
 	CurrentFailPerSec float64         `json:"current_fail_per_sec"`
 	Percentiles       jsonPercentiles `json:"percentiles"`
+	Intended          jsonPercentiles `json:"intended_percentiles,omitempty"`
 	Requests          uint64          `json:"num_requests"`
 	Failures          uint64          `json:"num_failures"`
 	Median            float64         `json:"median_response_time"`
@@ -229,7 +250,16 @@ func entryJSON(e *stats.Entry) jsonEntry {
 		CurrentRPS:        finite(e.CurrentRPS),
 		CurrentFailPerSec: finite(e.CurrentFailPerSec),
 		Percentiles:       percentilesJSON(e.Percentiles, e.Requests > 0),
+		Intended:          timingJSON(e.Intended),
 	}
+}
+
+func timingJSON(t *stats.Timing) *jsonTiming {
+	if t == nil {
+		return nil
+	}
+	return &jsonTiming{Min: jsonMs(t.Min), Max: jsonMs(t.Max), Mean: jsonMs(t.Mean),
+		Median: jsonMs(t.Median), Percentiles: percentilesJSON(t.Percentiles, true)}
 }
 
 // jsonPercentiles is an object whose keys keep the order of

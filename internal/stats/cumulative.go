@@ -12,6 +12,7 @@ type slot struct {
 	span               time.Duration
 	requests, failures uint64
 	hist               *histogram.Histogram // only for windowed entries
+	intended           *histogram.Histogram // windowed open-model entries only
 }
 
 // cumulative is one entry's statistics since the start, plus a ring of the
@@ -21,6 +22,7 @@ type cumulative struct {
 	failures    uint64
 	size        uint64
 	hist        histogram.Histogram
+	intended    histogram.Histogram // open-model runs: from the intended start
 	lastRequest time.Time
 
 	windowed bool // keep per-slot histograms for current percentiles
@@ -35,11 +37,21 @@ func (c *cumulative) add(d *delta) {
 	c.hist.Merge(&d.hist)
 	c.pending.requests += d.requests
 	c.pending.failures += d.failures
+	hasIntended := d.intended.Count() > 0
+	if hasIntended {
+		c.intended.Merge(&d.intended)
+	}
 	if c.windowed {
 		if c.pending.hist == nil {
 			c.pending.hist = new(histogram.Histogram)
 		}
 		c.pending.hist.Merge(&d.hist)
+		if hasIntended {
+			if c.pending.intended == nil {
+				c.pending.intended = new(histogram.Histogram)
+			}
+			c.pending.intended.Merge(&d.intended)
+		}
 	}
 }
 
@@ -48,15 +60,18 @@ func (c *cumulative) closeSlot(now time.Time, span time.Duration) {
 	if c.pending.requests > 0 {
 		c.lastRequest = now
 	}
-	old := c.slots[c.next].hist
+	old, oldIntended := c.slots[c.next].hist, c.slots[c.next].intended
 	c.pending.span, c.pending.end = span, now
 	c.slots[c.next] = c.pending
 	c.next = (c.next + 1) % windowTicks
-	// Reuse the histogram of the slot that just fell out of the window.
+	// Reuse the histograms of the slot that just fell out of the window.
 	if old != nil {
 		old.Reset()
 	}
-	c.pending = slot{hist: old}
+	if oldIntended != nil {
+		oldIntended.Reset()
+	}
+	c.pending = slot{hist: old, intended: oldIntended}
 }
 
 // currentRates are requests and failures per second over the window. On a
@@ -109,7 +124,19 @@ func (c *cumulative) entry(secs float64, reported time.Time) Entry {
 		e.FailPerSec = float64(e.Failures) / secs
 	}
 	e.CurrentRPS, e.CurrentFailPerSec = c.currentRates(reported)
+	if c.intended.Count() > 0 {
+		e.Intended = timingOf(&c.intended)
+	}
 	return e
+}
+
+// timingOf summarises a histogram of response times.
+func timingOf(h *histogram.Histogram) *Timing {
+	t := &Timing{Min: h.Min(), Max: h.Max(), Mean: h.Mean(),
+		Percentiles: make([]time.Duration, len(Percentiles))}
+	h.Quantiles(Percentiles, t.Percentiles)
+	t.Median = t.Percentiles[0]
+	return t
 }
 
 // spreadWindow moves n requests and f failures that a worker made evenly

@@ -15,6 +15,8 @@ type Delta struct {
 	Entries    []DeltaEntry
 	Failures   []Failure
 	Errors     []Error
+	// Iterations and Dropped are open-model iterations started and dropped.
+	Iterations, Dropped uint64
 }
 
 // DeltaEntry is one (method, name) pair's share of a Delta.
@@ -23,7 +25,10 @@ type DeltaEntry struct {
 	Requests, Failures uint64
 	Size               uint64
 	Hist               *histogram.Histogram
-	LastRequest        time.Time // zero when it had no request
+	// Intended is the open-model histogram from the intended start; nil
+	// when the entry has none.
+	Intended    *histogram.Histogram
+	LastRequest time.Time // zero when it had no request
 }
 
 // TakeDelta drains every shard and returns all that was recorded since the
@@ -39,10 +44,13 @@ func (s *Stats) TakeDelta(now time.Time) *Delta {
 		t.reset()
 		s.spares[i] = t
 	}
-	d := &Delta{Start: s.start, End: now}
+	d := &Delta{Start: s.start, End: now, Iterations: s.iterations, Dropped: s.dropped}
 	for _, c := range s.sortedLocked() {
 		e := DeltaEntry{Key: c.key, Requests: c.hist.Count(), Failures: c.failures, Size: c.size,
 			Hist: c.hist.Clone()}
+		if c.intended.Count() > 0 {
+			e.Intended = c.intended.Clone()
+		}
 		if c.hist.Count() > 0 {
 			e.LastRequest = now
 		}
@@ -78,6 +86,9 @@ func (s *Stats) Merge(d *Delta, node string) {
 		if e.Hist != nil {
 			dl.hist = *e.Hist
 		}
+		if e.Intended != nil {
+			dl.intended = *e.Intended
+		}
 		c.add(&dl)
 		s.total.add(&dl)
 		c.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
@@ -87,6 +98,8 @@ func (s *Stats) Merge(d *Delta, node string) {
 			c.lastRequest = e.LastRequest
 		}
 	}
+	s.iterations += d.Iterations
+	s.dropped += d.Dropped
 	if d.End.After(s.reported) {
 		s.reported = d.End
 	}

@@ -27,6 +27,9 @@ type errKey struct {
 type delta struct {
 	requests, failures, size uint64
 	hist                     histogram.Histogram
+	// intended holds response times from the intended start (open-model
+	// runs only): the service time plus how late the iteration began.
+	intended histogram.Histogram
 }
 
 type errDelta struct {
@@ -51,9 +54,12 @@ func (e *errDelta) addNode(node string) {
 
 // table is what one shard collects between two ticks.
 type table struct {
-	entries  map[Key]*delta
-	failures map[failKey]uint64
-	errors   map[errKey]*errDelta
+	// iterations and dropped count open-model iterations started, and
+	// those due when no user was free.
+	iterations, dropped uint64
+	entries             map[Key]*delta
+	failures            map[failKey]uint64
+	errors              map[errKey]*errDelta
 }
 
 func newTable() *table {
@@ -70,9 +76,11 @@ func (t *table) reset() {
 	for _, d := range t.entries {
 		d.requests, d.failures, d.size = 0, 0, 0
 		d.hist.Reset()
+		d.intended.Reset()
 	}
 	clear(t.failures)
 	clear(t.errors)
+	t.iterations, t.dropped = 0, 0
 }
 
 // Shard is one slice of the recording path. A simulated user records into
@@ -87,6 +95,19 @@ type Shard struct {
 // Record adds one request. failure is "" for a success, otherwise the
 // failure's message, already classified into a bounded set by the caller.
 func (s *Shard) Record(method, name string, d time.Duration, size int64, failure string) {
+	s.record(method, name, d, -1, size, failure)
+}
+
+// RecordIntended adds one request of an open-model (arrival-rate) run: d is
+// the service time, from the actual send; intended is the response time
+// from the request's intended start, which also counts how late its
+// iteration began (coordinated omission).
+func (s *Shard) RecordIntended(method, name string, d, intended time.Duration, size int64, failure string) {
+	s.record(method, name, d, intended, size, failure)
+}
+
+// record adds one request; intended < 0 means "not an open-model request".
+func (s *Shard) record(method, name string, d, intended time.Duration, size int64, failure string) {
 	k := Key{Method: method, Name: name}
 	s.mu.Lock()
 	e := s.hot.entries[k]
@@ -99,6 +120,9 @@ func (s *Shard) Record(method, name string, d time.Duration, size int64, failure
 		e.size += uint64(size)
 	}
 	e.hist.Record(d)
+	if intended >= 0 {
+		e.intended.Record(intended)
+	}
 	if failure != "" {
 		e.failures++
 		s.hot.failures[failKey{method, name, failure}]++
@@ -118,6 +142,15 @@ func (s *Shard) RecordError(message, origin, trace string) {
 		s.hot.errors[k] = e
 	}
 	e.count++
+	s.mu.Unlock()
+}
+
+// AddIterations counts open-model iterations: started ones, and dropped
+// ones (due when every user of the pool was busy).
+func (s *Shard) AddIterations(started, dropped uint64) {
+	s.mu.Lock()
+	s.hot.iterations += started
+	s.hot.dropped += dropped
 	s.mu.Unlock()
 }
 

@@ -20,6 +20,11 @@ type Snapshot struct {
 	Total    Entry     // every entry together; Method "", Name TotalName
 	Failures []Failure // failed requests by (method, name, error), most frequent first
 	Errors   []Error   // errors and panics raised by user code, most frequent first
+
+	// Iterations and Dropped count an open-model (arrival-rate) run's
+	// iterations: those started, and those that were due when every user
+	// of the pool was busy, so never ran. Both are 0 in closed-model runs.
+	Iterations, Dropped uint64
 }
 
 // Entry is the statistics of one (method, name) pair, or of the total.
@@ -42,6 +47,19 @@ type Entry struct {
 	CurrentFailPerSec float64
 
 	LastRequest time.Time // wall-clock time of the last recorded request
+
+	// Intended is set in open-model (arrival-rate) runs: response times
+	// measured from each request's intended start, which include how late
+	// its iteration began. The fields above are service times, from the
+	// actual send. Comparing the two shows coordinated omission.
+	Intended *Timing
+}
+
+// Timing summarises a set of response times.
+type Timing struct {
+	Min, Max, Mean, Median time.Duration
+	// Percentiles holds one value per element of the package's Percentiles.
+	Percentiles []time.Duration
 }
 
 // AvgSize is the mean body size in bytes, 0 without requests.
@@ -88,6 +106,9 @@ type HistoryRow struct {
 	// CurrentPercentiles covers about the last 10 seconds, one value per
 	// element of Percentiles; nil when no request was seen in that window.
 	CurrentPercentiles []time.Duration
+	// CurrentIntended is the same from the intended start (open-model
+	// runs), nil otherwise.
+	CurrentIntended []time.Duration
 
 	Requests, Failures     uint64
 	Median, Mean, Min, Max time.Duration

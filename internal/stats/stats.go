@@ -44,6 +44,8 @@ type Stats struct {
 	total       cumulative
 	failures    map[failKey]uint64
 	errors      map[errKey]*errDelta
+	iterations  uint64              // open-model iterations started
+	dropped     uint64              // open-model iterations dropped: no user was free
 	scratch     histogram.Histogram // reused for window percentiles
 	// reported is the end of the latest merged worker report (a master's
 	// window ends there: later seconds are not reported yet).
@@ -102,6 +104,7 @@ func (s *Stats) resetLocked(now time.Time) {
 	s.total = cumulative{key: Key{Name: TotalName}, windowed: true}
 	s.failures = make(map[failKey]uint64)
 	s.errors = make(map[errKey]*errDelta)
+	s.iterations, s.dropped = 0, 0
 }
 
 // Tick drains every shard into the cumulative statistics and closes one
@@ -134,6 +137,8 @@ func (s *Stats) Tick(now time.Time, users int) []HistoryRow {
 }
 
 func (s *Stats) mergeLocked(t *table) {
+	s.iterations += t.iterations
+	s.dropped += t.dropped
 	for k, d := range t.entries {
 		if d.requests == 0 {
 			continue
@@ -208,18 +213,29 @@ func (s *Stats) historyRowLocked(c *cumulative, now time.Time, users int) Histor
 	}
 	r.CurrentRPS, r.CurrentFailPerSec = c.currentRates(s.reported)
 	if c.windowed {
-		s.scratch.Reset()
-		for i := range c.slots {
-			if c.slots[i].hist != nil {
-				s.scratch.Merge(c.slots[i].hist)
-			}
-		}
-		if s.scratch.Count() > 0 {
-			r.CurrentPercentiles = make([]time.Duration, len(Percentiles))
-			s.scratch.Quantiles(Percentiles, r.CurrentPercentiles)
+		r.CurrentPercentiles = s.windowQuantilesLocked(c, func(s *slot) *histogram.Histogram { return s.hist })
+		if c.intended.Count() > 0 {
+			r.CurrentIntended = s.windowQuantilesLocked(c, func(s *slot) *histogram.Histogram { return s.intended })
 		}
 	}
 	return r
+}
+
+// windowQuantilesLocked merges one histogram of each window slot and
+// returns its percentiles, or nil when the window is empty.
+func (s *Stats) windowQuantilesLocked(c *cumulative, of func(*slot) *histogram.Histogram) []time.Duration {
+	s.scratch.Reset()
+	for i := range c.slots {
+		if h := of(&c.slots[i]); h != nil {
+			s.scratch.Merge(h)
+		}
+	}
+	if s.scratch.Count() == 0 {
+		return nil
+	}
+	ps := make([]time.Duration, len(Percentiles))
+	s.scratch.Quantiles(Percentiles, ps)
+	return ps
 }
 
 // Snapshot copies the statistics as of the last Tick. now is the time the
@@ -232,6 +248,9 @@ func (s *Stats) Snapshot(now time.Time, users int) *Snapshot {
 		Start:    s.start,
 		Duration: now.Sub(s.start),
 		Users:    users,
+
+		Iterations: s.iterations,
+		Dropped:    s.dropped,
 	}
 	secs := snap.Duration.Seconds()
 	cs := s.sortedLocked()
