@@ -18,6 +18,7 @@ import (
 	"github.com/herdload/herd/internal/report"
 	"github.com/herdload/herd/internal/shape"
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 	"github.com/herdload/herd/internal/web"
 )
 
@@ -39,11 +40,12 @@ type controller struct {
 	master *cluster.Master // set in --master mode
 	// stopProcesses waits for (or kills) the --processes workers.
 	stopProcesses func()
-	shape         LoadShape            // drives every test's user count, or nil
-	shapeName     string               // how the logs name it
-	node          *Node                // this process's role, for NodeFrom
-	finalWorkers  []cluster.WorkerInfo // a master's workers when the test ended, for the summary
-	demoURL       string               // the demo shop, once started
+	thresholds    []threshold.Threshold // --threshold, parsed
+	shape         LoadShape             // drives every test's user count, or nil
+	shapeName     string                // how the logs name it
+	node          *Node                 // this process's role, for NodeFrom
+	finalWorkers  []cluster.WorkerInfo  // a master's workers when the test ended, for the summary
+	demoURL       string                // the demo shop, once started
 	stopDemo      func()
 
 	// quit ends the process: a task returned ErrStopTest, or a headless
@@ -73,6 +75,7 @@ type testRun struct {
 	started  time.Time
 	deadline time.Time // zero: none
 	stopped  time.Time
+	th       *thresholdRun // nil without --threshold
 	// shape drives the user count when set; lastShape is what it asked
 	// for last.
 	shape     LoadShape
@@ -100,6 +103,7 @@ func newController(t *Test, cfg config.Config, env Env, log *slog.Logger, all, p
 			c.shape, c.shapeName = builtinShape{s}, cfg.Shape
 		}
 	}
+	c.thresholds, _ = threshold.ParseAll(cfg.Thresholds) // validated by config.Load
 	c.node = &Node{role: Standalone}
 	switch {
 	case cfg.Worker:
@@ -214,6 +218,9 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	run := &testRun{
 		types: runTypes, host: host, runner: r, stats: st, target: req.Users, rate: req.SpawnRate,
 		runTime: req.RunTime, started: now, done: make(chan struct{}), shape: c.shape,
+	}
+	if len(c.thresholds) > 0 {
+		run.th = newThresholdRun(c.thresholds, st)
 	}
 	if run.shape != nil {
 		first, ok := run.shape.Tick(0)
@@ -371,6 +378,9 @@ func (c *controller) loop(ctx context.Context, console bool) {
 		if console && now.Sub(lastConsole) >= consoleEvery-tickEvery/2 {
 			lastConsole = now
 			report.WriteStats(c.out, run.stats.Snapshot(now, users), true)
+			if run.th != nil {
+				report.WriteThresholds(c.out, run.th.results())
+			}
 			fmt.Fprintln(c.out)
 		}
 		if !run.deadline.IsZero() && !now.Before(run.deadline) {
@@ -388,6 +398,7 @@ func (c *controller) loop(ctx context.Context, console bool) {
 // tick closes one second of run's statistics and updates the CSV files.
 func (c *controller) tick(run *testRun, now time.Time, users int) {
 	rows := run.stats.Tick(now, users)
+	c.checkThresholds(run, now)
 	c.mu.Lock()
 	run.history = append(run.history, rows[len(rows)-1])
 	c.mu.Unlock()
@@ -418,10 +429,19 @@ func (c *controller) finish() int {
 	}
 	report.WriteSummary(c.out, snap)
 	c.writeWorkers(c.out)
+	var verdicts []threshold.Result
+	if run != nil && run.th != nil {
+		verdicts = run.th.final()
+		fmt.Fprintln(c.out)
+		report.WriteThresholds(c.out, verdicts)
+	}
 
 	code := ExitOK
 	if snap.Total.Failures > 0 || len(snap.Errors) > 0 {
 		code = c.cfg.ExitCodeOnError
+	}
+	if !threshold.Passed(verdicts) {
+		code = ExitThreshold
 	}
 	var failed []error
 	if c.csv != nil {
@@ -430,13 +450,21 @@ func (c *controller) finish() int {
 		}
 	}
 	if c.cfg.JSON {
-		if err := report.WriteJSON(c.env.Stdout, snap, history); err != nil {
+		if err := report.WriteRunJSON(c.env.Stdout, snap, history, verdicts); err != nil {
 			failed = append(failed, fmt.Errorf("--json: %w", err))
 		}
 	}
 	if c.cfg.JSONFile != "" {
-		if err := writeFile(c.cfg.JSONFile, func(w io.Writer) error { return report.WriteJSON(w, snap, history) }); err != nil {
+		if err := writeFile(c.cfg.JSONFile, func(w io.Writer) error { return report.WriteRunJSON(w, snap, history, verdicts) }); err != nil {
 			failed = append(failed, fmt.Errorf("--json-file: %w", err))
+		}
+	}
+	if c.cfg.JUnitFile != "" {
+		err := writeFile(c.cfg.JUnitFile, func(w io.Writer) error {
+			return threshold.WriteJUnit(w, c.env.Prog+" thresholds", verdicts, snap.Duration)
+		})
+		if err != nil {
+			failed = append(failed, fmt.Errorf("--junit: %w", err))
 		}
 	}
 	if c.cfg.HTMLFile != "" {

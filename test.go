@@ -33,6 +33,9 @@ const (
 	// ExitInternal: the run could not start or its reports could not be
 	// written (a failed OnInit or OnTestStart listener, an unwritable file).
 	ExitInternal = 3
+	// ExitThreshold: a --threshold failed (it takes precedence over
+	// ExitFailures: a run can fail its thresholds without any failed request).
+	ExitThreshold = 4
 	// ExitInterrupted: a second interrupt signal ended the process at once.
 	ExitInterrupted = interrupt.ExitCode
 )

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/herdload/herd/internal/shape"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // Validate checks the semantic rules of a Config and reports every broken
@@ -61,6 +62,11 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxLateness <= 0 {
 		add("max-lateness", "must be a duration greater than 0, got %v", c.MaxLateness)
+	}
+	for _, expr := range c.Thresholds {
+		if _, err := threshold.Parse(expr); err != nil {
+			add("threshold", "%v", err)
+		}
 	}
 	switch c.Arrivals {
 	case "", "uniform", "poisson":

@@ -76,6 +76,9 @@ func dashes(n int) string { return strings.Repeat("-", n) }
 func WriteStats(w io.Writer, s *stats.Snapshot, current bool) {
 	var b bytes.Buffer
 	writeStats(&b, s, layoutOf(s), current)
+	if current {
+		writeOpenModel(&b, s)
+	}
 	_, _ = w.Write(b.Bytes()) // console output: nothing to do on error
 }
 
@@ -133,6 +136,22 @@ func writeIntendedPercentiles(b *bytes.Buffer, s *stats.Snapshot, l layout) {
 			}
 			return e.Intended.Percentiles
 		})
+}
+
+// writeOpenModel writes an open-model run's live line: iterations, and the
+// total's percentiles from the intended start beside its service time.
+func writeOpenModel(b *bytes.Buffer, s *stats.Snapshot) {
+	t := s.Total.Intended
+	if t == nil && s.Iterations == 0 && s.Dropped == 0 {
+		return
+	}
+	fmt.Fprintf(b, "Open model: %d iterations, %d dropped", s.Iterations, s.Dropped)
+	if t != nil && len(t.Percentiles) > 7 && len(s.Total.Percentiles) > 7 {
+		fmt.Fprintf(b, "; from the intended start p50 %s p95 %s p99 %s ms (service p95 %s ms)",
+			consoleMs(t.Percentiles[0]), consoleMs(t.Percentiles[5]), consoleMs(t.Percentiles[7]),
+			consoleMs(s.Total.Percentiles[5]))
+	}
+	b.WriteByte('\n')
 }
 
 // writeIterations writes an open-model run's iteration counts.

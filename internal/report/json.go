@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // WriteJSON writes s and history as one indented JSON document holding what
@@ -67,9 +68,22 @@ import (
 // requests are 0. Lists are [] when empty, never null, and no number is NaN
 // or infinite.
 func WriteJSON(w io.Writer, s *stats.Snapshot, history []stats.HistoryRow) error {
+	return WriteRunJSON(w, s, history, nil)
+}
+
+// WriteRunJSON is [WriteJSON] with the run's threshold results, if any,
+// under a "thresholds" key after "history":
+//
+//	"thresholds": [{"expr": string, "status": "pass"|"fail"|"pending",
+//	                "no_data": bool, "value": number, "unit": string,
+//	                "observed": string, "first_failed": string}]
+//
+// The key is absent when the run had no thresholds.
+func WriteRunJSON(w io.Writer, s *stats.Snapshot, history []stats.HistoryRow, thresholds []threshold.Result) error {
 	doc := jsonDoc{
-		jsonStats: statsJSON(s),
-		History:   make([]jsonRow, 0, len(history)),
+		jsonStats:  statsJSON(s),
+		History:    make([]jsonRow, 0, len(history)),
+		Thresholds: thresholds,
 	}
 	for i := range history {
 		doc.History = append(doc.History, rowJSON(&history[i]))
@@ -156,7 +170,8 @@ func rowJSON(r *stats.HistoryRow) jsonRow {
 // embedded struct's fields are encoded first, in order).
 type jsonDoc struct {
 	jsonStats
-	History []jsonRow `json:"history"`
+	History    []jsonRow          `json:"history"`
+	Thresholds []threshold.Result `json:"thresholds,omitempty"`
 }
 
 type jsonStats struct {

@@ -91,6 +91,9 @@ func (s *Stats) Merge(d *Delta, node string) {
 		}
 		c.add(&dl)
 		s.total.add(&dl)
+		if s.observer != nil {
+			s.observer(e.Key, dl.requests, dl.failures, &dl.hist)
+		}
 		c.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
 		s.total.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
 

@@ -50,6 +50,20 @@ type Stats struct {
 	// reported is the end of the latest merged worker report (a master's
 	// window ends there: later seconds are not reported yet).
 	reported time.Time
+	observer Observer
+}
+
+// Observer sees every batch of requests as it is merged into the
+// statistics: a shard's requests since the last tick, or a worker's report.
+// It runs under the statistics' lock and must not keep h.
+type Observer func(k Key, requests, failures uint64, h *histogram.Histogram)
+
+// SetObserver installs fn (nil removes it), e.g. to evaluate thresholds on
+// each second's requests.
+func (s *Stats) SetObserver(fn Observer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.observer = fn
 }
 
 // New returns empty statistics that start counting at start.
@@ -150,6 +164,9 @@ func (s *Stats) mergeLocked(t *table) {
 		}
 		c.add(d)
 		s.total.add(d)
+		if s.observer != nil {
+			s.observer(k, d.requests, d.failures, &d.hist)
+		}
 	}
 	for k, n := range t.failures {
 		s.addFailureLocked(k, n)
