@@ -82,3 +82,17 @@ func ExampleNode_SendToMaster() {
 		fmt.Println(m.Data)
 	})
 }
+
+// A Go load shape: ramp by 20 users a minute for ten minutes, then end the
+// test. Built-in shapes need no code: --shape stages:1m:20,1m:40,...
+func ExampleShapeFunc() {
+	shape := herd.ShapeFunc(func(elapsed time.Duration) (herd.ShapeTick, bool) {
+		if elapsed >= 10*time.Minute {
+			return herd.ShapeTick{}, false
+		}
+		return herd.ShapeTick{Users: 20 * (1 + int(elapsed/time.Minute)), SpawnRate: 5}, true
+	})
+	tick, _ := shape.Tick(90 * time.Second)
+	fmt.Println(tick.Users)
+	// Output: 40
+}
