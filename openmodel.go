@@ -45,7 +45,9 @@ type openState struct {
 	ready chan struct{}    // closed when the first pool is idle
 	halt  chan struct{}    // closed when the runner stops
 	idle  atomic.Int64     // users that joined the pool idle
-	busy  atomic.Int64     // users running an iteration
+	// queued counts iterations handed to the queue, settled those that ran
+	// to the end or were dropped late; equal when the pool is idle.
+	queued, settled atomic.Int64
 	// dropped counts dropped iterations, for warnings.
 	dropped atomic.Uint64
 }
@@ -158,6 +160,7 @@ func (r *runner) dispatch(st *openState) {
 		q := st.queue[t]
 		select {
 		case q <- due:
+			st.queued.Add(1)
 		default:
 			dropped++
 			st.dropped.Add(1)
@@ -178,11 +181,7 @@ const drainPoll = 10 * time.Millisecond
 func (r *runner) drained(st *openState, timer *time.Timer) bool {
 	deadline := time.Now().Add(st.opts.maxLate)
 	for {
-		empty := st.busy.Load() == 0
-		for _, q := range st.queue {
-			empty = empty && len(q) == 0
-		}
-		if empty || !time.Now().Before(deadline) {
+		if st.settled.Load() == st.queued.Load() || !time.Now().Before(deadline) {
 			return true
 		}
 		timer.Reset(drainPoll)
@@ -265,13 +264,13 @@ func (x *executor) serve(ctx context.Context, c *compiled, st *openState) outcom
 		if late > st.opts.maxLate {
 			x.env.shard.AddIterations(0, 1)
 			st.dropped.Add(1)
+			st.settled.Add(1)
 			continue
 		}
 		x.env.shard.AddIterations(1, 0)
 		x.env.late = late
-		st.busy.Add(1)
 		out, done := x.iteration(ctx, c)
-		st.busy.Add(-1)
+		st.settled.Add(1)
 		if done {
 			return out
 		}
