@@ -2,7 +2,6 @@ package herd
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -17,8 +16,8 @@ func (c *controller) startOpen(run *testRun, pool int) error {
 		return fmt.Errorf("--arrival-rate: %w", err)
 	}
 	r, ok := run.runner.(*runner)
-	if !ok {
-		return errors.New("--arrival-rate is not supported on a master yet: run it in one process")
+	if !ok { // a master: the workers share the rate (distributed_open.go)
+		return c.startOpenCluster(run, rate, pool)
 	}
 	seed := rand.Uint64()
 	arr := shape.NewArrivals(rate, c.cfg.Arrivals == "poisson", seed)

@@ -268,8 +268,9 @@ type workerLocal struct {
 	st   *stats.Stats // this worker's statistics for its whole life
 	quit func()       // a task returned ErrStopTest: the worker leaves
 
-	mu  sync.Mutex
-	run *runner // the current test, nil between tests
+	mu    sync.Mutex
+	run   *runner           // the current test, nil between tests
+	sched *cluster.Schedule // its share of an open-model run, if it is one
 }
 
 var _ cluster.Local = (*workerLocal)(nil)
@@ -278,44 +279,52 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.run == nil {
-		if host == "" {
-			host = w.c.cfg.Host
-		}
-		types, err := w.c.resolveHosts(w.c.all, host)
-		if err != nil {
+		if _, err := w.newRunLocked(host, stopTimeout); err != nil {
 			w.c.log.Error("cannot start users", "err", err)
 			return
 		}
-		for _, fn := range w.c.test.Events.testStart {
-			if err := fn(withNode(context.Background(), w.c.node)); err != nil {
-				w.c.log.Error("test start listener failed", "err", err)
-			}
-		}
-		r, err := newRunner(types, w.st, &w.c.test.Events, w.c.log, runnerOptions{
-			stopTimeout:    stopTimeout,
-			requestTimeout: w.c.cfg.RequestTimeout,
-			tags:           w.c.cfg.Tags,
-			exclude:        w.c.cfg.ExcludeTags,
-			node:           w.c.node,
-		})
-		if err != nil {
-			w.c.log.Error("cannot start users", "err", err)
-			return
-		}
-		w.run = r
-		go func() {
-			<-r.stopTestRequested()
-			w.c.log.Info("a task stopped the test: this worker quits")
-			w.quit()
-		}()
 	}
 	w.run.setTypeCounts(counts)
+}
+
+// newRunLocked starts a test on this worker: test start listeners, and a
+// new runner against host ("" for --host).
+func (w *workerLocal) newRunLocked(host string, stopTimeout time.Duration) (*runner, error) {
+	if host == "" {
+		host = w.c.cfg.Host
+	}
+	types, err := w.c.resolveHosts(w.c.all, host)
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range w.c.test.Events.testStart {
+		if err := fn(withNode(context.Background(), w.c.node)); err != nil {
+			w.c.log.Error("test start listener failed", "err", err)
+		}
+	}
+	r, err := newRunner(types, w.st, &w.c.test.Events, w.c.log, runnerOptions{
+		stopTimeout:    stopTimeout,
+		requestTimeout: w.c.cfg.RequestTimeout,
+		tags:           w.c.cfg.Tags,
+		exclude:        w.c.cfg.ExcludeTags,
+		node:           w.c.node,
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.run = r
+	go func() {
+		<-r.stopTestRequested()
+		w.c.log.Info("a task stopped the test: this worker quits")
+		w.quit()
+	}()
+	return r, nil
 }
 
 func (w *workerLocal) Stop() {
 	w.mu.Lock()
 	r := w.run
-	w.run = nil
+	w.run, w.sched = nil, nil
 	w.mu.Unlock()
 	if r == nil {
 		return

@@ -78,6 +78,7 @@ type worker struct {
 	heartbeats   bool      // it understands master heartbeats (Locust ≥ 2.19, herd)
 	stopped      bool      // sent client_stopped
 	herd         bool      // a herd worker: its reports carry the herd extension
+	reported     bool      // sent a stats report since it registered
 }
 
 func (w *worker) active() bool { return w.missingSince.IsZero() && !w.stopped }
@@ -107,6 +108,7 @@ type Master struct {
 	herdNodes map[string]bool // registered workers that proved to be herd workers
 	stopping  map[string]bool // workers told to stop that have not confirmed yet
 	changed   chan struct{}   // signalled when worker counts change
+	open      *openRun        // the running open-model run, nil otherwise (open.go)
 	closeOnce sync.Once
 
 	// dispatchMu orders spawn messages against stop and quit: a dispatch
@@ -261,16 +263,20 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 			}
 		}
 		_, herd := r.Extra[extKey]
+		var joined bool // a herd worker proved itself during an open-model run
 		m.mu.Lock()
+		open := m.open != nil
 		if w := m.workers[id]; w != nil {
 			if w.active() {
 				w.users = userCounts(r.UserClassesCount)
 			}
+			w.reported = true
 			if herd && !w.herd {
 				// A herd worker (it announces Locust 2.12.1) understands
 				// master heartbeats and leaves when they stop.
 				w.herd, w.heartbeats = true, true
 				m.herdNodes[id] = true
+				joined = open && w.active()
 			}
 			// Only registered workers teach the master classes: anyone
 			// can connect and send a report.
@@ -278,6 +284,14 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		}
 		m.mu.Unlock()
 		m.notify()
+		if open && herd {
+			if joined {
+				m.dispatchOpen()
+			}
+			if start := reportOpenDone(r); start != 0 {
+				m.openDone(id, start)
+			}
+		}
 	case wire.TypeSpawning:
 		m.mu.Lock()
 		if w := m.workers[id]; w != nil && w.active() {
@@ -381,7 +395,7 @@ func (m *Master) register(routingID string, msg wire.Message) {
 			(cr.Kind == wire.VersionText && wire.VersionAtLeast(cr.Version, wire.MasterHeartbeatSince)),
 	}
 	delete(m.stopping, id)
-	running, rebalance := m.running, m.opts.Rebalance
+	running, rebalance := m.running, m.opts.Rebalance || m.open != nil
 	m.mu.Unlock()
 	if cr.Kind == wire.VersionText && prefix4(cr.Version) != prefix4(m.opts.Version) {
 		m.log.Warn("master: worker runs a different Locust protocol version", "worker", id, "version", cr.Version)
@@ -491,7 +505,10 @@ func (m *Master) tick(now time.Time) {
 	if lost || removed {
 		m.notify()
 		m.afterLoss()
-		if removed || m.opts.Rebalance {
+		m.mu.Lock()
+		open := m.open != nil
+		m.mu.Unlock()
+		if removed || m.opts.Rebalance || open {
 			m.redispatch()
 		}
 	}
@@ -648,6 +665,10 @@ func (m *Master) Start(target int, rate float64, host string, stopTimeout time.D
 		m.mu.Unlock()
 		return errors.New("no worker is connected")
 	}
+	if m.open != nil {
+		m.mu.Unlock()
+		return errors.New("an arrival-rate run has no user count to change: stop it first")
+	}
 	if m.ramp != nil {
 		m.ramp()
 	}
@@ -768,6 +789,13 @@ func (m *Master) nextTimestamp() float64 {
 
 // redispatch re-sends the current placement over the current workers.
 func (m *Master) redispatch() {
+	m.mu.Lock()
+	open := m.open != nil
+	m.mu.Unlock()
+	if open {
+		m.dispatchOpen()
+		return
+	}
 	m.dispatchTo(-1, context.Background())
 }
 
@@ -818,7 +846,7 @@ func (m *Master) halt(signal string) {
 	if m.ramp != nil {
 		m.ramp()
 	}
-	m.running = false
+	m.running, m.open = false, nil
 	ids := make([]string, 0, len(m.workers))
 	for id := range m.workers {
 		ids = append(ids, id)

@@ -31,6 +31,25 @@ type ext struct {
 	Intended   map[string][]byte `msgpack:"intended,omitempty"`
 	Iterations uint64            `msgpack:"iterations,omitempty"`
 	Dropped    uint64            `msgpack:"dropped,omitempty"`
+	// OpenDone names (by its shared start, Unix ns) the open-model run
+	// whose share this worker finished; sent in every report until the
+	// next run.
+	OpenDone int64 `msgpack:"open_done,omitempty"`
+}
+
+// reportOpenDone is a report's open_done, 0 if none.
+func reportOpenDone(r wire.StatsReport) int64 {
+	raw, ok := r.Extra[extKey]
+	if !ok {
+		return 0
+	}
+	var x struct {
+		OpenDone int64 `msgpack:"open_done"`
+	}
+	if msgpack.Unmarshal(raw, &x) != nil {
+		return 0
+	}
+	return x.OpenDone
 }
 
 type extError struct {
@@ -52,11 +71,17 @@ func entryID(method, name string) string { return method + " " + name }
 // toReport turns a worker's delta into a stats report that Locust masters
 // understand and herd masters read exactly.
 func toReport(d *stats.Delta, counts map[string]int, classes []Class) (wire.StatsReport, error) {
+	return toReportDone(d, counts, classes, 0)
+}
+
+// toReportDone is toReport with the extension's open_done.
+func toReportDone(d *stats.Delta, counts map[string]int, classes []Class, openDone int64) (wire.StatsReport, error) {
 	r := wire.StatsReport{Errors: map[string]wire.StatsError{}, UserClassesCount: counts}
 	for _, n := range counts {
 		r.UserCount += n
 	}
-	x := ext{V: 1, Hists: map[string][]byte{}, Classes: classes, Iterations: d.Iterations, Dropped: d.Dropped}
+	x := ext{V: 1, Hists: map[string][]byte{}, Classes: classes, Iterations: d.Iterations, Dropped: d.Dropped,
+		OpenDone: openDone}
 	var total histogram.Histogram
 	var totalFails uint64
 	var totalSize int64

@@ -102,6 +102,11 @@ type Worker struct {
 	masterSeen time.Time        // last master heartbeat; zero: the master sends none
 	readyAgain <-chan time.Time // after a stop: when to send client_ready
 	failing    atomic.Bool      // the last send failed (log once)
+
+	// The open model (open.go), used by the serve goroutine only.
+	openRun  int64      // the running open-model run's start (Unix ns), 0 if none
+	openDone int64      // the run whose share is over, reported to the master
+	openEnd  chan int64 // a share's schedule is over
 }
 
 // RunWorker connects to the master and runs its orders until it says quit
@@ -114,7 +119,8 @@ func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
 		return fmt.Errorf("connecting to the master at %s: %w", opts.Master, err)
 	}
 	defer conn.Close()
-	w := &Worker{opts: opts, local: local, conn: conn, log: opts.Logger.With("node", opts.NodeID), meter: cpu.NewMeter(time.Now())}
+	w := &Worker{opts: opts, local: local, conn: conn, log: opts.Logger.With("node", opts.NodeID), meter: cpu.NewMeter(time.Now()),
+		openEnd: make(chan int64, 1)}
 	if err := w.register(ctx); err != nil {
 		return err
 	}
@@ -241,6 +247,11 @@ func (w *Worker) serve(ctx context.Context) error {
 			}
 		case <-rep.C:
 			w.report()
+		case run := <-w.openEnd:
+			if run == w.openRun {
+				w.openDone = run
+				w.report() // the master learns at once
+			}
 		case <-w.readyAgain:
 			w.readyAgain = nil
 			w.setState(wire.StateReady)
@@ -278,16 +289,25 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 		if sp.StopTimeout != nil {
 			w.stopWait = time.Duration(sp.StopTimeout.Float64() * float64(time.Second))
 		}
+		x, err := decodeSpawnExt(sp)
+		if err != nil {
+			w.log.Warn("ignoring a malformed herd spawn extension", "err", err)
+		}
 		if w.getState() == wire.StateReady {
 			w.local.TakeDelta(time.Now()) // a new test starts from empty statistics
 		}
 		w.setState(wire.StateSpawning)
-		w.local.Apply(sp.UserClassesCount, w.host, w.stopWait)
+		if x != nil && x.Open != nil {
+			w.spawnOpen(x.Open)
+		} else {
+			w.local.Apply(sp.UserClassesCount, w.host, w.stopWait)
+		}
 		counts := w.local.Counts()
 		w.send(wire.SpawningComplete{UserClassesCount: counts, UserCount: sum(counts)})
 		w.setState(wire.StateRunning)
 	case wire.TypeStop:
 		w.local.Stop()
+		w.openRun, w.openDone = 0, 0
 		w.report()
 		w.send(wire.Signal{Type: wire.TypeClientStopped})
 		// Locust waits the stop timeout before registering again; the
@@ -322,6 +342,41 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 		}
 	}
 	return false
+}
+
+// spawnOpen starts this worker's share of an open-model run, or changes
+// the share of the running one.
+func (w *Worker) spawnOpen(x *openExt) {
+	ol, ok := w.local.(OpenLocal)
+	if !ok {
+		w.log.Error("the master asked for an arrival-rate run, which this worker cannot run")
+		return
+	}
+	s, err := x.share()
+	if err != nil {
+		w.log.Warn("ignoring a malformed open-model share", "err", err)
+		return
+	}
+	run := s.Start.UnixNano()
+	if run == w.openRun {
+		w.log.Info("new share of the arrival rate", "share", s.Share, "of", s.Shares, "from", s.From)
+		ol.Reshare(s)
+		return
+	}
+	if w.openRun != 0 {
+		ol.Stop() // a new run replaces the old one
+	}
+	w.openRun, w.openDone = run, 0
+	w.log.Info("starting a share of the arrival rate", "share", s.Share, "of", s.Shares, "pool", s.Pool, "max_users", s.MaxUsers)
+	end := func() {
+		select {
+		case w.openEnd <- run:
+		default:
+		}
+	}
+	if err := ol.StartOpen(s, w.host, w.stopWait, end); err != nil {
+		w.log.Error("cannot start the arrival-rate run", "err", err)
+	}
 }
 
 func (w *Worker) heartbeat() {
@@ -375,7 +430,7 @@ const maxExceptions = 100
 func (w *Worker) report() {
 	counts := w.local.Counts()
 	d := w.local.TakeDelta(time.Now())
-	r, err := toReport(d, counts, w.local.Classes())
+	r, err := toReportDone(d, counts, w.local.Classes(), w.openDone)
 	if err != nil {
 		w.log.Error("building the stats report", "err", err)
 		return

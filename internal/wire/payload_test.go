@@ -135,6 +135,35 @@ func TestSpawn(t *testing.T) {
 	}
 }
 
+// TestSpawnExtra checks that keys beyond Locust's five (herd's extension)
+// follow them on the wire, come back in Extra, and cannot shadow them.
+func TestSpawnExtra(t *testing.T) {
+	ext, _ := EncodeValue(Map{{"v", int64(1)}, {"rate", "100/s"}})
+	sp := Spawn{Timestamp: 2, UserClassesCount: map[string]int{"A": 0}, ParsedOptions: map[string]any{},
+		Extra: map[string]msgpack.RawMessage{"herd": ext}}
+	raw, err := sp.MarshalData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := DecodeValueOrdered(raw)
+	if m := v.(Map); len(m) != 6 || m[5].Key != "herd" {
+		t.Errorf("keys %v", m)
+	}
+	got, err := DecodeSpawn(raw)
+	if err != nil || !bytes.Equal(got.Extra["herd"], ext) || got.UserClassesCount["A"] != 0 {
+		t.Errorf("decoded %+v, %v", got, err)
+	}
+	// Locust's own spawns have no extra keys.
+	m, _ := mustVector(t, "spawn")
+	if s, _ := DecodeSpawn(m.Data); s.Extra != nil {
+		t.Errorf("Locust spawn has extra %v", s.Extra)
+	}
+	sp.Extra["host"] = ext
+	if _, err := sp.MarshalData(); err == nil {
+		t.Error("an Extra key shadowing host was encoded")
+	}
+}
+
 // TestStatsReport checks entries, histogram key types and errors in both
 // versions' vectors.
 func TestStatsReport(t *testing.T) {

@@ -26,16 +26,27 @@ type Spawn struct {
 	// MarshalData writes these keys first, in this order, then any other keys
 	// of ParsedOptions sorted; DecodeSpawn fills it in.
 	ParsedOptionsOrder []string
+	// Extra holds keys beyond Locust's five, as raw msgpack: a herd
+	// master's extension (key "herd") for herd workers. Locust workers
+	// read only the five keys and ignore the rest. Encoded after the five
+	// standard keys, sorted.
+	Extra map[string]msgpack.RawMessage
 }
+
+// spawnKeys are the keys Locust writes in a spawn.
+var spawnKeys = map[string]bool{"timestamp": true, "user_classes_count": true, "host": true,
+	"stop_timeout": true, "parsed_options": true}
 
 // MessageType returns TypeSpawn.
 func (Spawn) MessageType() string { return TypeSpawn }
 
-// MarshalData encodes the five keys in Locust's order. user_classes_count
-// is written with its keys sorted, as Locust's dispatcher orders classes.
+// MarshalData encodes the five keys in Locust's order, then Extra.
+// user_classes_count is written with its keys sorted, as Locust's
+// dispatcher orders classes.
 func (s Spawn) MarshalData() (msgpack.RawMessage, error) {
 	w := newWriter()
-	w.mapLen(5)
+	extra := sortedKeys(s.Extra)
+	w.mapLen(5 + len(extra))
 	w.str("timestamp")
 	w.float(s.Timestamp)
 	w.str("user_classes_count")
@@ -50,6 +61,13 @@ func (s Spawn) MarshalData() (msgpack.RawMessage, error) {
 	for _, k := range keys {
 		w.str(k)
 		w.value(s.ParsedOptions[k], 1)
+	}
+	for _, k := range extra {
+		if spawnKeys[k] {
+			w.fail(invalidf("spawn: Extra key %q shadows a standard key", k))
+		}
+		w.str(k)
+		w.rawObject(s.Extra[k])
 	}
 	return w.raw()
 }
@@ -76,7 +94,7 @@ func orderedKeys(m map[string]any, order []string) []string {
 }
 
 // DecodeSpawn decodes spawn data. All five keys are required, as a real
-// worker requires them; unknown keys are ignored.
+// worker requires them; other keys go to Extra.
 func DecodeSpawn(data msgpack.RawMessage) (Spawn, error) {
 	r, err := newReader(data)
 	if err != nil {
@@ -98,7 +116,14 @@ func DecodeSpawn(data msgpack.RawMessage) (Spawn, error) {
 		case "parsed_options":
 			err = s.decodeOptions(r)
 		default:
-			return r.skip(keyPath("spawn", key))
+			var raw msgpack.RawMessage
+			if raw, err = r.raw(keyPath("spawn", key)); err == nil {
+				if s.Extra == nil {
+					s.Extra = map[string]msgpack.RawMessage{}
+				}
+				s.Extra[key] = raw
+			}
+			return err
 		}
 		seen.add(key)
 		return err
