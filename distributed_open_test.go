@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,7 +165,7 @@ func TestDistributedArrivalRateRefusesLocustWorkers(t *testing.T) {
 
 // fakeLocustWorker connects to the master as a Locust 2.12.1 worker does:
 // client_ready, then a report without herd's extension and heartbeats.
-func fakeLocustWorker(t *testing.T, port string) {
+func fakeLocustWorker(t testing.TB, port string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	id := wire.NewNodeID()
@@ -205,6 +207,50 @@ func fakeLocustWorker(t *testing.T, port string) {
 	}()
 }
 
+// BenchmarkDistributedArrivalRate runs 2,000 iterations a second on a
+// master with two herd workers, all in this process, against a fast local
+// target, and reports the rate the target saw over the first 10 s from
+// its first request, against the target rate (accuracy_% = 100 is exact):
+//
+//	go test -run '^$' -bench DistributedArrivalRate -benchtime 1x .
+func BenchmarkDistributedArrivalRate(b *testing.B) {
+	const rate, window = 2000, 10 * time.Second
+	for b.Loop() {
+		var mu sync.Mutex
+		var seen []time.Time
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			now := time.Now()
+			mu.Lock()
+			seen = append(seen, now)
+			mu.Unlock()
+		}))
+		var snap *herd.StatsSnapshot
+		test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
+		test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+		c := startMaster(b, test, "--expect-workers", "2", "--arrival-rate", strconv.Itoa(rate)+"/s", "-u", "20",
+			"--max-users", "200", "-t", "13s", "-s", "5s", "-H", ts.URL, "--only-summary")
+		c.addWorkers(b, test, 2)
+		if code := c.wait(b); code != herd.ExitOK {
+			b.Fatalf("master exit code %d\n%s", code, c.stderr.String())
+		}
+		ts.Close()
+		mu.Lock()
+		slices.SortFunc(seen, func(a, b time.Time) int { return a.Compare(b) })
+		var n int
+		for _, t := range seen {
+			if t.Sub(seen[0]) < window {
+				n++
+			}
+		}
+		mu.Unlock()
+		achieved := float64(n) / window.Seconds()
+		b.ReportMetric(achieved, "achieved/s")
+		b.ReportMetric(100*achieved/rate, "accuracy_%")
+		b.ReportMetric(float64(snap.Dropped), "dropped")
+		b.ReportMetric(float64(snap.Iterations), "iterations")
+	}
+}
+
 var seedLog = regexp.MustCompile(`open model: the workers share the arrival rate.* seed=(\d+)`)
 
 // cluster is a master running in this process, with workers added by the
@@ -219,25 +265,28 @@ type cluster struct {
 }
 
 // startMaster runs test as a headless master bound to 127.0.0.1 with args.
-func startMaster(t *testing.T, test *herd.Test, args ...string) *cluster {
+func startMaster(t testing.TB, test *herd.Test, args ...string) *cluster {
 	t.Helper()
 	c := &cluster{stderr: new(syncBuffer), stdout: new(syncBuffer), done: make(chan int, 1), ws: make(chan int, 16)}
 	go func() {
 		c.done <- test.Run(context.Background(), herd.Env{Stdout: c.stdout, Stderr: c.stderr, Args: append([]string{
 			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "--headless"}, args...)})
 	}()
-	poll(t, "the master's port", func() bool {
-		m := masterPort.FindStringSubmatch(c.stderr.String())
-		if m != nil {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := masterPort.FindStringSubmatch(c.stderr.String()); m != nil {
 			c.port = m[1]
+			return c
 		}
-		return m != nil
-	})
-	return c
+		if time.Now().After(deadline) {
+			t.Fatalf("the master did not listen:\n%s", c.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // addWorkers starts n herd workers of test.
-func (c *cluster) addWorkers(t *testing.T, test *herd.Test, n int) {
+func (c *cluster) addWorkers(t testing.TB, test *herd.Test, n int) {
 	for range n {
 		c.n++
 		go func() {
@@ -248,7 +297,7 @@ func (c *cluster) addWorkers(t *testing.T, test *herd.Test, n int) {
 }
 
 // wait returns the master's exit code once it and its workers ended.
-func (c *cluster) wait(t *testing.T) int {
+func (c *cluster) wait(t testing.TB) int {
 	t.Helper()
 	var code int
 	select {
