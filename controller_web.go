@@ -75,6 +75,9 @@ func (c *controller) Status() web.Status {
 		ClassPicker: c.cfg.ClassPicker,
 		CPUWarning:  c.cpuHot,
 		CPUShare:    c.cpuShare,
+		Shape:       c.shapeName,
+		ArrivalRate: c.cfg.ArrivalRate,
+		MaxUsers:    c.cfg.MaxUsers,
 	}
 	if s.Host == "" {
 		s.Host = c.demoURL

@@ -26,6 +26,7 @@ import (
 
 	"github.com/herdload/herd/internal/browsertest"
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 const uiTestTimeout = 60 * time.Second
@@ -220,8 +221,8 @@ func TestBrowserLive(t *testing.T) {
 	page.checkClean(t)
 }
 
-// TestBrowserXSS: markup in endpoint names, failure messages and errors is
-// shown as text and never runs.
+// TestBrowserXSS: markup in endpoint names, failure messages, errors and
+// threshold expressions is shown as text and never runs.
 func TestBrowserXSS(t *testing.T) {
 	const (
 		img    = `<img src=x onerror=alert(1)>`
@@ -235,6 +236,12 @@ func TestBrowserXSS(t *testing.T) {
 	f.snap.Failures[0].Error = setter
 	f.snap.Errors[0].Message = setter
 	f.snap.Errors[0].Trace = script
+	f.thresholds = sampleThresholds(t) // one of them on a <script> endpoint
+	evilTh, err := threshold.Parse(setter + ": p95<1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.thresholds[0].Expr, f.thresholds[0].Threshold = evilTh.String(), evilTh
 	f.tick = nil
 	page := uiNewPage(t, false)
 	u := uiServe(t, f)
@@ -247,6 +254,9 @@ func TestBrowserXSS(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#errors summary")))
 	page.wait(t, "the error message as text", fmt.Sprintf(`[...document.querySelectorAll('#errors .error-msg')].some(e => e.textContent === %q)`, setter))
 	page.wait(t, "the stack as text", fmt.Sprintf(`[...document.querySelectorAll('#errors pre')].some(e => e.textContent === %q && e.offsetHeight > 0)`, script))
+	page.do(t, "open the thresholds", chromedp.Click(chromedp.CSS("#tab-thresholds")))
+	page.wait(t, "the thresholds as text", fmt.Sprintf(`(e => e.length === 3 && e[0].textContent === %q && e[1].textContent.startsWith(%q))([...document.querySelectorAll('#thresholds td.expr')])`, setter+": p95<1s", xssThreshold))
+	page.wait(t, "the threshold message as text", fmt.Sprintf(`[...document.querySelectorAll('#thresholds td')].some(td => td.textContent === %q)`, "p95 212.5ms, want <1s"))
 	if got := uiEval[string](t, page, `typeof window.__xss`); got != "undefined" {
 		t.Errorf("injected markup ran: window.__xss is %s", got)
 	}

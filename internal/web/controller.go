@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // Controller is the test the web UI drives. The root package implements it
@@ -30,6 +31,10 @@ type Controller interface {
 	// FullHistoryCSV is the path of the --csv-full-history file, "" when
 	// there is none.
 	FullHistoryCSV() string
+	// Thresholds is the live evaluation of the --threshold conditions, in
+	// the order given (as of the last second; the final verdict once the
+	// test ended); empty when none are configured.
+	Thresholds() []threshold.Result
 }
 
 // SwarmRequest is the start form (or Locust's /swarm form).
@@ -73,6 +78,17 @@ type Status struct {
 	// Workers are a master's workers (missing ones included), nil when
 	// this process is not a master. The web layer sorts them by Index.
 	Workers []WorkerInfo
+	// Shape names the load shape that drives the user count (its --shape
+	// spec, or the Go type of a Test.Shape), "" when none does: the user
+	// count and spawn rate of the start form are then ignored.
+	Shape string
+	// ArrivalRate is the open model's --arrival-rate spec ("200/s",
+	// "stages:30s:100,1m:100"), "" in the closed model. In the open model
+	// the user count is the pool of users that run the iterations.
+	ArrivalRate string
+	// MaxUsers bounds the open model's pool (--max-users); 0 means the
+	// pool itself (TargetUsers).
+	MaxUsers int
 }
 
 // Worker states as a master reports them: ready, spawning and running are

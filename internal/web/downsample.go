@@ -12,8 +12,9 @@ import (
 // and each bucket becomes one row:
 //
 //   - CurrentRPS and CurrentFailPerSec: the bucket's mean;
-//   - CurrentPercentiles: each percentile's maximum over the bucket, so a
-//     latency spike survives; nil if no row of the bucket has any;
+//   - CurrentPercentiles and CurrentIntended: each percentile's maximum
+//     over the bucket, so a latency spike survives; nil if no row of the
+//     bucket has any;
 //   - every other field (Time, Users, the whole-run totals and response
 //     times): the bucket's last row, which is the latest state.
 //
@@ -34,27 +35,36 @@ func downsample(rows []stats.HistoryRow, n int) []stats.HistoryRow {
 func mergeRows(bucket []stats.HistoryRow) stats.HistoryRow {
 	r := bucket[len(bucket)-1]
 	var rps, fails float64
-	var ps []time.Duration
+	var ps, intended []time.Duration
 	for i := range bucket {
 		b := &bucket[i]
 		rps += b.CurrentRPS
 		fails += b.CurrentFailPerSec
-		if b.CurrentPercentiles == nil {
-			continue
-		}
-		if ps == nil {
-			ps = make([]time.Duration, 0, len(b.CurrentPercentiles))
-		}
-		for j, v := range b.CurrentPercentiles {
-			if j == len(ps) {
-				ps = append(ps, v)
-			} else {
-				ps[j] = max(ps[j], v)
-			}
-		}
+		ps = maxInto(ps, b.CurrentPercentiles)
+		intended = maxInto(intended, b.CurrentIntended)
 	}
 	n := float64(len(bucket))
 	r.CurrentRPS, r.CurrentFailPerSec = rps/n, fails/n
-	r.CurrentPercentiles = ps
+	r.CurrentPercentiles, r.CurrentIntended = ps, intended
 	return r
+}
+
+// maxInto merges the percentiles ps into acc, element by element keeping
+// the maximum; acc is nil until a non-nil ps arrives, and is never one of
+// the rows' slices.
+func maxInto(acc, ps []time.Duration) []time.Duration {
+	if ps == nil {
+		return acc
+	}
+	if acc == nil {
+		acc = make([]time.Duration, 0, len(ps))
+	}
+	for j, v := range ps {
+		if j == len(acc) {
+			acc = append(acc, v)
+		} else {
+			acc[j] = max(acc[j], v)
+		}
+	}
+	return acc
 }

@@ -122,3 +122,25 @@ func TestDownsampleLongRun(t *testing.T) {
 		}
 	}
 }
+
+// TestDownsampleIntended: the open model's percentiles from the intended
+// start are merged like the service-time ones (the maximum of the bucket),
+// never taken from the last row alone, and stay nil in the closed model.
+func TestDownsampleIntended(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	rows := []stats.HistoryRow{row(0, 1, 10, ms, 2*ms), row(1, 1, 10, ms, 2*ms), row(2, 1, 10, ms, 2*ms)}
+	rows[0].CurrentIntended = []time.Duration{900 * ms, 1000 * ms} // a stall
+	rows[2].CurrentIntended = []time.Duration{3 * ms, 4 * ms}
+	got := downsample(rows, 1)
+	if want := []time.Duration{900 * ms, 1000 * ms}; !slices.Equal(got[0].CurrentIntended, want) {
+		t.Errorf("intended = %v, want the bucket's maximum %v", got[0].CurrentIntended, want)
+	}
+	if rows[2].CurrentIntended[0] != 3*ms {
+		t.Error("downsample modified a row")
+	}
+	closed := []stats.HistoryRow{row(0, 1, 10, ms), row(1, 1, 10, ms)}
+	if got := downsample(closed, 1); got[0].CurrentIntended != nil {
+		t.Errorf("closed model: intended = %v, want nil", got[0].CurrentIntended)
+	}
+}

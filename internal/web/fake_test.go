@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // fakeController is a Controller that records what the web layer asks.
@@ -25,6 +26,7 @@ type fakeController struct {
 	history     []stats.HistoryRow
 	tasks       TaskRatio
 	fullHistory string
+	thresholds  []threshold.Result
 	swarmErr    error
 
 	swarms        []SwarmRequest
@@ -104,6 +106,12 @@ func (f *fakeController) FullHistoryCSV() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.fullHistory
+}
+
+func (f *fakeController) Thresholds() []threshold.Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.thresholds
 }
 
 // calls reports how often the state-changing methods were called.
@@ -282,3 +290,27 @@ func httpTestServer(t *testing.T, s *Server) *httptest.Server {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// xssThreshold is a threshold on an endpoint whose name is markup.
+const xssThreshold = `<script>alert(1)</script>: p99<1s`
+
+// sampleThresholds is one result of each status: a passing total p95, a
+// failing endpoint whose name is markup (first failed 5 s after t0), and a
+// pending one without data.
+func sampleThresholds(t testing.TB) []threshold.Result {
+	t.Helper()
+	parse := func(expr string) threshold.Threshold {
+		th, err := threshold.Parse(expr)
+		if err != nil {
+			t.Fatalf("threshold %q: %v", expr, err)
+		}
+		return th
+	}
+	pass, fail, pending := parse("p95<300ms"), parse(xssThreshold+";abort"), parse("GET /cart: fail_ratio[30s]<1%")
+	return []threshold.Result{
+		{Expr: pass.String(), Threshold: pass, Status: threshold.Pass, Value: 212.5, Unit: "ms", Observed: "212.5ms"},
+		{Expr: fail.String(), Threshold: fail, Status: threshold.Fail, Value: 1250, Unit: "ms", Observed: "1.25s",
+			FirstFailed: t0.Add(5 * time.Second), Abort: true},
+		{Expr: pending.String(), Threshold: pending, Status: threshold.Pending, NoData: true, Unit: "ratio", Observed: "no data"},
+	}
+}

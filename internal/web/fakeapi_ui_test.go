@@ -21,6 +21,7 @@ import (
 
 	"github.com/herdload/herd/internal/report"
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // uiBase is the base path the fake serves the UI under, so every test
@@ -46,7 +47,23 @@ type uiStateDoc struct {
 	IsMaster    bool         `json:"is_master"`
 	WorkerCount int          `json:"worker_count"`
 	Workers     []uiWorker   `json:"workers"`
+	Shape       string       `json:"shape"`
+	ArrivalRate string       `json:"arrival_rate"`
+	MaxUsers    int          `json:"max_users"`
 	ServerTime  string       `json:"server_time"`
+}
+
+// uiThresholdDoc is one result of /api/thresholds.
+type uiThresholdDoc struct {
+	Expr        string  `json:"expr"`
+	Status      string  `json:"status"`
+	NoData      bool    `json:"no_data"`
+	Value       float64 `json:"value"`
+	Unit        string  `json:"unit"`
+	Observed    string  `json:"observed"`
+	Message     string  `json:"message"`
+	FirstFailed *string `json:"first_failed"`
+	Abort       bool    `json:"abort"`
 }
 
 // uiWorker is one worker of /api/state.
@@ -71,13 +88,14 @@ type uiFakeAPI struct {
 	t  *testing.T
 	mu sync.Mutex
 
-	status  Status
-	snap    *stats.Snapshot
-	history []stats.HistoryRow // full resolution, oldest first
-	tasks   TaskRatio
-	every   time.Duration                     // SSE period
-	tick    func(f *uiFakeAPI, now time.Time) // advances the data each SSE period; nil: static
-	now     func() time.Time
+	status     Status
+	thresholds []threshold.Result
+	snap       *stats.Snapshot
+	history    []stats.HistoryRow // full resolution, oldest first
+	tasks      TaskRatio
+	every      time.Duration                     // SSE period
+	tick       func(f *uiFakeAPI, now time.Time) // advances the data each SSE period; nil: static
+	now        func() time.Time
 
 	swarms      []url.Values
 	swarmTypes  []string
@@ -128,6 +146,11 @@ func uiServe(t *testing.T, f *uiFakeAPI) string {
 		f.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"points":[%s]}`, bytes.Join(uiRowsJSON(f.t, rows), []byte(",")))
+	})
+	api("GET api/thresholds", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		uiWriteJSON(w, http.StatusOK, f.thresholdsLocked())
 	})
 	api("GET api/events", f.events)
 	api("GET tasks", func(w http.ResponseWriter, r *http.Request) {
@@ -201,6 +224,7 @@ func (f *uiFakeAPI) stateLocked() uiStateDoc {
 		Deadline: ts(st.Deadline), UserClasses: []uiClassDoc{}, ClassPicker: st.ClassPicker,
 		CPUWarning: st.CPUWarning, CPUPercent: math.Round(st.CPUShare*1000) / 10,
 		IsMaster: st.IsMaster, Workers: []uiWorker{},
+		Shape: st.Shape, ArrivalRate: st.ArrivalRate, MaxUsers: st.MaxUsers,
 		ServerTime: now.UTC().Format(time.RFC3339Nano),
 	}
 	if st.IsMaster {
@@ -222,6 +246,33 @@ func (f *uiFakeAPI) stateLocked() uiStateDoc {
 	return doc
 }
 
+func (f *uiFakeAPI) thresholdsLocked() []uiThresholdDoc {
+	out := []uiThresholdDoc{}
+	for _, r := range f.thresholds {
+		d := uiThresholdDoc{Expr: r.Expr, Status: r.Status.String(), NoData: r.NoData, Value: r.Value, Unit: r.Unit,
+			Observed: r.Observed, Message: r.Message(), Abort: r.Abort}
+		if !r.FirstFailed.IsZero() {
+			s := r.FirstFailed.UTC().Format(time.RFC3339Nano)
+			d.FirstFailed = &s
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// uiMarshalRaw is JSON without HTML escaping (like uiStatsJSON), which
+// makes the XSS tests stricter.
+func uiMarshalRaw(t *testing.T, v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Error(err)
+		return []byte("null")
+	}
+	return bytes.TrimSpace(b.Bytes())
+}
+
 func (f *uiFakeAPI) updateLocked() []byte {
 	state, err := json.Marshal(f.stateLocked())
 	if err != nil {
@@ -231,7 +282,8 @@ func (f *uiFakeAPI) updateLocked() []byte {
 	if n := len(f.history); n > 0 {
 		point = uiRowsJSON(f.t, f.history[n-1:])[0]
 	}
-	return fmt.Appendf(nil, "event: update\ndata: {\"state\":%s,\"stats\":%s,\"point\":%s}\n\n", state, uiStatsJSON(f.t, f.snap), point)
+	return fmt.Appendf(nil, "event: update\ndata: {\"state\":%s,\"stats\":%s,\"thresholds\":%s,\"point\":%s}\n\n",
+		state, uiStatsJSON(f.t, f.snap), uiMarshalRaw(f.t, f.thresholdsLocked()), point)
 }
 
 func (f *uiFakeAPI) events(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/herdload/herd/internal/report"
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // Report is what the self-contained HTML report shows: the run's
@@ -33,6 +34,16 @@ type Report struct {
 	// report has no workers table. A master with no worker left is an
 	// empty, non-nil slice.
 	Workers []WorkerInfo
+	// Shape is the load shape that drove the user count, "" when none.
+	Shape string
+	// ArrivalRate is the open model's arrival rate spec, "" in the closed
+	// model; then Users is the pool and MaxUsers its cap (0: the pool).
+	ArrivalRate string
+	MaxUsers    int
+	// Thresholds are the thresholds' results (the final verdict once the
+	// run ended); nil or empty when none were configured, and then the
+	// report has no thresholds section.
+	Thresholds []threshold.Result
 }
 
 // reportHistoryPoints bounds the history embedded in a report: enough for a
@@ -56,6 +67,11 @@ func ReportFromController(c Controller) Report {
 		End:       st.StoppedAt,
 		Stats:     c.Snapshot(),
 		History:   c.History(),
+
+		Shape:       st.Shape,
+		ArrivalRate: st.ArrivalRate,
+		MaxUsers:    st.MaxUsers,
+		Thresholds:  c.Thresholds(),
 	}
 	if st.IsMaster {
 		r.Workers = append([]WorkerInfo{}, st.Workers...)
@@ -93,15 +109,24 @@ type reportDoc struct {
 	EndTime     string   `json:"end_time,omitempty"`
 	// Workers is a master's workers by index, absent when the test did not
 	// run distributed.
-	Workers *[]workerDoc    `json:"workers,omitempty"`
-	Report  json.RawMessage `json:"report"` // the JSON report (internal/report), history downsampled
+	Workers *[]workerDoc `json:"workers,omitempty"`
+	// Shape, ArrivalRate and MaxUsers are as in /api/state, absent when
+	// empty.
+	Shape       string `json:"shape,omitempty"`
+	ArrivalRate string `json:"arrival_rate,omitempty"`
+	MaxUsers    int    `json:"max_users,omitempty"`
+	// Thresholds are as in /api/thresholds, absent without thresholds.
+	Thresholds []thresholdDoc  `json:"thresholds,omitempty"`
+	Report     json.RawMessage `json:"report"` // the JSON report (internal/report), history downsampled
 }
 
 // WriteHTMLReport writes r as one self-contained HTML page: the web UI's
 // script and styles inlined, and the data embedded as JSON in a
 // <script type="application/json" id="herd-report"> element, from which
-// the UI renders the run parameters, the statistics and percentile tables,
-// the charts, the failures and the errors. The page makes no network
+// the UI renders the run parameters, the thresholds' verdict, the
+// statistics and percentile tables (with the open model's response times
+// from the intended start and its iterations), the charts, the failures and
+// the errors. The page makes no network
 // request, so it opens offline.
 func WriteHTMLReport(w io.Writer, r Report) error {
 	assets := Assets()
@@ -172,7 +197,13 @@ func reportData(r Report) ([]byte, error) {
 		SpawnRate:   r.SpawnRate,
 		RunTime:     r.RunTime.Seconds(),
 		UserClasses: append([]string{}, r.UserClasses...),
+		Shape:       r.Shape,
+		ArrivalRate: r.ArrivalRate,
+		MaxUsers:    r.MaxUsers,
 		Report:      js.Bytes(),
+	}
+	if len(r.Thresholds) > 0 {
+		doc.Thresholds = thresholdDocs(r.Thresholds)
 	}
 	if r.Workers != nil {
 		ws := workerDocs(r.Workers)

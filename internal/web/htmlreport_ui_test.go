@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // TestHTMLReportSelfContained: one page with the bundle inlined, the data
@@ -24,6 +25,11 @@ func TestHTMLReportSelfContained(t *testing.T) {
 		Title: "Title " + evil, Host: "https://shop.example.test/?a=1&b=<2>", Users: 200, SpawnRate: 2.5, RunTime: 10 * time.Minute,
 		UserClasses: []string{"Shopper"}, Start: end.Add(-10 * time.Minute), End: end,
 		Stats: f.snap, History: uiLongHistory(end, 4*3600),
+	}
+	if th, err := threshold.Parse(strings.ReplaceAll(evil, ":", "") + ": p95<300ms"); err != nil {
+		t.Fatal(err)
+	} else {
+		r.Thresholds = []threshold.Result{{Expr: th.String(), Threshold: th, Status: threshold.Fail, Observed: "1s"}}
 	}
 	var b bytes.Buffer
 	if err := WriteHTMLReport(&b, r); err != nil {
@@ -101,6 +107,7 @@ type uiController struct {
 	st   Status
 	snap *stats.Snapshot
 	hist []stats.HistoryRow
+	thr  []threshold.Result
 }
 
 func (c *uiController) Swarm(SwarmRequest) error    { return nil }
@@ -111,6 +118,9 @@ func (c *uiController) Snapshot() *stats.Snapshot   { return c.snap }
 func (c *uiController) History() []stats.HistoryRow { return c.hist }
 func (c *uiController) TaskRatio() TaskRatio        { return TaskRatio{} }
 func (c *uiController) FullHistoryCSV() string      { return "" }
+func (c *uiController) Thresholds() []threshold.Result {
+	return c.thr
+}
 
 func TestHTMLReportFromController(t *testing.T) {
 	f := uiShopAPI(300, time.Second)
@@ -135,5 +145,102 @@ func TestHTMLReportFromController(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteHTMLReport(&b, r); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHTMLReportThresholdsAndIntended: the report embeds the thresholds'
+// results, the open model's parameters, its response times from the
+// intended start and its iterations; threshold expressions (user data)
+// cannot break out of the data element.
+func TestHTMLReportThresholdsAndIntended(t *testing.T) {
+	const evil = `</script><script>alert(1)</script><!--`
+	f := uiShopAPI(120, time.Second)
+	withIntended(f.snap, f.history)
+	th, err := threshold.Parse(evil + ": p95<300ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := append(sampleThresholds(t), threshold.Result{Expr: th.String(), Threshold: th, Status: threshold.Fail,
+		Value: 450, Unit: "ms", Observed: "450ms", FirstFailed: f.status.StartedAt.Add(time.Minute)})
+	c := &uiController{st: f.status, snap: f.snap, hist: f.history, thr: results}
+	c.st.ArrivalRate, c.st.MaxUsers, c.st.Shape = "stages:30s:100,1m:100", 400, "steps:10:30s:5"
+	r := ReportFromController(c)
+	if len(r.Thresholds) != 4 || r.ArrivalRate != c.st.ArrivalRate || r.MaxUsers != 400 || r.Shape != c.st.Shape {
+		t.Fatalf("report from the controller: thresholds %d, arrival %q, max users %d, shape %q", len(r.Thresholds), r.ArrivalRate, r.MaxUsers, r.Shape)
+	}
+	var b bytes.Buffer
+	if err := WriteHTMLReport(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if n := strings.Count(strings.ToLower(page), "<script"); n != 2 {
+		t.Errorf("%d <script elements, want 2: a threshold broke out", n)
+	}
+	if strings.Contains(page, "<!--") {
+		t.Error("a threshold's comment opener is in the page unescaped")
+	}
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="herd-report">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no herd-report element")
+	}
+	var doc struct {
+		ArrivalRate string         `json:"arrival_rate"`
+		MaxUsers    int            `json:"max_users"`
+		Shape       string         `json:"shape"`
+		Thresholds  []thresholdDoc `json:"thresholds"`
+		Report      struct {
+			Iterations uint64 `json:"iterations"`
+			Dropped    uint64 `json:"dropped_iterations"`
+			Total      struct {
+				Intended *struct {
+					Percentiles map[string]float64 `json:"percentiles"`
+				} `json:"intended"`
+			} `json:"total"`
+			History []struct {
+				Intended map[string]float64 `json:"intended_percentiles"`
+			} `json:"history"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.ArrivalRate != c.st.ArrivalRate || doc.MaxUsers != 400 || doc.Shape != c.st.Shape {
+		t.Errorf("parameters: arrival %q, max users %d, shape %q", doc.ArrivalRate, doc.MaxUsers, doc.Shape)
+	}
+	if len(doc.Thresholds) != 4 {
+		t.Fatalf("%d thresholds embedded, want 4", len(doc.Thresholds))
+	}
+	last := doc.Thresholds[3]
+	if last.Expr != evil+": p95<300ms" || last.Status != "fail" || last.Observed != "450ms" || last.FirstFailed == nil ||
+		last.Message != "p95 450ms, want <300ms" {
+		t.Errorf("threshold %+v", last)
+	}
+	if doc.Thresholds[0].Status != "pass" || doc.Thresholds[2].Status != "pending" || !doc.Thresholds[2].NoData {
+		t.Errorf("statuses %q, %q", doc.Thresholds[0].Status, doc.Thresholds[2].Status)
+	}
+	if doc.Report.Iterations != 12_000 || doc.Report.Dropped != 300 {
+		t.Errorf("iterations %d, dropped %d", doc.Report.Iterations, doc.Report.Dropped)
+	}
+	if doc.Report.Total.Intended == nil || doc.Report.Total.Intended.Percentiles["99"] <= 0 {
+		t.Errorf("the total has no intended-start percentiles: %+v", doc.Report.Total.Intended)
+	}
+	if n := len(doc.Report.History); n == 0 || doc.Report.History[n-1].Intended["99"] <= 0 {
+		t.Error("the history has no intended-start percentiles")
+	}
+
+	// Without thresholds nor the open model, none of it is there.
+	c = &uiController{st: f.status, snap: uiShopAPI(60, time.Second).snap}
+	b.Reset()
+	if err := WriteHTMLReport(&b, ReportFromController(c)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := reportData(ReportFromController(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"thresholds"`, `"arrival_rate"`, `"max_users"`, `"shape"`, `"intended"`, `"iterations"`} {
+		if bytes.Contains(data, []byte(key)) {
+			t.Errorf("a closed-model report without thresholds holds %s", key)
+		}
 	}
 }

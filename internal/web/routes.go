@@ -26,10 +26,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stats/report", s.handleReport)
 	mux.HandleFunc("GET /tasks", s.handleTasks)
 
-	// herd's routes (routes_api.go, sse.go).
+	// herd's routes (routes_api.go, thresholds.go, sse.go).
 	mux.HandleFunc("GET /api/state", s.handleState)
 	mux.HandleFunc("GET /api/stats", s.handleStats)
 	mux.HandleFunc("GET /api/history", s.handleHistory)
+	mux.HandleFunc("GET /api/thresholds", s.handleThresholds) // thresholds.go
 	mux.HandleFunc("GET /api/events", s.handleEvents)
 	mux.HandleFunc("GET /api/report.json", s.handleReportJSON)
 	mux.HandleFunc("GET /stats/history/csv", s.handleHistoryCSV)

@@ -42,8 +42,14 @@ type stateDoc struct {
 	WorkerCount int `json:"worker_count"`
 	// Workers is a master's workers by index, missing ones included; []
 	// when not a master.
-	Workers    []workerDoc `json:"workers"`
-	ServerTime string      `json:"server_time"`
+	Workers []workerDoc `json:"workers"`
+	// Shape is the load shape driving the user count, "" when none.
+	Shape string `json:"shape"`
+	// ArrivalRate is the open model's arrival rate spec, "" in the closed
+	// model; MaxUsers is its pool's cap, 0 meaning the pool itself.
+	ArrivalRate string `json:"arrival_rate"`
+	MaxUsers    int    `json:"max_users"`
+	ServerTime  string `json:"server_time"`
 }
 
 // workerDoc is one worker in /api/state and the HTML report, with Locust's
@@ -107,6 +113,9 @@ func newStateDoc(st Status, now time.Time) stateDoc {
 		CPUPercent:  math.Round(finite(st.CPUShare)*1000) / 10,
 		IsMaster:    st.IsMaster,
 		Workers:     []workerDoc{},
+		Shape:       st.Shape,
+		ArrivalRate: st.ArrivalRate,
+		MaxUsers:    st.MaxUsers,
 		ServerTime:  now.UTC().Format(time.RFC3339Nano),
 	}
 	if st.IsMaster { // Workers without IsMaster are ignored

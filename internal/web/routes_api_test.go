@@ -17,6 +17,7 @@ func TestAPIState(t *testing.T) {
 		StartedAt: t0, RunTime: time.Minute, Deadline: t0.Add(time.Minute),
 		UserClasses: []UserClass{{Name: "WebUser", Weight: 3, Selected: true}, {Name: "APIUser", FixedCount: 2}},
 		ClassPicker: true, CPUWarning: true, CPUShare: 0.925,
+		Shape: "stages:30s:100,1m:100", ArrivalRate: "200/s", MaxUsers: 50,
 	}
 	_, ts := newTestServer(t, Options{}, fake) // the clock says t0+15s
 	resp, body := get(t, ts, "/api/state")
@@ -26,7 +27,8 @@ func TestAPIState(t *testing.T) {
 		`"started_at":"2024-03-01T12:00:00Z","stopped_at":null,"run_time_s":60,"deadline":"2024-03-01T12:01:00Z",` +
 		`"run_time_left_s":45,"user_classes":[{"name":"WebUser","weight":3,"fixed_count":0,"selected":true},` +
 		`{"name":"APIUser","weight":0,"fixed_count":2,"selected":false}],"class_picker":true,"cpu_warning":true,` +
-		`"cpu_percent":92.5,"is_master":false,"worker_count":0,"workers":[],"server_time":"2024-03-01T12:00:15Z"}` + "\n"
+		`"cpu_percent":92.5,"is_master":false,"worker_count":0,"workers":[],"shape":"stages:30s:100,1m:100",` +
+		`"arrival_rate":"200/s","max_users":50,"server_time":"2024-03-01T12:00:15Z"}` + "\n"
 	if body != want {
 		t.Errorf("/api/state =\n%s\nwant\n%s", body, want)
 	}
@@ -130,7 +132,7 @@ func TestAPIReportJSON(t *testing.T) {
 func TestEveryJSONRouteIsJSON(t *testing.T) {
 	t.Parallel()
 	_, ts := newTestServer(t, Options{}, newFake())
-	for _, path := range []string{"/stats/requests", "/exceptions", "/tasks", "/api/state", "/api/stats", "/api/history", "/api/report.json", "/stop"} {
+	for _, path := range []string{"/stats/requests", "/exceptions", "/tasks", "/api/state", "/api/stats", "/api/history", "/api/thresholds", "/api/report.json", "/stop"} {
 		resp, body := get(t, ts, path)
 		wantStatus(t, resp, body, http.StatusOK)
 		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
@@ -154,5 +156,33 @@ func TestUnknownRoutes(t *testing.T) {
 	resp, _ := do(t, ts, http.MethodPost, "/api/state", nil, nil)
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /api/state = %d, want 405", resp.StatusCode)
+	}
+}
+
+func TestAPIThresholds(t *testing.T) {
+	t.Parallel()
+	fake := newFake()
+	_, ts := newTestServer(t, Options{}, fake)
+	resp, body := get(t, ts, "/api/thresholds")
+	wantStatus(t, resp, body, http.StatusOK)
+	wantJSON(t, resp)
+	if body != "[]\n" {
+		t.Errorf("no thresholds: %s, want []", body)
+	}
+
+	fake.mu.Lock()
+	fake.thresholds = sampleThresholds(t)
+	fake.mu.Unlock()
+	resp, body = get(t, ts, "/api/thresholds")
+	wantStatus(t, resp, body, http.StatusOK)
+	want := `[{"expr":"p95<300ms","status":"pass","no_data":false,"value":212.5,"unit":"ms","observed":"212.5ms",` +
+		`"message":"p95 212.5ms, want <300ms","first_failed":null,"abort":false},` +
+		`{"expr":"<script>alert(1)</script>: p99<1s;abort","status":"fail","no_data":false,"value":1250,` +
+		`"unit":"ms","observed":"1.25s","message":"p99 1.25s, want <1s","first_failed":"2024-03-01T12:00:05Z","abort":true},` +
+		`{"expr":"GET /cart: fail_ratio[30s]<1%","status":"pending","no_data":true,"value":0,"unit":"ratio",` +
+		`"observed":"no data","message":"no requests for GET /cart in the last 30s","first_failed":null,"abort":false}]` + "\n"
+	// json.Marshal escapes every < and >, so no expression is markup.
+	if body != strings.NewReplacer("<", `\u003c`, ">", `\u003e`).Replace(want) {
+		t.Errorf("/api/thresholds =\n%s\nwant (with < and > escaped)\n%s", body, want)
 	}
 }

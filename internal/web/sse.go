@@ -169,8 +169,8 @@ func (h *hub) safeBuild() (b []byte) {
 }
 
 // buildUpdate renders one /api/events frame: an "update" event whose data
-// is {"state": /api/state, "stats": /api/stats, "point": latest history row
-// or null}.
+// is {"state": /api/state, "stats": /api/stats, "thresholds":
+// /api/thresholds, "point": latest history row or null}.
 func (s *Server) buildUpdate() []byte {
 	now := s.now()
 	state, err := json.Marshal(newStateDoc(s.ctl.Status(), now))
@@ -183,6 +183,11 @@ func (s *Server) buildUpdate() []byte {
 		s.log.Error("web: encode live stats", "err", err)
 		return nil
 	}
+	thresholds, err := json.Marshal(thresholdDocs(s.ctl.Thresholds()))
+	if err != nil {
+		s.log.Error("web: encode live thresholds", "err", err)
+		return nil
+	}
 	point := []byte("null")
 	if row := lastRow(s.ctl.History()); row != nil {
 		if point, err = report.MarshalHistoryRowJSON(row); err != nil {
@@ -192,11 +197,13 @@ func (s *Server) buildUpdate() []byte {
 	}
 	// Compact JSON holds no newline, so it fits one data: line.
 	var b bytes.Buffer
-	b.Grow(len(state) + len(st) + len(point) + 64)
+	b.Grow(len(state) + len(st) + len(thresholds) + len(point) + 80)
 	b.WriteString("event: update\ndata: {\"state\":")
 	b.Write(state)
 	b.WriteString(",\"stats\":")
 	b.Write(st)
+	b.WriteString(",\"thresholds\":")
+	b.Write(thresholds)
 	b.WriteString(",\"point\":")
 	b.Write(point)
 	b.WriteString("}\n\n")

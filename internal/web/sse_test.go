@@ -110,7 +110,7 @@ func TestEvents(t *testing.T) {
 	}
 
 	up := nextUpdate(t, br)
-	for _, k := range []string{"state", "stats", "point"} {
+	for _, k := range []string{"state", "stats", "thresholds", "point"} {
 		if _, ok := up[k]; !ok {
 			t.Errorf("update lacks %q", k)
 		}
@@ -125,10 +125,15 @@ func TestEvents(t *testing.T) {
 		t.Errorf("point = %s, want the last history row", up["point"])
 	}
 
+	if string(up["thresholds"]) != "[]" {
+		t.Errorf("thresholds = %s without any, want []", up["thresholds"])
+	}
+
 	// Later updates follow the controller.
 	fake.mu.Lock()
 	fake.status.State = StateRunning
 	fake.history = nil
+	fake.thresholds = sampleThresholds(t)
 	fake.mu.Unlock()
 	for {
 		up = nextUpdate(t, br)
@@ -139,6 +144,10 @@ func TestEvents(t *testing.T) {
 	}
 	if string(up["point"]) != "null" {
 		t.Errorf("point = %s without history, want null", up["point"])
+	}
+	var thr []thresholdDoc
+	if err := json.Unmarshal(up["thresholds"], &thr); err != nil || len(thr) != 3 || thr[1].Status != "fail" {
+		t.Errorf("thresholds = %s (%v), want the three results", up["thresholds"], err)
 	}
 
 	if n := s.hub.subscribers.Load(); n != 1 {

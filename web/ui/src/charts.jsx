@@ -37,7 +37,8 @@ function alpha(color, a) {
 }
 
 /**
- * One uPlot time chart. series: [{label, color (CSS variable name), fill?}].
+ * One uPlot time chart. series: [{label, color (CSS variable name), fill?,
+ * dash? (uPlot's dash pattern)}].
  * data: [timestamps (s), ...one array per series]. height: fixed plot
  * height, or undefined to fill the parent box.
  */
@@ -81,6 +82,7 @@ export function TimeChart({ series, data, fmtY, height, theme, label }) {
             stroke,
             width: 1.75,
             fill: s.fill ? alpha(stroke, 0.12) : undefined,
+            dash: s.dash,
             spanGaps: false,
             points: { show: false },
             value: (u, v, sidx, idx) => {
@@ -136,8 +138,13 @@ function buildColumns(history) {
   const fps = new Array(n);
   const users = new Array(n);
   const p = {};
-  for (const k of ["50", "95", ...PICKABLE]) p[k] = new Array(n);
+  const ip = {}; // from the intended start (open model)
+  for (const k of ["50", "95", ...PICKABLE]) {
+    p[k] = new Array(n);
+    ip[k] = new Array(n);
+  }
   const keys = Object.keys(p);
+  let intended = false;
   for (let i = 0; i < n; i++) {
     const r = history[i];
     ts[i] = r.timestamp;
@@ -145,12 +152,16 @@ function buildColumns(history) {
     fps[i] = r.current_fail_per_sec;
     users[i] = r.user_count;
     const ps = r.percentiles || {};
+    const ips = r.intended_percentiles;
+    if (ips) intended = true;
     for (const k of keys) {
       const v = ps[k];
       p[k][i] = typeof v === "number" ? v : null;
+      const iv = ips && ips[k];
+      ip[k][i] = typeof iv === "number" ? iv : null;
     }
   }
-  return { ts, rps, fps, users, p };
+  return { ts, rps, fps, users, p, ip, intended };
 }
 
 const RPS_SERIES = [
@@ -189,16 +200,24 @@ function ChartCard({ title, controls, children, fill }) {
 export function Charts({ history, version, theme, fill }) {
   const [pick, setPick] = useState(storedPick);
   const cols = useMemo(() => buildColumns(history), [history, version]);
-  const rtSeries = useMemo(
-    () => [
+  const intended = cols.intended;
+  const rtSeries = useMemo(() => {
+    const picked = pick === "100" ? "Max" : `${pick}%ile`;
+    const s = [
       { label: "Median", color: "--c-p50" },
       { label: "95%ile", color: "--c-p95" },
-      { label: pick === "100" ? "Max" : `${pick}%ile`, color: "--c-px" },
-    ],
-    [pick],
-  );
+      { label: picked, color: "--c-px" },
+    ];
+    // Open model: the picked percentile from the intended start, dashed.
+    if (intended) s.push({ label: `${picked} from intended start`, color: "--c-intended", dash: [6, 4] });
+    return s;
+  }, [pick, intended]);
   const rpsData = useMemo(() => [cols.ts, cols.rps, cols.fps], [cols]);
-  const rtData = useMemo(() => [cols.ts, cols.p["50"], cols.p["95"], cols.p[pick]], [cols, pick]);
+  const rtData = useMemo(() => {
+    const d = [cols.ts, cols.p["50"], cols.p["95"], cols.p[pick]];
+    if (cols.intended) d.push(cols.ip[pick]);
+    return d;
+  }, [cols, pick]);
   const usersData = useMemo(() => [cols.ts, cols.users], [cols]);
   const h = fill ? undefined : 220;
 
@@ -234,7 +253,11 @@ export function Charts({ history, version, theme, fill }) {
       >
         <TimeChart label="Requests and failures per second" series={RPS_SERIES} data={rpsData} fmtY={fmtRate} height={h} theme={theme} />
       </ChartCard>
-      <ChartCard title="Response times (ms), last 10 s" controls={picker} fill={fill}>
+      <ChartCard
+        title={intended ? "Response times (ms), last 10 s: service time and from the intended start" : "Response times (ms), last 10 s"}
+        controls={picker}
+        fill={fill}
+      >
         <TimeChart label="Response time percentiles" series={rtSeries} data={rtData} fmtY={fmtMs} height={h} theme={theme} />
       </ChartCard>
       <ChartCard title="Number of users" fill={fill}>

@@ -125,4 +125,75 @@ export const PERCENTILE_COLUMNS = [
   })),
 ];
 
+// ---------- open model: response times from the intended start ----------
+
+/** Explains the open model's second timing (the columns' tooltips). */
+export const INTENDED_HELP =
+  "Response time from the intended start: measured from when the arrival rate scheduled the iteration, " +
+  "not from when the request was actually sent. When the target stalls, iterations start late and service " +
+  "times hide the wait (coordinated omission); these include it.";
+
+const ipct = (k) => (r) => {
+  const ps = r.intended && r.intended.percentiles;
+  return ps && typeof ps[k] === "number" ? ps[k] : null;
+};
+const intendedCls = () => "intended";
+
+const INTENDED_TIMING = ["95", "99"].map((k) => ({
+  key: "ip" + k,
+  label: `${k}%ile intended (ms)`,
+  title: `${k}th percentile response time from the intended start (ms). ${INTENDED_HELP}`,
+  num: true,
+  width: "84px",
+  value: ipct(k),
+  fmt: fmtMs,
+  cls: intendedCls,
+  head: "intended",
+}));
+
+const SERVICE_NOTE = " (service time: from the actual send)";
+
+// Narrower numeric columns leave the name room beside the two more.
+const NARROW = { median: "74px", p90: "74px", p99: "74px", avg: "74px", min: "74px", max: "74px", size: "84px", rps: "76px", fps: "84px" };
+
+/**
+ * columns with the intended-start columns after the service-time 99th
+ * percentile, whose tooltips then say they are service times.
+ */
+function addIntended(columns) {
+  const out = [];
+  for (const c of columns) {
+    const timed = timing.includes(c);
+    out.push({ ...c, width: NARROW[c.key] || c.width, title: timed ? c.title + SERVICE_NOTE : c.title });
+    if (c.key === "p99") out.push(...INTENDED_TIMING);
+  }
+  return out;
+}
+
+export const LIVE_COLUMNS_INTENDED = addIntended(LIVE_COLUMNS);
+export const REPORT_COLUMNS_INTENDED = addIntended(REPORT_COLUMNS);
+
+/** Percentiles from the intended start over the whole run (open model). */
+export const INTENDED_PERCENTILE_COLUMNS = [
+  typeCol,
+  nameCol,
+  requestsCol,
+  ...PERCENTILES.map((k) => ({
+    key: "ip" + k,
+    label: k === "100" ? "Max" : `${k}%ile`,
+    title: `${k}th percentile response time from the intended start (ms). ${INTENDED_HELP}`,
+    num: true,
+    width: k.length > 3 ? "76px" : "68px",
+    value: ipct(k),
+    fmt: fmtMs,
+  })),
+];
+
+/** Whether a statistics document holds response times from the intended start. */
+export function hasIntended(stats) {
+  if (!stats) return false;
+  if (stats.total && stats.total.intended) return true;
+  return (stats.stats || []).some((e) => e.intended);
+}
+
 export const rowKey = (r) => `${r.method}\u0000${r.name}`;

@@ -7,9 +7,11 @@ import { DownloadsPanel, ErrorsPanel, FailuresPanel, StatsPanel, TasksPanel, WOR
 import { fmtDuration, fmtInt, fmtNum, fmtPct, fmtRate, fmtRunTime, parseTime } from "./format.js";
 import { useTheme } from "./theme.js";
 import { ThemeToggle } from "./common.jsx";
+import { ThresholdBadge, ThresholdsPanel, thresholdStatus, thresholdSummary, thresholdVerdict, verdictText } from "./thresholds.jsx";
 
 const TABS = [
   ["stats", "Statistics"],
+  ["thresholds", "Thresholds"], // only with thresholds
   ["charts", "Charts"],
   ["failures", "Failures"],
   ["errors", "Errors"],
@@ -38,6 +40,15 @@ function useHashTab() {
   return [tab, select];
 }
 
+/** Each percentile's maximum of a and b (objects or undefined). */
+function maxPercentiles(a, b) {
+  const ps = {};
+  for (const src of [a || {}, b || {}]) {
+    for (const k in src) ps[k] = ps[k] === undefined ? src[k] : Math.max(ps[k], src[k]);
+  }
+  return ps;
+}
+
 /** Merges neighbouring history points pairwise (as the server does). */
 function halve(h) {
   const out = [];
@@ -45,16 +56,14 @@ function halve(h) {
   for (; i + 1 < h.length; i += 2) {
     const a = h[i];
     const b = h[i + 1];
-    const ps = {};
-    for (const src of [a.percentiles || {}, b.percentiles || {}]) {
-      for (const k in src) ps[k] = ps[k] === undefined ? src[k] : Math.max(ps[k], src[k]);
-    }
-    out.push({
+    const p = {
       ...b,
       current_rps: (a.current_rps + b.current_rps) / 2,
       current_fail_per_sec: (a.current_fail_per_sec + b.current_fail_per_sec) / 2,
-      percentiles: ps,
-    });
+      percentiles: maxPercentiles(a.percentiles, b.percentiles),
+    };
+    if (a.intended_percentiles || b.intended_percentiles) p.intended_percentiles = maxPercentiles(a.intended_percentiles, b.intended_percentiles);
+    out.push(p);
   }
   if (i < h.length) out.push(h[i]);
   return out;
@@ -96,6 +105,8 @@ function SwarmForm({ status, mode, onDone, onCancel }) {
   const [busy, setBusy] = useState(false);
   const classes = (status.class_picker && status.user_classes) || [];
   const noneSelected = !classes.some((c) => c.selected);
+  const shape = status.shape || "";
+  const arrival = status.arrival_rate || "";
   const first = useRef(null);
   useEffect(() => {
     if (first.current) {
@@ -117,20 +128,51 @@ function SwarmForm({ status, mode, onDone, onCancel }) {
   };
 
   const start = mode === "start";
-  return (
-    <form class="swarm-form" id={start ? "start-form" : "edit-form"} onSubmit={submit} noValidate>
+  // A load shape drives the user count and spawn rate: the form still
+  // sends them (the API requires them), but they are not the user's to set.
+  // In the open model the pool starts at once: no spawn rate to set.
+  let counts;
+  if (shape) {
+    counts = (
+      <div class="form-note" id="shape-note">
+        <input type="hidden" name="user_count" value={String(init.users)} />
+        <input type="hidden" name="spawn_rate" value={String(init.rate > 0 ? init.rate : 1)} />
+        Load shape: <code class="spec">{shape}</code> drives the user count
+        {arrival ? " (the pool of users)" : ""} and the spawn rate.
+      </div>
+    );
+  } else {
+    counts = (
       <div class="field-row">
         <label class="field">
-          <span>Number of users</span>
+          <span>{arrival ? "Pool of users" : "Number of users"}</span>
           <input ref={first} name="user_count" type="number" inputMode="numeric" min="0" step="1" defaultValue={String(init.users)} required />
-          <small>peak concurrency</small>
+          <small>
+            {arrival
+              ? `started at once; they run the iterations${status.max_users > 0 ? `, up to ${fmtInt(status.max_users)} users (--max-users)` : ""}`
+              : "peak concurrency"}
+          </small>
         </label>
-        <label class="field">
-          <span>Spawn rate</span>
-          <input name="spawn_rate" type="number" inputMode="decimal" min="0" step="any" defaultValue={String(init.rate)} required />
-          <small>users {start ? "started" : "started or stopped"} per second</small>
-        </label>
+        {arrival ? (
+          <label class="field">
+            <span>Arrival rate</span>
+            <input type="text" id="arrival-rate" value={arrival} readOnly aria-readonly="true" title="--arrival-rate: set on the command line" />
+            <input type="hidden" name="spawn_rate" value={String(init.rate > 0 ? init.rate : 1)} />
+            <small>iterations started per second (--arrival-rate), whatever the response times</small>
+          </label>
+        ) : (
+          <label class="field">
+            <span>Spawn rate</span>
+            <input name="spawn_rate" type="number" inputMode="decimal" min="0" step="any" defaultValue={String(init.rate)} required />
+            <small>users {start ? "started" : "started or stopped"} per second</small>
+          </label>
+        )}
       </div>
+    );
+  }
+  return (
+    <form class="swarm-form" id={start ? "start-form" : "edit-form"} onSubmit={submit} noValidate>
+      {counts}
       {start && (
         <>
           <label class="field">
@@ -212,7 +254,33 @@ function WorkersMetric({ status }) {
   );
 }
 
-function StatusBar({ status, stats, theme, actions }) {
+/** The thresholds' verdict in the status bar; a click opens their tab. */
+function ThresholdsMetric({ thresholds, onOpen, ongoing }) {
+  const verdict = thresholdVerdict(thresholds);
+  return (
+    <Metric label="Thresholds" cls={verdict === "fail" ? "bad" : ""} title={thresholdSummary(thresholds)}>
+      <button type="button" class="link-badge" id="thresholds-badge" data-verdict={verdict} onClick={onOpen}>
+        <ThresholdBadge status={verdict}>{verdictText(verdict, ongoing)}</ThresholdBadge>
+      </button>
+    </Metric>
+  );
+}
+
+/** The Users metric's tooltip: spawn rate, or the open model, or the shape. */
+function usersTitle(status) {
+  if (!status) return "";
+  const parts = [];
+  if (status.arrival_rate) {
+    parts.push(`open model: iterations start at ${status.arrival_rate}; users are the pool that runs them`);
+    if (status.max_users > 0) parts.push(`up to ${fmtInt(status.max_users)} users (--max-users)`);
+  } else {
+    parts.push(`spawn rate ${fmtNum(status.spawn_rate)} users/s`);
+  }
+  if (status.shape) parts.push(`load shape ${status.shape} drives the user count`);
+  return parts.join("; ");
+}
+
+function StatusBar({ status, stats, theme, actions, thresholds, onThresholds }) {
   const state = (status && status.state) || "connecting";
   const total = stats && stats.total;
   const failRatio = total && total.num_requests > 0 ? total.num_failures / total.num_requests : 0;
@@ -230,7 +298,7 @@ function StatusBar({ status, stats, theme, actions }) {
         <Metric label="Host" cls="host" title={status ? status.host : ""}>
           {(status && status.host) || "–"}
         </Metric>
-        <Metric label="Users" title={status ? `spawn rate ${fmtNum(status.spawn_rate)} users/s` : ""}>
+        <Metric label={status && status.arrival_rate ? "Pool" : "Users"} title={usersTitle(status)}>
           <span id="users-now">{fmtInt(status ? status.user_count : NaN)}</span>
           {status && status.target_users !== status.user_count && <span class="sub"> / {fmtInt(status.target_users)}</span>}
         </Metric>
@@ -241,6 +309,7 @@ function StatusBar({ status, stats, theme, actions }) {
           <span id="fail-ratio">{fmtPct(failRatio)}</span>
         </Metric>
         {status && status.is_master && <WorkersMetric status={status} />}
+        {thresholds.length > 0 && <ThresholdsMetric thresholds={thresholds} onOpen={onThresholds} ongoing={!IDLE.has(state)} />}
         <Metric label={timeLabel}>{timeValue}</Metric>
       </div>
       <div class="actions">
@@ -255,6 +324,7 @@ export function LiveApp() {
   const theme = useTheme();
   const [status, setStatus] = useState(null);
   const [stats, setStats] = useState(null);
+  const [thresholds, setThresholds] = useState([]);
   const history = useRef([]);
   const [histVersion, setHistVersion] = useState(0);
   const [conn, setConn] = useState("connecting");
@@ -329,6 +399,7 @@ export function LiveApp() {
       gotUpdate.current = true;
       if (d.state) applyStatus(d.state);
       if (d.stats) setStats(d.stats);
+      if (Array.isArray(d.thresholds)) setThresholds(d.thresholds);
       if (d.point) appendPoint(d.point);
     };
     const connect = () => {
@@ -351,11 +422,12 @@ export function LiveApp() {
         }
       };
     };
-    Promise.all([getJSON("api/state"), getJSON("api/stats")])
-      .then(([st, s]) => {
+    Promise.all([getJSON("api/state"), getJSON("api/stats"), getJSON("api/thresholds").catch(() => [])])
+      .then(([st, s, th]) => {
         if (gotUpdate.current) return;
         applyStatus(st);
         setStats(s);
+        if (Array.isArray(th)) setThresholds(th);
       })
       .catch(() => {});
     loadHistory();
@@ -420,7 +492,14 @@ export function LiveApp() {
     const stopping = state === "stopping";
     actions = (
       <>
-        <button type="button" class="btn" id="edit-test" disabled={stopping} onClick={() => setDialog("edit")}>
+        <button
+          type="button"
+          class="btn"
+          id="edit-test"
+          disabled={stopping || !!status.shape}
+          title={status.shape ? `The load shape ${status.shape} drives the user count` : undefined}
+          onClick={() => setDialog("edit")}
+        >
           Edit
         </button>
         <button type="button" class="btn danger" id="stop-test" disabled={stopping} onClick={() => act("stop")}>
@@ -437,16 +516,21 @@ export function LiveApp() {
   const errors = (stats && stats.errors) || [];
   const isMaster = !!(status && status.is_master);
   const workers = (isMaster && status.workers) || [];
-  const counts = { failures: failures.length, errors: errors.length, workers: workers.length };
+  const hasThresholds = thresholds.length > 0;
+  const failing = thresholds.filter((r) => thresholdStatus(r) === "fail").length;
+  const counts = { failures: failures.length, errors: errors.length, workers: workers.length, thresholds: failing || thresholds.length };
   const workersBad = workers.some((w) => w.state === "missing" || w.cpu_usage > WORKER_CPU_WARN);
-  const tabs = TABS.filter(([k]) => k !== "workers" || isMaster);
-  // #workers on a process that is not a master (or no longer one) shows
-  // the statistics; until the first status arrives nothing is decided.
-  const shown = tab === "workers" && status && !isMaster ? "stats" : tab;
+  const bad = { failures: true, errors: true, workers: workersBad, thresholds: failing > 0 };
+  const tabs = TABS.filter(([k]) => (k !== "workers" || isMaster) && (k !== "thresholds" || hasThresholds));
+  // #workers on a process that is not a master (or no longer one), and
+  // #thresholds without thresholds, show the statistics; until the first
+  // status arrives nothing is decided.
+  let shown = tab;
+  if (status && ((tab === "workers" && !isMaster) || (tab === "thresholds" && !hasThresholds))) shown = "stats";
 
   return (
     <div class="app live">
-      <StatusBar status={status} stats={stats} theme={theme} actions={actions} />
+      <StatusBar status={status} stats={stats} theme={theme} actions={actions} thresholds={thresholds} onThresholds={() => setTab("thresholds")} />
       {status && status.cpu_warning && (
         <div class="banner warn" role="alert" id="cpu-warning">
           herd is using {Math.round((status.cpu_percent > 1 ? status.cpu_percent : status.cpu_percent * 100) || 90)}% of its CPU: response times
@@ -479,13 +563,23 @@ export function LiveApp() {
           >
             {label}
             {counts[k] > 0 && (
-              <span class={k === "failures" || k === "errors" || (k === "workers" && workersBad) ? "tab-count bad" : "tab-count"}>{fmtInt(counts[k])}</span>
+              <span class={bad[k] ? "tab-count bad" : "tab-count"} title={k === "thresholds" ? thresholdSummary(thresholds) : undefined}>
+                {fmtInt(counts[k])}
+              </span>
             )}
           </button>
         ))}
       </nav>
       <main class={`pane pane-${shown}`} role="tabpanel" aria-labelledby={`tab-${shown}`}>
-        {shown === "stats" && <StatsPanel stats={stats} live fill />}
+        {shown === "stats" && <StatsPanel stats={stats} live fill open={!!(status && status.arrival_rate)} maxUsers={status ? status.max_users : 0} />}
+        {shown === "thresholds" && hasThresholds && (
+          <ThresholdsPanel
+            thresholds={thresholds}
+            start={status && status.started_at}
+            ongoing={!IDLE.has(state)}
+            note={IDLE.has(state) ? "as of the end of the last run" : undefined}
+          />
+        )}
         {shown === "charts" && <Charts history={history.current} version={histVersion} theme={theme.theme} fill />}
         {shown === "failures" && <FailuresPanel failures={failures} />}
         {shown === "errors" && <ErrorsPanel errors={errors} />}

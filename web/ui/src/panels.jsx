@@ -2,8 +2,18 @@
 // rendered as a text node: nothing from the data is ever parsed as HTML.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { DataTable } from "./table.jsx";
-import { LIVE_COLUMNS, PERCENTILE_COLUMNS, REPORT_COLUMNS, rowKey } from "./columns.js";
-import { fmtInt, fmtMemory, fmtPercent, fmtShare } from "./format.js";
+import {
+  INTENDED_HELP,
+  INTENDED_PERCENTILE_COLUMNS,
+  LIVE_COLUMNS,
+  LIVE_COLUMNS_INTENDED,
+  PERCENTILE_COLUMNS,
+  REPORT_COLUMNS,
+  REPORT_COLUMNS_INTENDED,
+  hasIntended,
+  rowKey,
+} from "./columns.js";
+import { fmtInt, fmtMemory, fmtPct, fmtPercent, fmtShare } from "./format.js";
 import { getJSON, probe } from "./api.js";
 
 const EMPTY = [];
@@ -20,32 +30,61 @@ export function Segmented({ value, options, onChange, label }) {
   );
 }
 
-/** Request statistics: every console column, or the percentiles. */
-export function StatsPanel({ stats, live, fill, only, id }) {
+/**
+ * The open model's iterations: started, and dropped (due while every user
+ * of the pool was busy), in the warning style when any was dropped.
+ */
+export function IterationsNote({ stats, maxUsers }) {
+  const started = (stats && stats.iterations) || 0;
+  const dropped = (stats && stats.dropped_iterations) || 0;
+  const due = started + dropped;
+  const warn = dropped > 0;
+  const cap = maxUsers > 0 ? ` (now ${fmtInt(maxUsers)})` : "";
+  return (
+    <span
+      id="iterations"
+      class={warn ? "iterations warn" : "iterations"}
+      title={
+        "Open model: iterations started at the arrival rate, and those dropped because no user of the pool was free when they were due" +
+        (warn ? `. Raise --max-users${cap} so that more users can run iterations at once, or lower the arrival rate.` : ".")
+      }
+    >
+      Iterations {fmtInt(started)} · dropped {fmtInt(dropped)} ({fmtPct(due > 0 ? dropped / due : 0)})
+      {warn && <span class="hint"> · no free user when due: raise --max-users{cap}</span>}
+    </span>
+  );
+}
+
+/**
+ * Request statistics: every console column, or the percentiles. In the
+ * open model (open), the iterations; with response times from the
+ * intended start, their columns and a view of their percentiles.
+ */
+export function StatsPanel({ stats, live, fill, only, id, open, maxUsers }) {
   const [chosen, setView] = useState("requests");
-  const view = only || chosen;
   const [filter, setFilter] = useState("");
   const entries = (stats && stats.stats) || EMPTY;
+  const intended = useMemo(() => hasIntended(stats), [stats]);
+  const view = only || (chosen === "intended" && !intended ? "requests" : chosen);
   const rows = useMemo(() => {
     const f = filter.trim().toLowerCase();
     if (!f) return entries;
     return entries.filter((e) => `${e.method} ${e.name}`.toLowerCase().includes(f));
   }, [entries, filter]);
-  const columns = view === "percentiles" ? PERCENTILE_COLUMNS : live ? LIVE_COLUMNS : REPORT_COLUMNS;
+  let columns;
+  if (view === "percentiles") columns = PERCENTILE_COLUMNS;
+  else if (view === "intended") columns = INTENDED_PERCENTILE_COLUMNS;
+  else if (intended) columns = live ? LIVE_COLUMNS_INTENDED : REPORT_COLUMNS_INTENDED;
+  else columns = live ? LIVE_COLUMNS : REPORT_COLUMNS;
+  const options = [
+    ["requests", "Requests"],
+    ["percentiles", "Response time percentiles (ms)"],
+  ];
+  if (intended) options.push(["intended", "From intended start (ms)"]);
   return (
     <div class={fill ? "stats-panel fill" : "stats-panel"}>
       <div class="toolbar">
-        {!only && (
-          <Segmented
-            label="Table"
-          value={view}
-          onChange={setView}
-            options={[
-              ["requests", "Requests"],
-              ["percentiles", "Response time percentiles (ms)"],
-            ]}
-          />
-        )}
+        {!only && <Segmented label="Table" value={view} onChange={setView} options={options} />}
         <input
           type="search"
           class="filter"
@@ -54,11 +93,17 @@ export function StatsPanel({ stats, live, fill, only, id }) {
           value={filter}
           onInput={(e) => setFilter(e.currentTarget.value)}
         />
+        {open && <IterationsNote stats={stats} maxUsers={maxUsers} />}
         <span class="muted count">
           {filter ? `${fmtInt(rows.length)} of ${fmtInt(entries.length)}` : fmtInt(entries.length)}{" "}
           {entries.length === 1 ? "endpoint" : "endpoints"}
         </span>
       </div>
+      {view === "intended" && (
+        <p class="muted intended-help" id="intended-help">
+          {INTENDED_HELP}
+        </p>
+      )}
       <DataTable
         key={view}
         id={id || "stats-table"}
@@ -66,7 +111,7 @@ export function StatsPanel({ stats, live, fill, only, id }) {
         rows={rows}
         total={stats && stats.total}
         rowKey={rowKey}
-        label={view === "percentiles" ? "Response time percentiles" : "Request statistics"}
+        label={view === "percentiles" ? "Response time percentiles" : view === "intended" ? "Response time percentiles from the intended start" : "Request statistics"}
         class={fill ? "fill" : "bounded"}
         empty={filter ? "No endpoint matches the filter." : "No requests yet."}
       />

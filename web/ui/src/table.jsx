@@ -49,7 +49,7 @@ function Row({ row, columns, cls }) {
 }
 
 /**
- * columns: [{key, label, title?, width?, num?, titled?, value(row), fmt?(v,row), cls?(row,v)}]
+ * columns: [{key, label, title?, width?, num?, titled?, value(row), fmt?(v,row), cls?(row,v), head? (header class)}]
  * rows: the data rows; total: the pinned total row (optional).
  */
 export function DataTable({ columns, rows, total, rowKey, initialSort, label, class: extra, empty, id }) {
@@ -124,7 +124,7 @@ export function DataTable({ columns, rows, total, rowKey, initialSort, label, cl
               return (
                 <th
                   key={c.key}
-                  class={(c.num ? "num" : "txt") + (active ? " sorted" : "")}
+                  class={(c.num ? "num" : "txt") + (c.head ? " " + c.head : "") + (active ? " sorted" : "")}
                   aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : "none"}
                   data-key={c.key}
                 >
