@@ -7,6 +7,7 @@ import (
 	"github.com/herdload/herd/internal/histogram"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/threshold"
+	"github.com/herdload/herd/internal/web"
 )
 
 // thresholdRun evaluates a test's --threshold conditions: the statistics'
@@ -98,13 +99,17 @@ func (t *thresholdRun) final() []threshold.Result {
 	return t.eval.Final()
 }
 
-// Thresholds are the current test's live threshold results, for the web UI.
+// Thresholds are the current test's live threshold results, for the web UI
+// and the HTML report; once the test stopped, its final verdicts.
 func (c *controller) Thresholds() []threshold.Result {
 	c.mu.Lock()
-	run := c.run
+	run, stopped := c.run, c.state == web.StateStopped
 	c.mu.Unlock()
 	if run == nil || run.th == nil {
 		return nil
+	}
+	if stopped {
+		return run.th.final()
 	}
 	return run.th.results()
 }

@@ -115,3 +115,24 @@ func TestThresholdAbortsTheRun(t *testing.T) {
 		}
 	})
 }
+
+// The HTML report written at the end carries the final verdicts: a
+// threshold that never had data reads "fail", not "pending".
+func TestHTMLReportHasFinalVerdicts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		html := filepath.Join(t.TempDir(), "report.html")
+		code, _, stderr := runTest(t, context.Background(), steadyTest(0),
+			"--headless", "-u", "1", "-t", "2s", "--only-summary", "--html", html,
+			"--threshold", "GET /missing: p50<1s")
+		if code != herd.ExitThreshold {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		raw, err := os.ReadFile(html)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), `"status":"fail"`) || strings.Contains(string(raw), `"status":"pending"`) {
+			t.Errorf("the HTML report lacks the final verdict")
+		}
+	})
+}
