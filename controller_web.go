@@ -92,6 +92,9 @@ func (c *controller) Status() web.Status {
 		}
 		selected = run.types
 	}
+	if s.ArrivalRate != "" { // the pool's effective cap: --max-users, or the pool itself
+		s.MaxUsers = max(s.MaxUsers, s.TargetUsers)
+	}
 	for _, ut := range c.all {
 		uc := web.UserClass{Name: ut.Name, Weight: ut.Weight, FixedCount: ut.FixedCount}
 		for _, sel := range selected {
