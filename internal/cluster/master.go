@@ -270,6 +270,9 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 			if w.active() {
 				w.users = userCounts(r.UserClassesCount)
 			}
+			if open && !herd && !w.reported {
+				m.log.Warn("master: a Locust worker joined an arrival-rate run: it cannot run a share", "worker", id)
+			}
 			w.reported = true
 			if herd && !w.herd {
 				// A herd worker (it announces Locust 2.12.1) understands

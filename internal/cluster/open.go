@@ -230,10 +230,8 @@ func (m *Master) dispatchOpen() {
 	}
 	var members []string
 	for _, w := range m.activeLocked() {
-		if w.herd {
+		if w.herd { // a worker not known yet joins when its first report shows it is one
 			members = append(members, w.id)
-		} else {
-			m.log.Warn("master: a Locust worker joined an arrival-rate run: it gets no share", "worker", w.id)
 		}
 	}
 	if slices.Equal(members, run.members) {
@@ -248,9 +246,12 @@ func (m *Master) dispatchOpen() {
 	run.members = members
 	var from time.Duration
 	if !first {
-		from = max(time.Until(run.start)*-1+OpenLead, 0)
+		from = max(time.Since(run.start)+OpenLead, 0)
 		m.log.Info("master: workers changed: sharing the arrival rate anew", "workers", len(members),
 			"from", from.Round(time.Millisecond))
+		if len(members) == 0 {
+			m.log.Warn("master: no herd worker is left to run the arrival rate")
+		}
 	}
 	classes := m.classesLocked()
 	host, stop := m.host, m.stopWait

@@ -48,8 +48,16 @@ func walk(s *Schedule, until time.Duration) []time.Duration {
 // joins at 6.5 s.
 func TestScheduleSharesAddUpAcrossReshares(t *testing.T) {
 	t.Parallel()
-	const spec = "stages:start=100,5s:300,5s:100"
-	for _, poisson := range []bool{false, true} {
+	for _, c := range []struct {
+		spec    string
+		poisson bool
+	}{
+		{"stages:start=100,5s:300,5s:100", false},
+		{"stages:start=100,5s:300,5s:100", true},
+		{"stages:2s:100,1s:0,2s:0,4s:330", false}, // a pause: several iterations due at one instant
+		{"stages:start=1000/m,9s:1000/m", false},
+	} {
+		spec, poisson := c.spec, c.poisson
 		full := fullSchedule(t, spec, poisson, 7)
 		share := func(i, n int, from time.Duration) OpenShare {
 			return OpenShare{Rate: spec, Poisson: poisson, Seed: 7, Share: i, Shares: n, From: from}
@@ -62,6 +70,9 @@ func TestScheduleSharesAddUpAcrossReshares(t *testing.T) {
 			return s
 		}
 		t1, t2 := 3*time.Second, 6500*time.Millisecond
+		if len(full) < 100 {
+			t.Fatalf("%s: %d arrivals", spec, len(full))
+		}
 		w0, w1, w2 := newSched(share(0, 3, 0)), newSched(share(1, 3, 0)), newSched(share(2, 3, 0))
 		var got []time.Duration
 		got = append(got, walk(w2, t1)...) // w2 runs until it leaves
@@ -80,7 +91,47 @@ func TestScheduleSharesAddUpAcrossReshares(t *testing.T) {
 		got = append(got, walk(newSched(share(2, 3, t2)), 0)...)
 		slices.Sort(got)
 		if !slices.Equal(got, full) {
-			t.Errorf("poisson %v: the shares have %d arrivals, the schedule %d", poisson, len(got), len(full))
+			t.Errorf("%s poisson %v: the shares have %d arrivals, the schedule %d", spec, poisson, len(got), len(full))
+		}
+	}
+}
+
+// A uniform share that jumps to a boundary late in a long run takes the
+// same arrivals as one that walks there, and quickly.
+func TestUniformShareSeeksExactly(t *testing.T) {
+	t.Parallel()
+	for _, spec := range []string{"1000/s", "7/s", "stages:1h:200,1h:200", "stages:10s:3,5s:0,10s:3"} {
+		r, err := shape.ParseRate(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, from := range []time.Duration{0, 1, 12345 * time.Millisecond, 90 * time.Minute} {
+			for i := range 3 {
+				a, _ := shape.NewArrivals(r, false, 0).Share(i, 3)
+				slow := &uniformShare{rate: r, k: uint64(i), stride: 3}
+				want, wantOK := slowSkip(a, from)
+				got, ok := skipTo(slow, from)
+				if got != want || ok != wantOK {
+					t.Errorf("%s from %v share %d: %v %v, want %v %v", spec, from, i, got, ok, want, wantOK)
+				}
+				for range 5 {
+					w, wok := a.Next()
+					g, gok := slow.Next()
+					if g != w || gok != wok {
+						t.Errorf("%s from %v share %d: next %v %v, want %v %v", spec, from, i, g, gok, w, wok)
+					}
+				}
+			}
+		}
+	}
+}
+
+// slowSkip walks a until from.
+func slowSkip(a *shape.Arrivals, from time.Duration) (time.Duration, bool) {
+	for {
+		t, ok := a.Next()
+		if !ok || t >= from {
+			return t, ok
 		}
 	}
 }

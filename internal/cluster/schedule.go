@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -20,8 +21,8 @@ type Schedule struct {
 	seed    uint64
 
 	mu      sync.Mutex
-	cur     *shape.Arrivals // the share being walked
-	head    time.Duration   // cur's next arrival, already taken from cur
+	cur     walker        // the share being walked
+	head    time.Duration // cur's next arrival, already taken from cur
 	headOK  bool
 	pending []nextShare   // shares to come, by boundary
 	given   time.Duration // the last arrival handed out
@@ -30,7 +31,7 @@ type Schedule struct {
 
 // nextShare is a share that applies from an offset on.
 type nextShare struct {
-	a      *shape.Arrivals
+	a      walker
 	from   time.Duration
 	head   time.Duration // a's first arrival at or after from
 	headOK bool
@@ -52,17 +53,66 @@ func NewSchedule(sh OpenShare) (*Schedule, error) {
 	return s, nil
 }
 
-func (s *Schedule) share(i, n int) (*shape.Arrivals, error) {
+// walker yields one share's arrivals in order.
+type walker interface {
+	Next() (time.Duration, bool)
+}
+
+func (s *Schedule) share(i, n int) (walker, error) {
+	if !s.poisson {
+		if n < 1 || i < 0 || i >= n {
+			return nil, fmt.Errorf("share %d of %d: want 0 ≤ i < n", i, n)
+		}
+		return &uniformShare{rate: s.rate, k: uint64(i), stride: uint64(n)}, nil
+	}
 	return shape.NewArrivals(s.rate, s.poisson, s.seed).Share(i, n)
 }
 
-// skipTo takes a's arrivals until the first at or after from.
-func skipTo(a *shape.Arrivals, from time.Duration) (time.Duration, bool) {
+// skipTo takes w's arrivals until the first at or after from. A uniform
+// share jumps close to it first: a re-share late in a long run must not
+// walk the whole schedule. Poisson arrivals draw every gap before from.
+func skipTo(w walker, from time.Duration) (time.Duration, bool) {
+	if u, ok := w.(*uniformShare); ok {
+		u.seek(from)
+	}
 	for {
-		t, ok := a.Next()
+		t, ok := w.Next()
 		if !ok || t >= from {
 			return t, ok
 		}
+	}
+}
+
+// uniformShare is shape.Arrivals' uniform share (iteration k is due at
+// Rate.TimeOf(k); k = i, i+n, i+2n, …) that can jump ahead.
+type uniformShare struct {
+	rate      shape.Rate
+	k, stride uint64
+	done      bool
+}
+
+func (u *uniformShare) Next() (time.Duration, bool) {
+	if u.done {
+		return 0, false
+	}
+	t, ok := u.rate.TimeOf(float64(u.k))
+	u.k += u.stride
+	if !ok {
+		u.done = true
+	}
+	return t, ok
+}
+
+// seek moves to the share's last index a little before the first due at
+// or after from: TimeOf(k) ≥ from implies k ≥ Count(from), and 2 covers
+// rounding.
+func (u *uniformShare) seek(from time.Duration) {
+	c := min(math.Floor(u.rate.Count(from))-2, 1<<62)
+	if c <= 0 {
+		return
+	}
+	if k0 := uint64(c); k0 > u.k {
+		u.k += (k0 - u.k) / u.stride * u.stride
 	}
 }
 
