@@ -148,6 +148,48 @@ func TestDistributedArrivalRateResharesForAJoiningWorker(t *testing.T) {
 	}
 }
 
+// A worker that leaves during the run loses the iterations of its share
+// due until the others take it over (the re-share boundary, 1 s ahead);
+// everything that ran is counted, and the run still ends with the
+// schedule.
+func TestDistributedArrivalRateResharesForALeavingWorker(t *testing.T) {
+	t.Parallel()
+	ts, served := countRequests(t)
+	const spec = "stages:start=300,4s:300"
+	want := scheduleLen(t, spec, false)
+	var snap *herd.StatsSnapshot
+	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
+	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+	c := startMaster(t, test, "--expect-workers", "3", "--arrival-rate", spec, "-u", "9", "-s", "10s",
+		"-H", ts.URL, "--only-summary")
+	c.addWorkers(t, test, 2)
+	ctx, leave := context.WithCancel(context.Background())
+	left := make(chan int, 1)
+	go func() {
+		left <- test.Run(ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
+			"--worker", "--master-host", "127.0.0.1", "--master-port", c.port}})
+	}()
+	poll(t, "a quarter of the run", func() bool { return served.Load() > want/4 })
+	leave()
+	if code := <-left; code != herd.ExitOK {
+		t.Errorf("the leaving worker exited with %d", code)
+	}
+	if code := c.wait(t); code != herd.ExitOK {
+		t.Fatalf("master exit code %d\n%s", code, c.stderr.String())
+	}
+	got := served.Load()
+	lost := want - got - int64(snap.Dropped)
+	t.Logf("the target got %d of %d iterations, %d dropped, %d lost with the worker that left", got, want, snap.Dropped, lost)
+	// At most its share (1/3 of 300/s) for the lead and the messages.
+	if lost < 0 || lost > 150 || int64(snap.Iterations) != got {
+		t.Errorf("the target got %d requests, the master counted %d iterations (%d dropped); the schedule has %d",
+			got, snap.Iterations, snap.Dropped, want)
+	}
+	if !strings.Contains(c.stderr.String(), "arrival-rate schedule finished") {
+		t.Errorf("the run did not end with its schedule:\n%s", c.stderr.String())
+	}
+}
+
 // A master refuses an arrival-rate run while a Locust worker is connected
 // (it could not run its share), with a clear error and exit code 2.
 func TestDistributedArrivalRateRefusesLocustWorkers(t *testing.T) {

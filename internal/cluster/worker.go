@@ -236,6 +236,9 @@ func (w *Worker) serve(ctx context.Context) error {
 		case <-ctx.Done():
 			w.local.Stop()
 			stopBeats()
+			// The last statistics first: masters merge reports from any
+			// node, so nothing this worker did is lost when it leaves.
+			w.report()
 			w.send(wire.Signal{Type: wire.TypeQuit})
 			w.conn.Close() // flushes the queue
 			return nil
