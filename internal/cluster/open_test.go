@@ -153,6 +153,55 @@ func TestScheduleLateReshare(t *testing.T) {
 	if _, err := NewSchedule(OpenShare{Rate: "fast", Shares: 1}); err == nil {
 		t.Error("a bad rate accepted")
 	}
+	// A uniform share seeks to any boundary; a Poisson one must draw.
+	far := OpenShare{Rate: "1000000/s", Shares: 1, From: 1 << 62}
+	if _, err := NewSchedule(far); err != nil {
+		t.Error(err)
+	}
+	far.Poisson = true
+	if _, err := NewSchedule(far); err == nil {
+		t.Error("a Poisson share 146 years into the schedule accepted")
+	}
+}
+
+// FuzzOpenSpawnExtension: whatever a master sends under "herd", a worker
+// gets an error or a share it can walk.
+func FuzzOpenSpawnExtension(f *testing.F) {
+	for _, s := range []OpenShare{
+		{Rate: "100/s", Start: time.Unix(1, 0), Shares: 1},
+		{Rate: "stages:1s:10", Poisson: true, Seed: 9, Start: time.Unix(1700000000, 0), Share: 1, Shares: 2, From: time.Second, Pool: 1},
+	} {
+		raw, _ := msgpack.Marshal(&spawnExt{V: 1, Open: s.ext()})
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		x, err := decodeSpawnExt(wire.Spawn{Extra: map[string]msgpack.RawMessage{extKey: raw}})
+		if err != nil || x.Open == nil {
+			return
+		}
+		s, err := x.Open.share()
+		if err != nil {
+			return
+		}
+		if s.Share < 0 || s.Share >= s.Shares || s.From < 0 || s.Pool < 0 || s.MaxUsers < 0 {
+			t.Fatalf("accepted %+v", s)
+		}
+		sched, err := NewSchedule(s)
+		if err != nil {
+			return
+		}
+		last := time.Duration(-1)
+		for range 100 {
+			d, ok := sched.Next()
+			if !ok {
+				break
+			}
+			if d < last || d < s.From {
+				t.Fatalf("arrival %v after %v (from %v)", d, last, s.From)
+			}
+			last = d
+		}
+	})
 }
 
 // openLocal is a fakeLocal that records its open-model orders and, for a

@@ -44,6 +44,9 @@ func NewSchedule(sh OpenShare) (*Schedule, error) {
 		return nil, fmt.Errorf("arrival rate from the master: %w", err)
 	}
 	s := &Schedule{rate: rate, poisson: sh.Poisson, seed: sh.Seed}
+	if err := s.checkFrom(sh.From); err != nil {
+		return nil, err
+	}
 	a, err := s.share(sh.Share, sh.Shares)
 	if err != nil {
 		return nil, err
@@ -51,6 +54,19 @@ func NewSchedule(sh OpenShare) (*Schedule, error) {
 	s.cur = a
 	s.head, s.headOK = skipTo(a, sh.From)
 	return s, nil
+}
+
+// maxPoissonSkip bounds the gaps a Poisson share draws to reach a
+// boundary (about a second of CPU): the iterations due before it.
+const maxPoissonSkip = 1e8
+
+// checkFrom refuses a boundary that a Poisson share could not reach in
+// reasonable time.
+func (s *Schedule) checkFrom(from time.Duration) error {
+	if s.poisson && s.rate.Count(from) > maxPoissonSkip {
+		return fmt.Errorf("a Poisson share cannot start %v into the schedule (over %.0f iterations to draw)", from, float64(maxPoissonSkip))
+	}
+	return nil
 }
 
 // walker yields one share's arrivals in order.
@@ -139,6 +155,9 @@ func (s *Schedule) Next() (time.Duration, bool) {
 // late), which then runs on two workers or on none.
 func (s *Schedule) Reshare(sh OpenShare) (late bool, err error) {
 	from := sh.From
+	if err := s.checkFrom(from); err != nil {
+		return false, err
+	}
 	a, err := s.share(sh.Share, sh.Shares)
 	if err != nil {
 		return false, err
