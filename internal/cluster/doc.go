@@ -5,5 +5,7 @@
 //
 // Between herd nodes the stats reports carry an extension (exact
 // histograms, error traces, user-class weights) that Locust ignores, so
-// distributed percentiles equal single-process ones.
+// distributed percentiles equal single-process ones. The spawn messages to
+// herd workers carry one too (open.go): an open-model run's rate and each
+// worker's exact share of it.
 package cluster
