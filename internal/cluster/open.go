@@ -27,10 +27,12 @@ import (
 // future); iterations due before it stay with the old shares. A worker
 // that leaves loses the iterations of its share that were due between its
 // last report and that boundary (at most the time to notice it left plus
-// the lead); they are neither run nor counted. A worker that only went
-// missing keeps running its old share until it is back, so up to the
-// same window may run twice. Pool and maximum users are split when a
-// worker starts its share and are not changed by a re-share.
+// the lead); they are neither run nor counted. A worker that went missing
+// (4 s without heartbeats: killed, or cut off) counts as gone; if it was
+// only cut off, it keeps running its old share meanwhile, so from the
+// re-share boundary until it is back (and shares again) its share runs
+// twice. Pool and maximum users are split when a worker starts its share
+// and are not changed by a re-share.
 
 // OpenPlan is an open-model run as the master hands it out.
 type OpenPlan struct {
