@@ -180,7 +180,16 @@ func typeList(types []*userType) []string {
 // start begins a new test. Only one test runs at a time.
 func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	types := c.picked
-	if len(req.UserClasses) > 0 {
+	var only []string // a master's class selection, nil for every class
+	if c.master != nil && len(c.all) == 0 && len(req.UserClasses) > 0 {
+		// A master without the test's code: its workers' classes.
+		for _, name := range req.UserClasses {
+			if !slices.ContainsFunc(c.master.Classes(), func(cl cluster.Class) bool { return cl.Name == name }) {
+				return fmt.Errorf("unknown user class %q", name)
+			}
+		}
+		only = req.UserClasses
+	} else if len(req.UserClasses) > 0 {
 		types = nil
 		for _, name := range req.UserClasses {
 			i := slices.IndexFunc(c.all, func(ut *userType) bool { return ut.Name == name })
@@ -197,6 +206,12 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	runTypes := types
 	if c.master != nil && c.master.ActiveWorkers() == 0 {
 		return errors.New("no worker is connected: start workers with --worker --master-host <this host>")
+	}
+	if c.master != nil {
+		if only == nil && len(types) < len(c.all) {
+			only = typeList(types)
+		}
+		c.master.Restrict(only)
 	}
 	if c.master == nil { // workers resolve their own hosts
 		var err error

@@ -58,14 +58,14 @@ func (c *controller) followShape(run *testRun, now time.Time) {
 }
 
 // restrictTypes runs only the named user types from now on (all when
-// names is empty). Masters dispatch every type: their workers' classes are
-// not restricted.
+// names is empty), on this process's runner or a master's workers.
 func (c *controller) restrictTypes(e engine, names []string) {
+	if me, ok := e.(*masterEngine); ok {
+		me.m.Restrict(names)
+		return
+	}
 	r, ok := e.(*runner)
 	if !ok {
-		if len(names) > 0 {
-			c.log.Warn("a load shape's user types are ignored on a master: every type runs", "user_types", names)
-		}
 		return
 	}
 	if err := r.restrict(names); err != nil {

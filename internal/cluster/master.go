@@ -97,7 +97,8 @@ type Master struct {
 	learned   map[string]Class
 	running   bool
 	target    int
-	placed    int // users dispatched so far
+	placed    int      // users dispatched so far
+	only      []string // when set, the only classes dispatched (a shape's or the class picker's)
 	host      string
 	stopWait  time.Duration
 	lastTS    float64
@@ -659,6 +660,15 @@ func rampStep(rate float64) (int, time.Duration) {
 	return n, time.Duration(float64(n) / rate * float64(time.Second))
 }
 
+// Restrict dispatches only the named classes from the next step on (every
+// class when names is empty), e.g. for a load shape's user types or the
+// web UI's class picker. Classes keep their weights among themselves.
+func (m *Master) Restrict(names []string) {
+	m.mu.Lock()
+	m.only = slices.Clone(names)
+	m.mu.Unlock()
+}
+
 // Start ramps the workers' users to target at rate users a second, in
 // Locust's steps; a running test changes its target. onDone runs when the
 // workers report the target.
@@ -742,7 +752,7 @@ func (m *Master) dispatchTo(n int, ctx context.Context) bool {
 	m.placed = n
 	ws := m.activeLocked()
 	classes := m.classesLocked()
-	host, stop := m.host, m.stopWait
+	host, stop, only := m.host, m.stopWait, m.only
 	m.mu.Unlock()
 	if len(ws) == 0 {
 		return true
@@ -756,6 +766,9 @@ func (m *Master) dispatchTo(n int, ctx context.Context) bool {
 		types[i] = dispatch.Type{Weight: c.Weight, Fixed: c.FixedCount}
 		if c.Weight == 0 && c.FixedCount == 0 {
 			types[i].Weight = 1
+		}
+		if len(only) > 0 && !slices.Contains(only, c.Name) {
+			types[i] = dispatch.Type{}
 		}
 	}
 	plan, err := dispatch.New(types)
