@@ -68,6 +68,12 @@ func (r *runner) startOpen(o openOptions) error {
 	if err != nil {
 		return fmt.Errorf("user types: %w", err)
 	}
+	// Iterations are typed: every type that gets iterations needs at least
+	// one user, or its iterations would wait for nobody.
+	if n := iplan.Types(); o.pool < n {
+		r.log.Info("open model: the pool needs one user per user type", "pool", o.pool, "now", n)
+		o.pool = n
+	}
 	o.maxUsers = max(o.maxUsers, o.pool)
 	if o.maxLate <= 0 {
 		o.maxLate = defaultMaxLate
@@ -87,7 +93,7 @@ func (r *runner) startOpen(o openOptions) error {
 	}
 	r.open = st
 	r.target = o.pool
-	r.applyLocked(r.plan.Counts(o.pool))
+	r.applyLocked(r.poolCounts(o.pool))
 	r.mu.Unlock()
 	r.rampWG.Go(func() { r.dispatch(st) })
 	for _, fn := range r.events.spawningComplete {
@@ -98,6 +104,20 @@ func (r *runner) startOpen(o openOptions) error {
 
 // defaultMaxLate is --max-lateness's default.
 const defaultMaxLate = 10 * time.Second
+
+// poolCounts splits an open-model pool of n users over the types: one
+// each first, the rest by weight.
+func (r *runner) poolCounts(n int) []int {
+	k := len(r.types)
+	if n < k {
+		return r.plan.Counts(n)
+	}
+	counts := r.plan.Counts(n - k)
+	for i := range counts {
+		counts[i]++
+	}
+	return counts
+}
 
 // openReadyWait bounds how long the schedule waits for a slow pool.
 const openReadyWait = time.Minute

@@ -154,3 +154,28 @@ func TestOpenModelDropsWhatThePoolCannotServe(t *testing.T) {
 		}
 	})
 }
+
+// Iterations go to user types by weight, and every type gets a user of the
+// pool even when -u is smaller than the number of types.
+func TestOpenModelSplitsIterationsByWeight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var snap *herd.StatsSnapshot
+		test := &herd.Test{Users: []*herd.UserType{
+			{Name: "Reader", Weight: 3, New: func() herd.User { return marker{"read"} }},
+			{Name: "Writer", Weight: 1, New: func() herd.User { return marker{"write"} }},
+		}}
+		test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+		code, _, stderr := runTest(t, context.Background(), test, "--headless", "--only-summary",
+			"-u", "1", "--arrival-rate", "stages:start=100,2s:100")
+		if code != herd.ExitOK {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		got := map[string]uint64{}
+		for _, e := range snap.Entries {
+			got[e.Name] = e.Requests
+		}
+		if got["read"] != 150 || got["write"] != 50 || snap.Dropped != 0 {
+			t.Errorf("requests %v, dropped %d; want read 150, write 50, none dropped", got, snap.Dropped)
+		}
+	})
+}

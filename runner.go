@@ -229,7 +229,11 @@ func (r *runner) setCount(ctx context.Context, n int) bool {
 	if r.stopped || ctx.Err() != nil {
 		return false
 	}
-	r.applyLocked(r.plan.Counts(n))
+	if r.open != nil {
+		r.applyLocked(r.poolCounts(n))
+	} else {
+		r.applyLocked(r.plan.Counts(n))
+	}
 	return true
 }
 

@@ -138,6 +138,17 @@ func (p *Plan) Counts(n int) []int {
 	return counts
 }
 
+// Types is the number of types with a positive weight or fixed count.
+func (p *Plan) Types() int {
+	n := 0
+	for _, t := range p.types {
+		if t.Weight > 0 || t.Fixed > 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Max is the largest total the plan can place: unbounded (-1) when any type
 // is weighted, else the sum of fixed counts.
 func (p *Plan) Max() int {
