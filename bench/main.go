@@ -195,15 +195,19 @@ func findTools(dir string) []tool {
 		note("wrk not found (apt-get install -y wrk): skipped")
 	}
 	if p, err := exec.LookPath("hey"); err == nil {
+		// hey 0.1.4 (Debian) ends with "Status code distribution:" and one
+		// "  [200]\tN responses" line per status.
 		tools = append(tools, tool{
 			name:  "hey",
 			build: func(url string) *exec.Cmd { return exec.Command(p, "-z", d.String(), "-c", c, url+"/") },
 			count: regexSum(`\[\d+\]\s+(\d+) responses`),
 		})
 	} else {
-		note("hey not found: skipped")
+		note("hey not found (apt-get install -y hey): skipped")
 	}
-	if p, err := exec.LookPath("bombardier"); err == nil {
+	if p, ok := findBombardier(); ok {
+		// bombardier 1.2.6 prints one JSON document with -o json; its
+		// "result" has req1xx … req5xx and others.
 		tools = append(tools, tool{
 			name: "bombardier",
 			build: func(url string) *exec.Cmd {
@@ -212,7 +216,7 @@ func findTools(dir string) []tool {
 			count: bombardierCount,
 		})
 	} else {
-		note("bombardier not found: skipped")
+		note("bombardier not found (go install github.com/codesenberg/bombardier@v1.2.6; Debian's bombardier package is a game): skipped")
 	}
 
 	if p, err := exec.LookPath("locust"); err == nil {
@@ -261,6 +265,37 @@ func findTools(dir string) []tool {
 		})
 	}
 	return tools
+}
+
+// findBombardier finds codesenberg's bombardier on PATH or in Go's bin
+// directory (where go install puts it), and not Debian's game of that name
+// (in /usr/games), which would wait for a terminal.
+func findBombardier() (string, bool) {
+	var candidates []string
+	if p, err := exec.LookPath("bombardier"); err == nil {
+		candidates = append(candidates, p)
+	}
+	if gobin, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
+		lines := strings.Split(strings.TrimSpace(string(gobin)), "\n")
+		if len(lines) == 2 {
+			if lines[0] != "" {
+				candidates = append(candidates, filepath.Join(lines[0], "bombardier"))
+			}
+			for _, gp := range filepath.SplitList(lines[1]) {
+				candidates = append(candidates, filepath.Join(gp, "bin", "bombardier"))
+			}
+		}
+	}
+	for _, p := range candidates {
+		if strings.HasPrefix(p, "/usr/games/") {
+			continue
+		}
+		out, err := exec.Command(p, "--version").CombinedOutput()
+		if err == nil && strings.HasPrefix(string(out), "bombardier version") {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 func regexCount(expr string) func(stdout, stderr []byte) (float64, error) {
