@@ -52,6 +52,7 @@ type fastSession struct {
 	req     *fasthttp.Request
 	res     *fasthttp.Response
 	resp    Response
+	uri     []byte // the request URL, reused
 	jar     *cookiejar.Jar
 	cookies bool // the jar has received a cookie
 }
@@ -163,11 +164,17 @@ const maxRedirects = 10
 // kept, 301, 302 and 303 turn the request into a GET without a body (a HEAD
 // stays a HEAD), and the timeout covers the whole chain.
 func (s *FastSession) Do(ctx context.Context, method, target string, body Body, opts ...Option) *Response {
-	var o reqOptions
-	for _, opt := range opts {
-		opt(&o)
+	o := applyOptions(opts)
+	// A relative URL (the usual case) is built into a reused buffer, and
+	// its full string only made when cookies or a redirect need it.
+	var full, name string
+	if hasHTTPScheme(target) {
+		full, name = target, absoluteName(target)
+	} else {
+		var rel string
+		rel, name = relativeURL(s.base, target)
+		s.uri = append(append(s.uri[:0], s.base...), rel...)
 	}
-	full, name := joinURL(s.base, target)
 	if o.name != "" {
 		name = o.name
 	}
@@ -195,7 +202,11 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	res.Reset()
 	req.Header.SetNoDefaultContentType(true) // Raw("", data) sends none, as net/http
 	req.Header.SetMethod(method)
-	req.SetRequestURI(full)
+	if full != "" {
+		req.SetRequestURI(full)
+	} else {
+		req.SetRequestURIBytes(s.uri)
+	}
 	for k, vs := range s.Header {
 		for _, v := range vs {
 			req.Header.Add(k, v)
@@ -207,8 +218,10 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 			req.Header.SetContentType(body.contentType)
 		}
 	}
-	for i := 0; i+1 < len(o.headers); i += 2 {
-		req.Header.Set(o.headers[i], o.headers[i+1])
+	for i := range opts {
+		if op := &opts[i]; op.kind == optHeader {
+			req.Header.Set(op.key, op.value)
+		}
 	}
 	// A Host header is sent instead of the URL's host, as net/http does.
 	req.UseHostHeader = len(req.Header.Host()) > 0
@@ -231,13 +244,16 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	return resp
 }
 
-// send sends the prepared request to full and follows redirects until the
-// deadline (none when zero).
+// send sends the prepared request to full (s.uri when "") and follows
+// redirects until the deadline (none when zero).
 func (s *FastSession) send(full string, deadline time.Time) error {
 	req, res := s.req, s.res
 	var u *url.URL // full, parsed only when cookies need it
 	for hops := 0; ; hops++ {
 		if s.cookies {
+			if full == "" {
+				full = string(s.uri)
+			}
 			var err error
 			if u, err = url.Parse(full); err == nil {
 				for _, c := range s.jar.Cookies(u) {
@@ -254,7 +270,7 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 		if err != nil {
 			return err
 		}
-		s.keepCookies(u, full)
+		s.keepCookies(u, full, s.uri)
 		code := res.StatusCode()
 		if !fasthttp.StatusCodeIsRedirect(code) {
 			return nil
@@ -298,8 +314,8 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 }
 
 // keepCookies stores the response's Set-Cookie headers in the jar; u is
-// full parsed, or nil.
-func (s *fastSession) keepCookies(u *url.URL, full string) {
+// full parsed, or nil; full is "" when the URL is in uri.
+func (s *fastSession) keepCookies(u *url.URL, full string, uri []byte) {
 	var cookies []*http.Cookie
 	for _, v := range s.res.Header.Cookies() {
 		// Cookies yields (name, whole Set-Cookie value).
@@ -311,6 +327,9 @@ func (s *fastSession) keepCookies(u *url.URL, full string) {
 		return
 	}
 	if u == nil {
+		if full == "" {
+			full = string(uri)
+		}
 		var err error
 		if u, err = url.Parse(full); err != nil {
 			return

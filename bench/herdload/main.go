@@ -5,10 +5,19 @@
 //   - Std: herd.HTTPUser, the same.
 //   - Custom: a task that only calls herd.Record with a fixed duration, to
 //     measure herd's own per-task overhead without any network.
+//
+// HERDLOAD_CPUPROFILE=FILE and HERDLOAD_MEMPROFILE=FILE write pprof CPU and
+// allocation profiles of the run.
 package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/herdload/herd"
@@ -39,10 +48,46 @@ func (customUser) Tasks() []herd.Task {
 	}}}
 }
 
-func main() {
-	herd.Main(&herd.Test{Users: []*herd.UserType{
+func main() { os.Exit(run()) }
+
+func run() int {
+	if f := os.Getenv("HERDLOAD_MEMPROFILE"); f != "" {
+		runtime.MemProfileRate = 4096
+		defer writeProfile(f, func(f *os.File) error { return pprof.Lookup("allocs").WriteTo(f, 0) })
+	}
+	if f := os.Getenv("HERDLOAD_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer out.Close()
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return test().Run(ctx, herd.ProcessEnv())
+}
+
+func writeProfile(name string, write func(*os.File) error) {
+	f, err := os.Create(name)
+	if err == nil {
+		err = write(f)
+		f.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+}
+
+func test() *herd.Test {
+	return &herd.Test{Users: []*herd.UserType{
 		{Name: "Fast", New: func() herd.User { return new(fastUser) }},
 		{Name: "Std", New: func() herd.User { return new(stdUser) }},
 		{Name: "Custom", New: func() herd.User { return customUser{} }},
-	}})
+	}}
 }
