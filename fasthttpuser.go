@@ -74,9 +74,14 @@ func newFastSession(env *userEnv) *FastSession {
 			// bounds the TLS handshake.
 			WriteTimeout: env.timeout,
 			// DialTimeout, unlike Dial, is given what is left of the
-			// request's timeout.
-			DialTimeout: (&fasthttp.TCPDialer{}).DialTimeout,
-			RetryIfErr:  retryStale,
+			// request's timeout. One dialer serves every session: each
+			// TCPDialer runs a goroutine for its DNS cache.
+			DialTimeout: fastDialer.DialTimeout,
+			// As HTTPUser's IdleConnTimeout: a user that waits 10 s
+			// between requests keeps its connection (fasthttp's default
+			// would close it after 10 s).
+			MaxIdleConnDuration: 90 * time.Second,
+			RetryIfErr:          retryStale,
 		},
 	}
 	s.fastSession = fastSession{
@@ -88,6 +93,10 @@ func newFastSession(env *userEnv) *FastSession {
 	}
 	return s
 }
+
+// fastDialer dials for every FastSession. It keeps resolved addresses for
+// a minute (fasthttp's default), as a shared resolver cache would.
+var fastDialer = &fasthttp.TCPDialer{}
 
 // retryStale retries a request only when its connection failed before any
 // response byte came, as a keep-alive connection the server has just closed

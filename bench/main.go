@@ -53,6 +53,9 @@ var (
 	runs     = flag.Int("runs", 3, "interleaved runs per tool")
 	out      = flag.String("out", "", "also write the markdown table to this file")
 	only     = flag.String("only", "", "comma-separated tool names to run (default: all found)")
+
+	memory    = flag.Bool("memory", false, "run the memory benchmark instead (see memory.go)")
+	processes = flag.Bool("processes", false, "run the --processes benchmark instead (see processes.go)")
 )
 
 func main() {
@@ -78,6 +81,13 @@ func run() error {
 		}
 	}
 
+	if *memory {
+		return runMemory(dir)
+	}
+	if *processes {
+		return runProcesses(dir)
+	}
+
 	pinTarget, pinGen := []string(nil), []string(nil)
 	if _, err := exec.LookPath("taskset"); err != nil {
 		note("taskset not found: target and generator are not pinned")
@@ -87,25 +97,11 @@ func run() error {
 		pinTarget, pinGen = []string{"taskset", "-c", "1"}, []string{"taskset", "-c", "0"}
 	}
 
-	// The target.
-	targetArgs := append(slices.Clone(pinTarget), filepath.Join(dir, "target"))
-	target := exec.Command(targetArgs[0], targetArgs[1:]...)
-	target.Stderr = os.Stderr
-	tout, err := target.StdoutPipe()
+	url, stopTarget, err := startTarget(dir, pinTarget)
 	if err != nil {
 		return err
 	}
-	if err := target.Start(); err != nil {
-		return fmt.Errorf("starting target: %w", err)
-	}
-	defer func() { target.Process.Kill(); target.Wait() }()
-	line, err := bufio.NewReader(tout).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("reading target address: %w", err)
-	}
-	addr := strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
-	url := "http://" + addr
-	go io.Copy(io.Discard, tout)
+	defer stopTarget()
 
 	tools := findTools(dir)
 	if *only != "" {
@@ -136,6 +132,30 @@ func run() error {
 		return os.WriteFile(*out, []byte(table), 0o644)
 	}
 	return nil
+}
+
+// startTarget starts bench/target (prefixed with pin, e.g. taskset) with
+// extra arguments and returns its base URL and a function that stops it.
+func startTarget(dir string, pin []string, extra ...string) (url string, stop func(), err error) {
+	args := append(slices.Clone(pin), filepath.Join(dir, "target"))
+	args = append(args, extra...)
+	target := exec.Command(args[0], args[1:]...)
+	target.Stderr = os.Stderr
+	tout, err := target.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := target.Start(); err != nil {
+		return "", nil, fmt.Errorf("starting target: %w", err)
+	}
+	stop = func() { target.Process.Kill(); target.Wait() }
+	line, err := bufio.NewReader(tout).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("reading target address: %w", err)
+	}
+	go io.Copy(io.Discard, tout)
+	return "http://" + strings.TrimSpace(strings.TrimPrefix(line, "listening on ")), stop, nil
 }
 
 func note(format string, args ...any) { fmt.Fprintf(os.Stderr, "# "+format+"\n", args...) }
