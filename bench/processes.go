@@ -23,7 +23,10 @@ func runProcesses(dir string) error {
 	hl := filepath.Join(dir, "herdload")
 	n := runtime.NumCPU()
 	secs := strconv.Itoa(int(duration.Seconds()))
-	base := []string{"--headless", "-u", strconv.Itoa(*conns), "-r", "1000", "-t", secs, "--only-summary", "--json"}
+	// Custom sends nothing; the host only satisfies the workers, which check
+	// that every HTTP user type has one even when they run none of it.
+	base := []string{"--headless", "-u", strconv.Itoa(*conns), "-r", "1000", "-t", secs, "--only-summary", "--json",
+		"-H", "http://127.0.0.1:9"}
 	type mode struct {
 		name string
 		args []string
