@@ -259,7 +259,7 @@ func (r *reader) fields(path string, field func(key string) error) error {
 		return err
 	}
 	for range n {
-		k, err := r.str(path + " key")
+		k, err := r.strAt(func() string { return path + " key" })
 		if err != nil {
 			return err
 		}
@@ -268,4 +268,69 @@ func (r *reader) fields(path string, field func(key string) error) error {
 		}
 	}
 	return nil
+}
+
+// The *At variants read what their namesakes read but take the error path
+// as a function, called only when the input is not what they expect, so
+// that decoding the many small values of a stats report builds no path
+// strings. A value of another kind falls back to the namesake with the
+// full path, so the errors are the same.
+
+// intAt is int with a lazily built path.
+func (r *reader) intAt(path func() string) (int, error) {
+	if c, err := r.d.PeekCode(); err == nil && isInt(c) && c != 0xcf {
+		n, err := r.d.DecodeInt64()
+		if err != nil {
+			return 0, invalidf("%s: %v", path(), err)
+		}
+		if n < math.MinInt || n > math.MaxInt {
+			return 0, invalidf("%s: integer %d out of range", path(), n)
+		}
+		return int(n), nil
+	}
+	return r.int(path())
+}
+
+// int64At is int64 with a lazily built path.
+func (r *reader) int64At(path func() string) (int64, error) {
+	if c, err := r.d.PeekCode(); err == nil && isInt(c) && c != 0xcf {
+		n, err := r.d.DecodeInt64()
+		if err != nil {
+			return 0, invalidf("%s: %v", path(), err)
+		}
+		return n, nil
+	}
+	return r.int64(path())
+}
+
+// numberAt is number with a lazily built path.
+func (r *reader) numberAt(path func() string) (Number, error) {
+	c, err := r.d.PeekCode()
+	switch {
+	case err == nil && isFloat(c):
+		f, err := r.d.DecodeFloat64()
+		if err != nil {
+			return Number{}, invalidf("%s: %v", path(), err)
+		}
+		return FloatNumber(f), nil
+	case err == nil && isInt(c) && c != 0xcf:
+		n, err := r.d.DecodeInt64()
+		if err != nil {
+			return Number{}, invalidf("%s: %v", path(), err)
+		}
+		return IntNumber(n), nil
+	}
+	return r.number(path())
+}
+
+// strAt is str with a lazily built path.
+func (r *reader) strAt(path func() string) (string, error) {
+	if c, err := r.d.PeekCode(); err == nil && kindOf(c) == "str" {
+		s, err := r.d.DecodeString()
+		if err != nil {
+			return "", invalidf("%s: %v", path(), err)
+		}
+		return s, nil
+	}
+	return r.str(path())
 }
