@@ -47,14 +47,16 @@ type FastSession struct {
 
 // fastSession holds the reused objects; Response points back to it.
 type fastSession struct {
-	env     *userEnv
-	base    string
-	req     *fasthttp.Request
-	res     *fasthttp.Response
-	resp    Response
-	uri     []byte // the request URL, reused
-	jar     *cookiejar.Jar
-	cookies bool // the jar has received a cookie
+	env  *userEnv
+	base string
+	req  *fasthttp.Request
+	res  *fasthttp.Response
+	resp Response
+	uri  []byte // the request URL, reused
+	// transport sends the requests with buffers shared by all sessions.
+	transport fastTransport
+	jar       *cookiejar.Jar
+	cookies   bool // the jar has received a cookie
 }
 
 func newFastSession(env *userEnv) *FastSession {
@@ -91,6 +93,7 @@ func newFastSession(env *userEnv) *FastSession {
 		res:  fasthttp.AcquireResponse(),
 		jar:  jar,
 	}
+	s.HTTP.Transport = &s.transport
 	return s
 }
 
@@ -271,6 +274,7 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 			}
 		}
 		var err error
+		s.transport.deadline = deadline
 		if deadline.IsZero() {
 			err = s.HTTP.Do(req, res)
 		} else {
