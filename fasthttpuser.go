@@ -78,7 +78,7 @@ func newFastSession(env *userEnv) *FastSession {
 			// DialTimeout, unlike Dial, is given what is left of the
 			// request's timeout. One dialer serves every session: each
 			// TCPDialer runs a goroutine for its DNS cache.
-			DialTimeout: fastDialer.DialTimeout,
+			DialTimeout: dialAside,
 			// As HTTPUser's IdleConnTimeout: a user that waits 10 s
 			// between requests keeps its connection (fasthttp's default
 			// would close it after 10 s).
@@ -100,6 +100,25 @@ func newFastSession(env *userEnv) *FastSession {
 // fastDialer dials for every FastSession. It keeps resolved addresses for
 // a minute (fasthttp's default), as a shared resolver cache would.
 var fastDialer = &fasthttp.TCPDialer{}
+
+// dialAside dials with fastDialer on a short-lived goroutine of its own.
+// Dialing (resolving, connecting) needs a deep stack; done on the user's
+// goroutine, it grows that stack for good (until enough garbage collections
+// shrink it), which costs every idle user several KB. A new connection is
+// rare enough that one goroutine more per dial costs nothing measurable.
+func dialAside(addr string, timeout time.Duration) (net.Conn, error) {
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := fastDialer.DialTimeout(addr, timeout)
+		ch <- result{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
+}
 
 // retryStale retries a request only when its connection failed before any
 // response byte came, as a keep-alive connection the server has just closed
