@@ -441,7 +441,7 @@ func render(tools []tool, results map[string][]result) string {
 	for _, r := range rows {
 		ratio := "–"
 		if wrkCPU > 0 {
-			ratio = fmt.Sprintf("%.2g×", r.cpu/wrkCPU)
+			ratio = fmt.Sprintf("%.2f×", r.cpu/wrkCPU)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.3g (%.3g–%.3g) | %s | %d |\n", r.name, thousands(r.rps), r.cpu, r.cmin, r.cmax, ratio, r.n)
 	}
