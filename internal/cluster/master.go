@@ -240,7 +240,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 			m.log.Warn("master: bad stats report", "worker", id, "err", err)
 			return
 		}
-		d, classes, err := fromReport(r, time.Now(), &m.hists)
+		d, classes, err := fromReportHists(r, time.Now(), &m.hists)
 		if err != nil {
 			m.log.Warn("master: bad stats report", "worker", id, "err", err)
 			return

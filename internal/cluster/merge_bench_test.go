@@ -59,7 +59,7 @@ func BenchmarkMasterMerge100x1000(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			d, _, err := fromReport(r, t0, &pool)
+			d, _, err := fromReportHists(r, t0, &pool)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -183,9 +183,14 @@ func (p *hists) recycle(d *stats.Delta) {
 	}
 }
 
-// fromReport converts a worker's report into a delta; its histograms come
-// from p (nil: new ones).
-func fromReport(r wire.StatsReport, now time.Time, p *hists) (*stats.Delta, []Class, error) {
+// fromReport converts a worker's report into a delta.
+func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error) {
+	return fromReportHists(r, now, nil)
+}
+
+// fromReportHists is fromReport with the delta's histograms taken from p
+// (nil: new ones).
+func fromReportHists(r wire.StatsReport, now time.Time, p *hists) (*stats.Delta, []Class, error) {
 	var x ext
 	if raw, ok := r.Extra[extKey]; ok {
 		if err := msgpack.Unmarshal(raw, &x); err != nil {

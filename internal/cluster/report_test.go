@@ -58,7 +58,7 @@ func TestHerdReportsAreExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, classes, err := fromReport(roundTrip(t, r), t0.Add(3*time.Second), nil)
+	back, classes, err := fromReport(roundTrip(t, r), t0.Add(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestLocustReportsAreClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Extra = nil
-	back, _, err := fromReport(roundTrip(t, r), t0.Add(3*time.Second), nil)
+	back, _, err := fromReport(roundTrip(t, r), t0.Add(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
