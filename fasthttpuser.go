@@ -39,7 +39,9 @@ func (u *FastHTTPUser) herdClose()            { u.Client.Close() }
 type FastSession struct {
 	// Header is sent with every request; a request's Header option wins.
 	Header http.Header
-	// HTTP is the underlying client; change its settings in OnStart.
+	// HTTP is the underlying client; change its settings in OnStart. Its
+	// Transport is herd's (fasthttp's own, with buffers shared by all
+	// sessions); any other RoundTripper may replace it.
 	HTTP *fasthttp.Client
 
 	fastSession
