@@ -13,6 +13,29 @@ import (
 // lengths are bounded and nesting is shallow.
 type reader struct {
 	d *msgpack.Decoder
+
+	// Scratch maps that find repeated keys in the many small maps of a
+	// stats report, emptied and reused from one map to the next.
+	floats map[float64]int
+	ints   map[int64]int
+}
+
+// floatIndex returns an empty map for n keys, reused between calls.
+func (r *reader) floatIndex(n int) map[float64]int {
+	if r.floats == nil {
+		r.floats = make(map[float64]int, n)
+	}
+	clear(r.floats)
+	return r.floats
+}
+
+// intIndex returns an empty map for n keys, reused between calls.
+func (r *reader) intIndex(n int) map[int64]int {
+	if r.ints == nil {
+		r.ints = make(map[int64]int, n)
+	}
+	clear(r.ints)
+	return r.ints
 }
 
 // newReader validates raw as one msgpack object and returns a reader on it.

@@ -105,15 +105,17 @@ func writeSeconds(w *writer, s []SecondCount) {
 // value; unknown keys are ignored, as Locust ignores them.
 func (r *reader) statsEntry(path string) (StatsEntry, error) {
 	var e StatsEntry
-	var seen keySet
+	var hasName, hasMethod bool // the required keys (a keySet would be a map per entry)
 	err := r.fields(path, func(key string) error {
 		p := func() string { return keyPath(path, key) } // only for errors and nested values
 		var err error
 		switch key {
 		case "name":
 			e.Name, err = r.strAt(p)
+			hasName = true
 		case "method":
 			e.Method, err = r.strOrNil(p())
+			hasMethod = true
 		case "last_request_timestamp":
 			e.LastRequestTimestamp, err = r.floatOrNil(p())
 		case "start_time":
@@ -141,13 +143,12 @@ func (r *reader) statsEntry(path string) (StatsEntry, error) {
 		default:
 			return r.skip(p())
 		}
-		seen.add(key)
 		return err
 	})
 	if err != nil {
 		return StatsEntry{}, err
 	}
-	if !seen.has("name", "method") {
+	if !hasName || !hasMethod {
 		return StatsEntry{}, invalidf("%s: missing name or method", path)
 	}
 	return e, nil
@@ -160,7 +161,7 @@ func (r *reader) responseTimes(path string) ([]ResponseTimeCount, error) {
 		return nil, err
 	}
 	out := make([]ResponseTimeCount, 0, n)
-	index := make(map[float64]int, n)
+	index := r.floatIndex(n)
 	for range n {
 		k, err := r.numberAt(func() string { return path + " key" })
 		if err != nil {
@@ -189,7 +190,7 @@ func (r *reader) seconds(path string) ([]SecondCount, error) {
 		return nil, err
 	}
 	out := make([]SecondCount, 0, n)
-	index := make(map[int64]int, n)
+	index := r.intIndex(n)
 	for range n {
 		k, err := r.int64At(func() string { return path + " key" })
 		if err != nil {
