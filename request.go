@@ -49,7 +49,7 @@ type Option struct {
 type optionKind uint8
 
 const (
-	optNone optionKind = iota
+	_ optionKind = iota // the zero Option does nothing
 	optName
 	optHeader
 	optTimeout
@@ -57,7 +57,7 @@ const (
 )
 
 // reqOptions is what a request's options add up to; the headers stay in
-// options themselves.
+// the options themselves.
 type reqOptions struct {
 	name    string
 	check   func(*Response) error
