@@ -39,7 +39,9 @@ func (u *FastHTTPUser) herdClose()            { u.Client.Close() }
 type FastSession struct {
 	// Header is sent with every request; a request's Header option wins.
 	Header http.Header
-	// HTTP is the underlying client; change its settings in OnStart.
+	// HTTP is the underlying client; change its settings in OnStart. Its
+	// Transport is herd's (fasthttp's own, with buffers shared by all
+	// sessions); any other RoundTripper may replace it.
 	HTTP *fasthttp.Client
 
 	fastSession
@@ -47,13 +49,16 @@ type FastSession struct {
 
 // fastSession holds the reused objects; Response points back to it.
 type fastSession struct {
-	env     *userEnv
-	base    string
-	req     *fasthttp.Request
-	res     *fasthttp.Response
-	resp    Response
-	jar     *cookiejar.Jar
-	cookies bool // the jar has received a cookie
+	env  *userEnv
+	base string
+	req  *fasthttp.Request
+	res  *fasthttp.Response
+	resp Response
+	uri  []byte // the request URL, reused
+	// transport sends the requests with buffers shared by all sessions.
+	transport fastTransport
+	jar       *cookiejar.Jar
+	cookies   bool // the jar has received a cookie
 }
 
 func newFastSession(env *userEnv) *FastSession {
@@ -73,9 +78,14 @@ func newFastSession(env *userEnv) *FastSession {
 			// bounds the TLS handshake.
 			WriteTimeout: env.timeout,
 			// DialTimeout, unlike Dial, is given what is left of the
-			// request's timeout.
-			DialTimeout: (&fasthttp.TCPDialer{}).DialTimeout,
-			RetryIfErr:  retryStale,
+			// request's timeout. One dialer serves every session: each
+			// TCPDialer runs a goroutine for its DNS cache.
+			DialTimeout: dialAside,
+			// As HTTPUser's IdleConnTimeout: a user that waits 10 s
+			// between requests keeps its connection (fasthttp's default
+			// would close it after 10 s).
+			MaxIdleConnDuration: 90 * time.Second,
+			RetryIfErr:          retryStale,
 		},
 	}
 	s.fastSession = fastSession{
@@ -85,7 +95,31 @@ func newFastSession(env *userEnv) *FastSession {
 		res:  fasthttp.AcquireResponse(),
 		jar:  jar,
 	}
+	s.HTTP.Transport = &s.transport
 	return s
+}
+
+// fastDialer dials for every FastSession. It keeps resolved addresses for
+// a minute (fasthttp's default), as a shared resolver cache would.
+var fastDialer = &fasthttp.TCPDialer{}
+
+// dialAside dials with fastDialer on a short-lived goroutine of its own.
+// Dialing (resolving, connecting) needs a deep stack; done on the user's
+// goroutine, it grows that stack for good (until enough garbage collections
+// shrink it), which costs every idle user several KB. A new connection is
+// rare enough that one goroutine more per dial costs nothing measurable.
+func dialAside(addr string, timeout time.Duration) (net.Conn, error) {
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := fastDialer.DialTimeout(addr, timeout)
+		ch <- result{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
 }
 
 // retryStale retries a request only when its connection failed before any
@@ -163,11 +197,17 @@ const maxRedirects = 10
 // kept, 301, 302 and 303 turn the request into a GET without a body (a HEAD
 // stays a HEAD), and the timeout covers the whole chain.
 func (s *FastSession) Do(ctx context.Context, method, target string, body Body, opts ...Option) *Response {
-	var o reqOptions
-	for _, opt := range opts {
-		opt(&o)
+	o := applyOptions(opts)
+	// A relative URL (the usual case) is built into a reused buffer, and
+	// its full string only made when cookies or a redirect need it.
+	var full, name string
+	if hasHTTPScheme(target) {
+		full, name = target, absoluteName(target)
+	} else {
+		var rel string
+		rel, name = relativeURL(s.base, target)
+		s.uri = append(append(s.uri[:0], s.base...), rel...)
 	}
-	full, name := joinURL(s.base, target)
 	if o.name != "" {
 		name = o.name
 	}
@@ -195,7 +235,11 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	res.Reset()
 	req.Header.SetNoDefaultContentType(true) // Raw("", data) sends none, as net/http
 	req.Header.SetMethod(method)
-	req.SetRequestURI(full)
+	if full != "" {
+		req.SetRequestURI(full)
+	} else {
+		req.SetRequestURIBytes(s.uri)
+	}
 	for k, vs := range s.Header {
 		for _, v := range vs {
 			req.Header.Add(k, v)
@@ -207,8 +251,10 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 			req.Header.SetContentType(body.contentType)
 		}
 	}
-	for i := 0; i+1 < len(o.headers); i += 2 {
-		req.Header.Set(o.headers[i], o.headers[i+1])
+	for i := range opts {
+		if op := &opts[i]; op.kind == optHeader {
+			req.Header.Set(op.key, op.value)
+		}
 	}
 	// A Host header is sent instead of the URL's host, as net/http does.
 	req.UseHostHeader = len(req.Header.Host()) > 0
@@ -231,13 +277,16 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	return resp
 }
 
-// send sends the prepared request to full and follows redirects until the
-// deadline (none when zero).
+// send sends the prepared request to full (s.uri when "") and follows
+// redirects until the deadline (none when zero).
 func (s *FastSession) send(full string, deadline time.Time) error {
 	req, res := s.req, s.res
 	var u *url.URL // full, parsed only when cookies need it
 	for hops := 0; ; hops++ {
 		if s.cookies {
+			if full == "" {
+				full = string(s.uri)
+			}
 			var err error
 			if u, err = url.Parse(full); err == nil {
 				for _, c := range s.jar.Cookies(u) {
@@ -246,6 +295,7 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 			}
 		}
 		var err error
+		s.transport.deadline = deadline
 		if deadline.IsZero() {
 			err = s.HTTP.Do(req, res)
 		} else {
@@ -254,7 +304,7 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 		if err != nil {
 			return err
 		}
-		s.keepCookies(u, full)
+		s.keepCookies(u, full, s.uri)
 		code := res.StatusCode()
 		if !fasthttp.StatusCodeIsRedirect(code) {
 			return nil
@@ -298,8 +348,8 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 }
 
 // keepCookies stores the response's Set-Cookie headers in the jar; u is
-// full parsed, or nil.
-func (s *fastSession) keepCookies(u *url.URL, full string) {
+// full parsed, or nil; full is "" when the URL is in uri.
+func (s *fastSession) keepCookies(u *url.URL, full string, uri []byte) {
 	var cookies []*http.Cookie
 	for _, v := range s.res.Header.Cookies() {
 		// Cookies yields (name, whole Set-Cookie value).
@@ -311,6 +361,9 @@ func (s *fastSession) keepCookies(u *url.URL, full string) {
 		return
 	}
 	if u == nil {
+		if full == "" {
+			full = string(uri)
+		}
 		var err error
 		if u, err = url.Parse(full); err != nil {
 			return

@@ -114,10 +114,7 @@ func (s *Session) Head(ctx context.Context, target string, opts ...Option) *Resp
 // Do sends a request, reads the whole response, records it and returns it.
 // It never returns nil; check Response.Err.
 func (s *Session) Do(ctx context.Context, method, target string, body Body, opts ...Option) *Response {
-	var o reqOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := applyOptions(opts)
 	full, name := joinURL(s.base, target)
 	if o.name != "" {
 		name = o.name
@@ -154,8 +151,10 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	if body.contentType != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", body.contentType)
 	}
-	for i := 0; i+1 < len(o.headers); i += 2 {
-		req.Header.Set(o.headers[i], o.headers[i+1])
+	for i := range opts {
+		if op := &opts[i]; op.kind == optHeader {
+			req.Header.Set(op.key, op.value)
+		}
 	}
 	if h, ok := req.Header["Host"]; ok {
 		// net/http ignores a Host header: the request's Host field is sent.

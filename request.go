@@ -37,33 +37,63 @@ func Raw(contentType string, data []byte) Body {
 	return Body{contentType: contentType, data: data}
 }
 
-// Option adjusts one request.
-type Option func(*reqOptions)
+// Option adjusts one request: Name, Header, Timeout or Check. It is a
+// plain value, so passing options costs no allocation.
+type Option struct {
+	kind       optionKind
+	key, value string
+	timeout    time.Duration
+	check      func(*Response) error
+}
 
+type optionKind uint8
+
+const (
+	_ optionKind = iota // the zero Option does nothing
+	optName
+	optHeader
+	optTimeout
+	optCheck
+)
+
+// reqOptions is what a request's options add up to; the headers stay in
+// the options themselves.
 type reqOptions struct {
 	name    string
-	headers []string // key, value pairs
 	check   func(*Response) error
 	timeout time.Duration
 }
 
-// Name groups the request in the statistics under name instead of its
-// path, for URLs with variable parts: Name("/api/products/{id}").
-func Name(name string) Option { return func(o *reqOptions) { o.name = name } }
-
-// Header sets a request header, overriding the session's default.
-func Header(key, value string) Option {
-	return func(o *reqOptions) { o.headers = append(o.headers, key, value) }
+func applyOptions(opts []Option) reqOptions {
+	var o reqOptions
+	for i := range opts {
+		switch op := &opts[i]; op.kind {
+		case optName:
+			o.name = op.value
+		case optTimeout:
+			o.timeout = op.timeout
+		case optCheck:
+			o.check = op.check
+		}
+	}
+	return o
 }
 
+// Name groups the request in the statistics under name instead of its
+// path, for URLs with variable parts: Name("/api/products/{id}").
+func Name(name string) Option { return Option{kind: optName, value: name} }
+
+// Header sets a request header, overriding the session's default.
+func Header(key, value string) Option { return Option{kind: optHeader, key: key, value: value} }
+
 // Timeout overrides the request timeout (--request-timeout) for one request.
-func Timeout(d time.Duration) Option { return func(o *reqOptions) { o.timeout = d } }
+func Timeout(d time.Duration) Option { return Option{kind: optTimeout, timeout: d} }
 
 // Check judges the response instead of the default rule (a status of 400 or
 // more fails), like Locust's catch_response: return nil to count the request
 // as a success, an error to count it as a failure with that message. It is
 // not called when the request failed in transport.
-func Check(fn func(r *Response) error) Option { return func(o *reqOptions) { o.check = fn } }
+func Check(fn func(r *Response) error) Option { return Option{kind: optCheck, check: fn} }
 
 // Response is what a request got back. Its Body was read in full (up to the
 // session's body limit) and its size recorded before the request returned.
@@ -148,12 +178,24 @@ func (r *Response) verdict(check func(*Response) error) error {
 // used as is.
 func joinURL(base, rawURL string) (full, name string) {
 	if hasHTTPScheme(rawURL) {
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return rawURL, cutFragment(rawURL)
-		}
-		return rawURL, u.RequestURI()
+		return rawURL, absoluteName(rawURL)
 	}
+	rel, name := relativeURL(base, rawURL)
+	return base + rel, name
+}
+
+// absoluteName is the statistics name of an absolute URL.
+func absoluteName(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return cutFragment(rawURL)
+	}
+	return u.RequestURI()
+}
+
+// relativeURL returns what a relative URL appends to the base (rawURL with
+// a leading slash) and its statistics name, without building the full URL.
+func relativeURL(base, rawURL string) (rel, name string) {
 	if rawURL == "" || rawURL[0] != '/' {
 		rawURL = "/" + rawURL
 	}
@@ -161,7 +203,7 @@ func joinURL(base, rawURL string) (full, name string) {
 	if p := basePath(base); p != "" {
 		name = p + rawURL
 	}
-	return base + rawURL, cutFragment(name)
+	return rawURL, cutFragment(name)
 }
 
 // hasHTTPScheme reports whether s starts with http:// or https://, in any

@@ -53,6 +53,9 @@ var (
 	runs     = flag.Int("runs", 3, "interleaved runs per tool")
 	out      = flag.String("out", "", "also write the markdown table to this file")
 	only     = flag.String("only", "", "comma-separated tool names to run (default: all found)")
+
+	memory    = flag.Bool("memory", false, "run the memory benchmark instead (see memory.go)")
+	processes = flag.Bool("processes", false, "run the --processes benchmark instead (see processes.go)")
 )
 
 func main() {
@@ -78,6 +81,13 @@ func run() error {
 		}
 	}
 
+	if *memory {
+		return runMemory(dir)
+	}
+	if *processes {
+		return runProcesses(dir)
+	}
+
 	pinTarget, pinGen := []string(nil), []string(nil)
 	if _, err := exec.LookPath("taskset"); err != nil {
 		note("taskset not found: target and generator are not pinned")
@@ -87,25 +97,11 @@ func run() error {
 		pinTarget, pinGen = []string{"taskset", "-c", "1"}, []string{"taskset", "-c", "0"}
 	}
 
-	// The target.
-	targetArgs := append(slices.Clone(pinTarget), filepath.Join(dir, "target"))
-	target := exec.Command(targetArgs[0], targetArgs[1:]...)
-	target.Stderr = os.Stderr
-	tout, err := target.StdoutPipe()
+	url, stopTarget, err := startTarget(dir, pinTarget)
 	if err != nil {
 		return err
 	}
-	if err := target.Start(); err != nil {
-		return fmt.Errorf("starting target: %w", err)
-	}
-	defer func() { target.Process.Kill(); target.Wait() }()
-	line, err := bufio.NewReader(tout).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("reading target address: %w", err)
-	}
-	addr := strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
-	url := "http://" + addr
-	go io.Copy(io.Discard, tout)
+	defer stopTarget()
 
 	tools := findTools(dir)
 	if *only != "" {
@@ -136,6 +132,30 @@ func run() error {
 		return os.WriteFile(*out, []byte(table), 0o644)
 	}
 	return nil
+}
+
+// startTarget starts bench/target (prefixed with pin, e.g. taskset) with
+// extra arguments and returns its base URL and a function that stops it.
+func startTarget(dir string, pin []string, extra ...string) (url string, stop func(), err error) {
+	args := append(slices.Clone(pin), filepath.Join(dir, "target"))
+	args = append(args, extra...)
+	target := exec.Command(args[0], args[1:]...)
+	target.Stderr = os.Stderr
+	tout, err := target.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := target.Start(); err != nil {
+		return "", nil, fmt.Errorf("starting target: %w", err)
+	}
+	stop = func() { target.Process.Kill(); target.Wait() }
+	line, err := bufio.NewReader(tout).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("reading target address: %w", err)
+	}
+	go io.Copy(io.Discard, tout)
+	return "http://" + strings.TrimSpace(strings.TrimPrefix(line, "listening on ")), stop, nil
 }
 
 func note(format string, args ...any) { fmt.Fprintf(os.Stderr, "# "+format+"\n", args...) }
@@ -195,15 +215,19 @@ func findTools(dir string) []tool {
 		note("wrk not found (apt-get install -y wrk): skipped")
 	}
 	if p, err := exec.LookPath("hey"); err == nil {
+		// hey 0.1.4 (Debian) ends with "Status code distribution:" and one
+		// "  [200]\tN responses" line per status.
 		tools = append(tools, tool{
 			name:  "hey",
 			build: func(url string) *exec.Cmd { return exec.Command(p, "-z", d.String(), "-c", c, url+"/") },
 			count: regexSum(`\[\d+\]\s+(\d+) responses`),
 		})
 	} else {
-		note("hey not found: skipped")
+		note("hey not found (apt-get install -y hey): skipped")
 	}
-	if p, err := exec.LookPath("bombardier"); err == nil {
+	if p, ok := findBombardier(); ok {
+		// bombardier 1.2.6 prints one JSON document with -o json; its
+		// "result" has req1xx … req5xx and others.
 		tools = append(tools, tool{
 			name: "bombardier",
 			build: func(url string) *exec.Cmd {
@@ -212,7 +236,7 @@ func findTools(dir string) []tool {
 			count: bombardierCount,
 		})
 	} else {
-		note("bombardier not found: skipped")
+		note("bombardier not found (go install github.com/codesenberg/bombardier@v1.2.6; Debian's bombardier package is a game): skipped")
 	}
 
 	if p, err := exec.LookPath("locust"); err == nil {
@@ -261,6 +285,37 @@ func findTools(dir string) []tool {
 		})
 	}
 	return tools
+}
+
+// findBombardier finds codesenberg's bombardier on PATH or in Go's bin
+// directory (where go install puts it), and not Debian's game of that name
+// (in /usr/games), which would wait for a terminal.
+func findBombardier() (string, bool) {
+	var candidates []string
+	if p, err := exec.LookPath("bombardier"); err == nil {
+		candidates = append(candidates, p)
+	}
+	if gobin, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
+		lines := strings.Split(strings.TrimSpace(string(gobin)), "\n")
+		if len(lines) == 2 {
+			if lines[0] != "" {
+				candidates = append(candidates, filepath.Join(lines[0], "bombardier"))
+			}
+			for _, gp := range filepath.SplitList(lines[1]) {
+				candidates = append(candidates, filepath.Join(gp, "bin", "bombardier"))
+			}
+		}
+	}
+	for _, p := range candidates {
+		if strings.HasPrefix(p, "/usr/games/") {
+			continue
+		}
+		out, err := exec.Command(p, "--version").CombinedOutput()
+		if err == nil && strings.HasPrefix(string(out), "bombardier version") {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 func regexCount(expr string) func(stdout, stderr []byte) (float64, error) {
@@ -386,7 +441,7 @@ func render(tools []tool, results map[string][]result) string {
 	for _, r := range rows {
 		ratio := "–"
 		if wrkCPU > 0 {
-			ratio = fmt.Sprintf("%.2g×", r.cpu/wrkCPU)
+			ratio = fmt.Sprintf("%.2f×", r.cpu/wrkCPU)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.3g (%.3g–%.3g) | %s | %d |\n", r.name, thousands(r.rps), r.cpu, r.cmin, r.cmax, ratio, r.n)
 	}

@@ -1,5 +1,8 @@
 // Command target is the benchmark's HTTP target: GET / answers a 13-byte
-// body over keep-alive connections. It listens on 127.0.0.1 only and prints
+// body over keep-alive connections. It listens on 127.0.0.1 (or, with -ip,
+// another loopback address: the memory benchmark starts one target per
+// address, because one address pair has only ~28k ephemeral ports and one
+// process only as many connections as its open-file limit) and prints
 // "listening on ADDR" once it accepts connections.
 package main
 
@@ -9,15 +12,21 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 )
 
 var body = []byte("Hello, world!") // 13 bytes
 
 func main() {
-	port := flag.Int("port", 0, "port on 127.0.0.1 (0 picks a free one)")
+	port := flag.Int("port", 0, "port (0 picks a free one)")
+	ip := flag.String("ip", "127.0.0.1", "loopback address to listen on (127.0.0.0/8)")
 	flag.Parse()
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	addr, err := netip.ParseAddr(*ip)
+	if err != nil || !addr.Is4() || !addr.IsLoopback() {
+		log.Fatalf("-ip %q: not an address in 127.0.0.0/8", *ip)
+	}
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(addr, uint16(*port)).String())
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type MasterOptions struct {
 	// Rebalance redistributes users when workers join or leave a test.
 	Rebalance bool
 	// OnDelta receives every worker's statistics; the caller merges them.
+	// The delta is only valid during the call: its histograms are reused.
 	OnDelta func(d *stats.Delta, node string)
 	// OnCustom receives custom messages from workers.
 	OnCustom func(node, typ string, data any)
@@ -90,6 +91,7 @@ type Master struct {
 	router *transport.Router
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	hists  hists // recycled histograms of merged reports
 
 	mu        sync.Mutex
 	workers   map[string]*worker
@@ -241,7 +243,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 			m.log.Warn("master: bad stats report", "worker", id, "err", err)
 			return
 		}
-		d, classes, err := fromReport(r, time.Now())
+		d, classes, err := fromReportHists(r, time.Now(), &m.hists)
 		if err != nil {
 			m.log.Warn("master: bad stats report", "worker", id, "err", err)
 			return
@@ -249,6 +251,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		if m.opts.OnDelta != nil {
 			m.opts.OnDelta(d, id)
 		}
+		m.hists.recycle(d)
 		if m.opts.OnReportExtra != nil && len(r.Extra) > 0 {
 			extra := map[string]any{}
 			for k, raw := range r.Extra {

@@ -46,6 +46,7 @@ func BenchmarkMasterMerge100x1000(b *testing.B) {
 		size += len(f)
 	}
 	master := stats.New(t0, stats.Options{Shards: 1})
+	var pool hists
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -58,11 +59,12 @@ func BenchmarkMasterMerge100x1000(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			d, _, err := fromReport(r, t0)
+			d, _, err := fromReportHists(r, t0, &pool)
 			if err != nil {
 				b.Fatal(err)
 			}
 			master.Merge(d, m.NodeID)
+			pool.recycle(d)
 		}
 		master.Tick(t0, 0) // the master's once-a-second drain, also on the path
 	}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/herdload/herd/internal/histogram"
@@ -194,7 +195,41 @@ func perSecond(n int, start, end time.Time) []wire.SecondCount {
 // statistics: exact when a herd worker sent its histograms, from Locust's
 // rounded buckets otherwise. It also returns the classes a herd worker
 // described (nil from Locust workers).
+// hists recycles the histograms of the deltas that fromReport builds: the
+// master merges each delta (OnDelta) and then gives its histograms back
+// (recycle), so steady reporting decodes into buckets it already has.
+type hists struct{ pool sync.Pool }
+
+func (p *hists) get() *histogram.Histogram {
+	if p != nil {
+		if h, ok := p.pool.Get().(*histogram.Histogram); ok {
+			return h
+		}
+	}
+	return new(histogram.Histogram)
+}
+
+// recycle takes back the histograms of d, which must not be used after.
+func (p *hists) recycle(d *stats.Delta) {
+	if p == nil {
+		return
+	}
+	for i := range d.Entries {
+		if h := d.Entries[i].Hist; h != nil {
+			d.Entries[i].Hist = nil
+			p.pool.Put(h)
+		}
+	}
+}
+
+// fromReport converts a worker's report into a delta.
 func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error) {
+	return fromReportHists(r, now, nil)
+}
+
+// fromReportHists is fromReport with the delta's histograms taken from p
+// (nil: new ones).
+func fromReportHists(r wire.StatsReport, now time.Time, p *hists) (*stats.Delta, []Class, error) {
 	var x ext
 	if raw, ok := r.Extra[extKey]; ok {
 		if err := msgpack.Unmarshal(raw, &x); err != nil {
@@ -222,7 +257,7 @@ func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error
 			de.LastRequest = fromEpoch(*e.LastRequestTimestamp)
 		}
 		if b, ok := x.Hists[entryID(method, e.Name)]; ok {
-			de.Hist = new(histogram.Histogram)
+			de.Hist = p.get()
 			if err := de.Hist.UnmarshalBinary(b); err != nil {
 				return nil, nil, fmt.Errorf("histogram of %s %s: %w", method, e.Name, err)
 			}

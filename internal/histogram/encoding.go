@@ -49,11 +49,39 @@ func (h *Histogram) AppendBinary(b []byte) ([]byte, error) {
 
 // UnmarshalBinary replaces h with an encoded histogram. It checks that the
 // buckets are in range and add up to the count, so a corrupt or hostile
-// input is an error, never a panic or a huge allocation.
+// input is an error (leaving h unchanged), never a panic or a huge
+// allocation. The buckets h already has are reused, so decoding into a
+// recycled histogram allocates only for new powers of two.
 func (h *Histogram) UnmarshalBinary(data []byte) error {
-	var out Histogram
+	// One pass checks everything, a second one fills h.
+	count, sum, lo, hi, err := decode(data, nil)
+	if err != nil {
+		return err
+	}
+	h.Reset()
+	var used [groups]bool
+	decode(data, func(idx int, v uint64) {
+		g, off := idx/subCount, idx%subCount
+		if h.chunks[g] == nil {
+			h.chunks[g] = new([subCount]uint64)
+		}
+		h.chunks[g][off] = v
+		used[g] = true
+	})
+	for g := range h.chunks {
+		if !used[g] {
+			h.chunks[g] = nil // an empty group must not look used (Merge, Bytes)
+		}
+	}
+	h.count, h.sum, h.min, h.max = count, time.Duration(sum), time.Duration(lo), time.Duration(hi)
+	return nil
+}
+
+// decode parses an encoded histogram, calling bucket (when not nil) for
+// every bucket, and returns its summary.
+func decode(data []byte, bucket func(idx int, v uint64)) (count uint64, sum, lo, hi int64, err error) {
 	if len(data) == 0 || data[0] != encodingVersion {
-		return errors.New("histogram: unknown encoding version")
+		return 0, 0, 0, 0, errors.New("histogram: unknown encoding version")
 	}
 	p := data[1:]
 	uv := func(what string) (uint64, error) {
@@ -72,54 +100,46 @@ func (h *Histogram) UnmarshalBinary(data []byte) error {
 		p = p[n:]
 		return v, nil
 	}
-	count, err := uv("count")
-	if err != nil {
-		return err
+	if count, err = uv("count"); err != nil {
+		return
 	}
-	sum, err := sv("sum")
-	if err != nil {
-		return err
+	if sum, err = sv("sum"); err != nil {
+		return
 	}
-	lo, err := sv("min")
-	if err != nil {
-		return err
+	if lo, err = sv("min"); err != nil {
+		return
 	}
-	hi, err := sv("max")
-	if err != nil {
-		return err
+	if hi, err = sv("max"); err != nil {
+		return
 	}
 	if lo < 0 || hi < lo || (count == 0 && (lo != 0 || hi != 0 || sum != 0)) {
-		return errors.New("histogram: inconsistent summary")
+		return 0, 0, 0, 0, errors.New("histogram: inconsistent summary")
 	}
 	idx := 0
 	var seen uint64
 	for first := true; len(p) > 0; first = false {
 		gap, err := uv("bucket index")
 		if err != nil {
-			return err
+			return 0, 0, 0, 0, err
 		}
 		if !first && gap == 0 || gap >= maxIndex || idx+int(gap) >= maxIndex {
-			return errors.New("histogram: bucket index out of order or range")
+			return 0, 0, 0, 0, errors.New("histogram: bucket index out of order or range")
 		}
 		idx += int(gap)
 		v, err := uv("bucket count")
 		if err != nil {
-			return err
+			return 0, 0, 0, 0, err
 		}
 		if v == 0 || v > count-seen {
-			return errors.New("histogram: bucket counts exceed the total")
+			return 0, 0, 0, 0, errors.New("histogram: bucket counts exceed the total")
 		}
 		seen += v
-		g, off := idx/subCount, idx%subCount
-		if out.chunks[g] == nil {
-			out.chunks[g] = new([subCount]uint64)
+		if bucket != nil {
+			bucket(idx, v)
 		}
-		out.chunks[g][off] = v
 	}
 	if seen != count {
-		return errors.New("histogram: bucket counts do not add up to the total")
+		return 0, 0, 0, 0, errors.New("histogram: bucket counts do not add up to the total")
 	}
-	out.count, out.sum, out.min, out.max = count, time.Duration(sum), time.Duration(lo), time.Duration(hi)
-	*h = out
-	return nil
+	return count, sum, lo, hi, nil
 }

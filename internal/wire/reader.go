@@ -13,6 +13,29 @@ import (
 // lengths are bounded and nesting is shallow.
 type reader struct {
 	d *msgpack.Decoder
+
+	// Scratch maps that find repeated keys in the many small maps of a
+	// stats report, emptied and reused from one map to the next.
+	floats map[float64]int
+	ints   map[int64]int
+}
+
+// floatIndex returns an empty map for n keys, reused between calls.
+func (r *reader) floatIndex(n int) map[float64]int {
+	if r.floats == nil {
+		r.floats = make(map[float64]int, n)
+	}
+	clear(r.floats)
+	return r.floats
+}
+
+// intIndex returns an empty map for n keys, reused between calls.
+func (r *reader) intIndex(n int) map[int64]int {
+	if r.ints == nil {
+		r.ints = make(map[int64]int, n)
+	}
+	clear(r.ints)
+	return r.ints
 }
 
 // newReader validates raw as one msgpack object and returns a reader on it.
@@ -259,7 +282,7 @@ func (r *reader) fields(path string, field func(key string) error) error {
 		return err
 	}
 	for range n {
-		k, err := r.str(path + " key")
+		k, err := r.strAt(func() string { return path + " key" })
 		if err != nil {
 			return err
 		}
@@ -268,4 +291,69 @@ func (r *reader) fields(path string, field func(key string) error) error {
 		}
 	}
 	return nil
+}
+
+// The *At variants read what their namesakes read but take the error path
+// as a function, called only when the input is not what they expect, so
+// that decoding the many small values of a stats report builds no path
+// strings. A value of another kind falls back to the namesake with the
+// full path, so the errors are the same.
+
+// intAt is int with a lazily built path.
+func (r *reader) intAt(path func() string) (int, error) {
+	if c, err := r.d.PeekCode(); err == nil && isInt(c) && c != 0xcf {
+		n, err := r.d.DecodeInt64()
+		if err != nil {
+			return 0, invalidf("%s: %v", path(), err)
+		}
+		if n < math.MinInt || n > math.MaxInt {
+			return 0, invalidf("%s: integer %d out of range", path(), n)
+		}
+		return int(n), nil
+	}
+	return r.int(path())
+}
+
+// int64At is int64 with a lazily built path.
+func (r *reader) int64At(path func() string) (int64, error) {
+	if c, err := r.d.PeekCode(); err == nil && isInt(c) && c != 0xcf {
+		n, err := r.d.DecodeInt64()
+		if err != nil {
+			return 0, invalidf("%s: %v", path(), err)
+		}
+		return n, nil
+	}
+	return r.int64(path())
+}
+
+// numberAt is number with a lazily built path.
+func (r *reader) numberAt(path func() string) (Number, error) {
+	c, err := r.d.PeekCode()
+	switch {
+	case err == nil && isFloat(c):
+		f, err := r.d.DecodeFloat64()
+		if err != nil {
+			return Number{}, invalidf("%s: %v", path(), err)
+		}
+		return FloatNumber(f), nil
+	case err == nil && isInt(c) && c != 0xcf:
+		n, err := r.d.DecodeInt64()
+		if err != nil {
+			return Number{}, invalidf("%s: %v", path(), err)
+		}
+		return IntNumber(n), nil
+	}
+	return r.number(path())
+}
+
+// strAt is str with a lazily built path.
+func (r *reader) strAt(path func() string) (string, error) {
+	if c, err := r.d.PeekCode(); err == nil && kindOf(c) == "str" {
+		s, err := r.d.DecodeString()
+		if err != nil {
+			return "", invalidf("%s: %v", path(), err)
+		}
+		return s, nil
+	}
+	return r.str(path())
 }

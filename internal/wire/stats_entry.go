@@ -105,49 +105,50 @@ func writeSeconds(w *writer, s []SecondCount) {
 // value; unknown keys are ignored, as Locust ignores them.
 func (r *reader) statsEntry(path string) (StatsEntry, error) {
 	var e StatsEntry
-	var seen keySet
+	var hasName, hasMethod bool // the required keys (a keySet would be a map per entry)
 	err := r.fields(path, func(key string) error {
-		p := keyPath(path, key)
+		p := func() string { return keyPath(path, key) } // only for errors and nested values
 		var err error
 		switch key {
 		case "name":
-			e.Name, err = r.str(p)
+			e.Name, err = r.strAt(p)
+			hasName = true
 		case "method":
-			e.Method, err = r.strOrNil(p)
+			e.Method, err = r.strOrNil(p())
+			hasMethod = true
 		case "last_request_timestamp":
-			e.LastRequestTimestamp, err = r.floatOrNil(p)
+			e.LastRequestTimestamp, err = r.floatOrNil(p())
 		case "start_time":
-			e.StartTime, err = r.float(p)
+			e.StartTime, err = r.float(p())
 		case "num_requests":
-			e.NumRequests, err = r.int(p)
+			e.NumRequests, err = r.intAt(p)
 		case "num_none_requests":
-			e.NumNoneRequests, err = r.int(p)
+			e.NumNoneRequests, err = r.intAt(p)
 		case "num_failures":
-			e.NumFailures, err = r.int(p)
+			e.NumFailures, err = r.intAt(p)
 		case "total_response_time":
-			e.TotalResponseTime, err = r.number(p)
+			e.TotalResponseTime, err = r.numberAt(p)
 		case "max_response_time":
-			e.MaxResponseTime, err = r.number(p)
+			e.MaxResponseTime, err = r.numberAt(p)
 		case "min_response_time":
-			e.MinResponseTime, err = r.numberOrNil(p)
+			e.MinResponseTime, err = r.numberOrNil(p())
 		case "total_content_length":
-			e.TotalContentLength, err = r.int64(p)
+			e.TotalContentLength, err = r.int64At(p)
 		case "response_times":
-			e.ResponseTimes, err = r.responseTimes(p)
+			e.ResponseTimes, err = r.responseTimes(p())
 		case "num_reqs_per_sec":
-			e.NumReqsPerSec, err = r.seconds(p)
+			e.NumReqsPerSec, err = r.seconds(p())
 		case "num_fail_per_sec":
-			e.NumFailPerSec, err = r.seconds(p)
+			e.NumFailPerSec, err = r.seconds(p())
 		default:
-			return r.skip(p)
+			return r.skip(p())
 		}
-		seen.add(key)
 		return err
 	})
 	if err != nil {
 		return StatsEntry{}, err
 	}
-	if !seen.has("name", "method") {
+	if !hasName || !hasMethod {
 		return StatsEntry{}, invalidf("%s: missing name or method", path)
 	}
 	return e, nil
@@ -160,13 +161,13 @@ func (r *reader) responseTimes(path string) ([]ResponseTimeCount, error) {
 		return nil, err
 	}
 	out := make([]ResponseTimeCount, 0, n)
-	index := make(map[float64]int, n)
+	index := r.floatIndex(n)
 	for range n {
-		k, err := r.number(path + " key")
+		k, err := r.numberAt(func() string { return path + " key" })
 		if err != nil {
 			return nil, err
 		}
-		v, err := r.int(keyPath(path, k.String()))
+		v, err := r.intAt(func() string { return keyPath(path, k.String()) })
 		if err != nil {
 			return nil, err
 		}
@@ -189,13 +190,13 @@ func (r *reader) seconds(path string) ([]SecondCount, error) {
 		return nil, err
 	}
 	out := make([]SecondCount, 0, n)
-	index := make(map[int64]int, n)
+	index := r.intIndex(n)
 	for range n {
-		k, err := r.int64(path + " key")
+		k, err := r.int64At(func() string { return path + " key" })
 		if err != nil {
 			return nil, err
 		}
-		v, err := r.int(path + " value")
+		v, err := r.intAt(func() string { return path + " value" })
 		if err != nil {
 			return nil, err
 		}
