@@ -524,10 +524,20 @@ func (c *controller) startDemo() error {
 
 // resolveHosts gives each type its base URL for one test: host (from -H or
 // the start form) wins, then the type's own Host, then, with DemoTarget,
-// the built-in demo shop.
+// the built-in demo shop. An HTTP type left without a host is an error.
 func (c *controller) resolveHosts(types []*userType, host string) ([]*userType, error) {
-	out := make([]*userType, len(types))
-	var missing []string
+	out, missing, err := c.hostsFor(types, host)
+	if err == nil && len(missing) > 0 {
+		err = fmt.Errorf("no host for user type %s: pass -H/--host http://… or set UserType.Host", strings.Join(missing, ", "))
+	}
+	return out, err
+}
+
+// hostsFor resolves hosts as resolveHosts does, but returns the HTTP types
+// left without one instead of failing: a worker only needs hosts for the
+// types its master gives it users of.
+func (c *controller) hostsFor(types []*userType, host string) (out []*userType, missing []string, err error) {
+	out = make([]*userType, len(types))
 	for i, ut := range types {
 		cp := *ut
 		if host != "" {
@@ -538,14 +548,11 @@ func (c *controller) resolveHosts(types []*userType, host string) ([]*userType, 
 		}
 		out[i] = &cp
 	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	if !c.test.DemoTarget {
-		return nil, fmt.Errorf("no host for user type %s: pass -H/--host http://… or set UserType.Host", strings.Join(missing, ", "))
+	if len(missing) == 0 || !c.test.DemoTarget {
+		return out, missing, nil
 	}
 	if err := c.startDemo(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.mu.Lock()
 	demoURL := c.demoURL
@@ -555,5 +562,5 @@ func (c *controller) resolveHosts(types []*userType, host string) ([]*userType, 
 			ut.host = demoURL
 		}
 	}
-	return out, nil
+	return out, nil, nil
 }

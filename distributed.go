@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -268,9 +269,10 @@ type workerLocal struct {
 	st   *stats.Stats // this worker's statistics for its whole life
 	quit func()       // a task returned ErrStopTest: the worker leaves
 
-	mu    sync.Mutex
-	run   *runner           // the current test, nil between tests
-	sched *cluster.Schedule // its share of an open-model run, if it is one
+	mu     sync.Mutex
+	run    *runner           // the current test, nil between tests
+	sched  *cluster.Schedule // its share of an open-model run, if it is one
+	noHost []string          // HTTP types of the current test without a host
 }
 
 var _ cluster.Local = (*workerLocal)(nil)
@@ -284,6 +286,14 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 			return
 		}
 	}
+	for _, name := range w.noHost {
+		if counts[name] > 0 {
+			counts = maps.Clone(counts) // the caller's map stays as the master sent it
+			w.c.log.Error("cannot start users: no host for this user type; pass -H/--host http://… to the master or this worker, or set UserType.Host",
+				"user_type", name, "users", counts[name])
+			counts[name] = 0
+		}
+	}
 	w.run.setTypeCounts(counts)
 }
 
@@ -293,10 +303,11 @@ func (w *workerLocal) newRunLocked(host string, stopTimeout time.Duration) (*run
 	if host == "" {
 		host = w.c.cfg.Host
 	}
-	types, err := w.c.resolveHosts(w.c.all, host)
+	types, missing, err := w.c.hostsFor(w.c.all, host)
 	if err != nil {
 		return nil, err
 	}
+	w.noHost = missing
 	for _, fn := range w.c.test.Events.testStart {
 		if err := fn(withNode(context.Background(), w.c.node)); err != nil {
 			w.c.log.Error("test start listener failed", "err", err)

@@ -128,3 +128,21 @@ func TestMasterClassPickerFromTheWebUI(t *testing.T) {
 	}
 	stop()
 }
+
+// A worker needs a host only for the HTTP types it runs: an unpicked HTTP
+// type without one does not stop the picked ones.
+func TestWorkerNeedsHostsOnlyForTypesItRuns(t *testing.T) {
+	t.Parallel()
+	test := &herd.Test{Users: []*herd.UserType{
+		{Name: "Marker", Wait: herd.Constant(50 * time.Millisecond), New: func() herd.User { return marker{"mark"} }},
+		{Name: "Web", Wait: herd.Constant(50 * time.Millisecond), New: func() herd.User { return new(hammer) }},
+	}}
+	stdout := runCluster(t, test, 1, "-u", "2", "-r", "100", "-t", "2s", "--json", "--only-summary", "Marker")
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, stdout)
+	}
+	if len(rep.Stats) != 1 || rep.Stats[0].Name != "mark" || rep.Stats[0].Requests == 0 {
+		t.Errorf("entries %+v, want the Marker's requests", rep.Stats)
+	}
+}
