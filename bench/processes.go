@@ -23,10 +23,8 @@ func runProcesses(dir string) error {
 	hl := filepath.Join(dir, "herdload")
 	n := runtime.NumCPU()
 	secs := strconv.Itoa(int(duration.Seconds()))
-	// Custom sends nothing; the host only satisfies the workers, which check
-	// that every HTTP user type has one even when they run none of it.
-	base := []string{"--headless", "-u", strconv.Itoa(*conns), "-r", "1000", "-t", secs, "--only-summary", "--json",
-		"-H", "http://127.0.0.1:9"}
+	// Custom sends nothing, so no host is needed.
+	base := []string{"--headless", "-u", strconv.Itoa(*conns), "-r", "1000", "-t", secs, "--only-summary", "--json"}
 	type mode struct {
 		name string
 		args []string
