@@ -37,7 +37,7 @@ var (
 	memRate        = flag.Float64("memory-rate", 10_000, "memory benchmark: herd's spawn rate (users/s)")
 	memHold        = flag.Duration("memory-hold", 30*time.Second, "memory benchmark: how long the full user count runs")
 	memAddrs       = flag.Int("memory-addrs", 8, "memory benchmark: target addresses 127.0.0.1 … 127.0.0.N")
-	memLocustUsers = flag.Int("memory-locust-users", 10_000, "memory benchmark: users of the herd/Locust comparison")
+	memLocustUsers = flag.Int("memory-locust-users", 10_000, "memory benchmark: users of the herd/Locust comparison (0 skips it)")
 	memLocustRate  = flag.Float64("memory-locust-rate", 1_000, "memory benchmark: Locust's spawn rate")
 	memStd         = flag.Bool("memory-std", true, "memory benchmark: also run herd's HTTPUser (net/http)")
 )
@@ -94,12 +94,14 @@ func runMemory(dir string) error {
 	if *memStd {
 		add(runHerdMemory(hl, "herd HTTPUser", "IdleStd", *memUsers, *memRate, hosts, perProcess))
 	}
-	add(runHerdMemory(hl, "herd FastHTTPUser", "IdleFast", *memLocustUsers, *memLocustRate, hosts, perProcess))
-	if *memStd {
-		add(runHerdMemory(hl, "herd HTTPUser", "IdleStd", *memLocustUsers, *memLocustRate, hosts, perProcess))
-	}
-	if r, ok := runLocustMemory(dir, *memLocustUsers, *memLocustRate, hosts); ok {
-		add(r)
+	if *memLocustUsers > 0 { // the herd/Locust comparison; 0 skips it
+		add(runHerdMemory(hl, "herd FastHTTPUser", "IdleFast", *memLocustUsers, *memLocustRate, hosts, perProcess))
+		if *memStd {
+			add(runHerdMemory(hl, "herd HTTPUser", "IdleStd", *memLocustUsers, *memLocustRate, hosts, perProcess))
+		}
+		if r, ok := runLocustMemory(dir, *memLocustUsers, *memLocustRate, hosts); ok {
+			add(r)
+		}
 	}
 
 	var b strings.Builder
