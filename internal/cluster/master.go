@@ -238,7 +238,8 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 			m.redispatch()
 		}
 	case wire.TypeStats:
-		r, err := wire.DecodeStatsReport(msg.Data)
+		// A herd worker's exact histograms make its rounded ones redundant.
+		r, err := wire.DecodeStatsReportExact(msg.Data, extKey)
 		if err != nil {
 			m.log.Warn("master: bad stats report", "worker", id, "err", err)
 			return

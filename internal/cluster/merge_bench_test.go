@@ -55,7 +55,7 @@ func BenchmarkMasterMerge100x1000(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			r, err := wire.DecodeStatsReport(m.Data)
+			r, err := wire.DecodeStatsReportExact(m.Data, extKey)
 			if err != nil {
 				b.Fatal(err)
 			}

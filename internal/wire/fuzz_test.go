@@ -45,6 +45,14 @@ func FuzzDecode(f *testing.F) {
 		if p, err := DecodePayload(m); err == nil {
 			checkPayloadFixpoint(t, m, p)
 		}
+		// The master's lean decoder never panics, and accepts what the full
+		// one accepts (it may accept more: it does not check the skipped
+		// response_times beyond their msgpack syntax).
+		full, errFull := DecodeStatsReport(m.Data)
+		lean, errLean := DecodeStatsReportExact(m.Data, "herd")
+		if errFull == nil && (errLean != nil || len(full.Stats) != len(lean.Stats) || full.UserCount != lean.UserCount) {
+			t.Fatalf("lean decode differs: %+v, %v / %+v", full, lean, errLean)
+		}
 	})
 }
 

@@ -308,3 +308,39 @@ func TestSmallPayloads(t *testing.T) {
 		t.Errorf("custom = %#v", c)
 	}
 }
+
+// TestStatsReportExact: with the named extension present, the entries'
+// rounded response_times are skipped; without it, they are decoded.
+func TestStatsReportExact(t *testing.T) {
+	method := "GET"
+	entry := StatsEntry{Name: "/", Method: &method, NumRequests: 3,
+		ResponseTimes: []ResponseTimeCount{{ResponseTime: IntNumber(12), Count: 3}}}
+	rep := StatsReport{Stats: []StatsEntry{entry}, StatsTotal: entry, UserCount: 1}
+	plain, err := rep.MarshalData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, _ := EncodeValue(Map{{"v", int64(1)}})
+	rep.Extra = map[string]msgpack.RawMessage{"herd": ext}
+	withExt, err := rep.MarshalData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want int // response_times buckets per entry
+	}{{"no extension", plain, 1}, {"extension", withExt, 0}} {
+		s, err := DecodeStatsReportExact(tc.data, "herd")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(s.Stats) != 1 || s.Stats[0].NumRequests != 3 || len(s.Stats[0].ResponseTimes) != tc.want ||
+			len(s.StatsTotal.ResponseTimes) != tc.want {
+			t.Errorf("%s: %+v", tc.name, s)
+		}
+	}
+	if _, err := DecodeStatsReportExact(withExt[:len(withExt)-3], "herd"); err == nil {
+		t.Error("truncated report accepted")
+	}
+}

@@ -18,6 +18,8 @@ type reader struct {
 	// stats report, emptied and reused from one map to the next.
 	floats map[float64]int
 	ints   map[int64]int
+	// skipResponseTimes leaves entries' response_times undecoded.
+	skipResponseTimes bool
 }
 
 // floatIndex returns an empty map for n keys, reused between calls.

@@ -135,6 +135,9 @@ func (r *reader) statsEntry(path string) (StatsEntry, error) {
 		case "total_content_length":
 			e.TotalContentLength, err = r.int64At(p)
 		case "response_times":
+			if r.skipResponseTimes {
+				return r.skip(p())
+			}
 			e.ResponseTimes, err = r.responseTimes(p())
 		case "num_reqs_per_sec":
 			e.NumReqsPerSec, err = r.seconds(p())

@@ -1,6 +1,10 @@
 package wire
 
-import "github.com/vmihailenco/msgpack/v5"
+import (
+	"bytes"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
 
 // Keys of the stats report written by Locust itself; anything else goes to
 // StatsReport.Extra.
@@ -77,9 +81,41 @@ func DecodeStatsReport(data msgpack.RawMessage) (StatsReport, error) {
 	if err != nil {
 		return StatsReport{}, err
 	}
+	return r.statsReport()
+}
+
+// DecodeStatsReportExact is DecodeStatsReport for a reader that has exact
+// histograms of its own under the top-level key ext: when the report has
+// that key, the entries' rounded response_times are skipped (left nil)
+// rather than decoded, which is most of a large report's decoding cost.
+func DecodeStatsReportExact(data msgpack.RawMessage, ext string) (StatsReport, error) {
+	r, err := newReader(data)
+	if err != nil {
+		return StatsReport{}, err
+	}
+	has, err := r.hasKey(ext)
+	if err != nil {
+		return StatsReport{}, err
+	}
+	// Validated once above: decode again from the start.
+	r = &reader{d: msgpack.NewDecoder(bytes.NewReader(data)), skipResponseTimes: has}
+	return r.statsReport()
+}
+
+// hasKey reports whether the top-level map has key, skipping every value.
+func (r *reader) hasKey(key string) (bool, error) {
+	found := false
+	err := r.fields("stats", func(k string) error {
+		found = found || k == key
+		return r.skip(keyPath("stats", k))
+	})
+	return found, err
+}
+
+func (r *reader) statsReport() (StatsReport, error) {
 	var s StatsReport
 	var seen keySet
-	err = r.fields("stats", func(key string) error {
+	err := r.fields("stats", func(key string) error {
 		var err error
 		switch key {
 		case "stats":
