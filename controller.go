@@ -123,7 +123,7 @@ func (c *controller) requestQuit(reason string) {
 func (c *controller) open(ctx context.Context) int {
 	if c.cfg.CSVPrefix != "" {
 		var err error
-		if c.csv, err = report.OpenCSV(c.cfg.CSVPrefix, c.cfg.CSVFullHistory); err != nil {
+		if c.csv, err = report.OpenCSV(c.cfg.CSVPrefix, c.cfg.CSVFullHistory, c.cfg.ArrivalRate != ""); err != nil {
 			fmt.Fprintf(c.env.Stderr, "%s: --csv: %v\n", c.env.Prog, err)
 			return ExitConfig
 		}

@@ -38,6 +38,15 @@ var (
 		return cols
 	}()
 
+	// intendedHistoryColumns follow historyColumns in open-model runs.
+	intendedHistoryColumns = func() []string {
+		var cols []string
+		for _, l := range percentileLabels() {
+			cols = append(cols, "Intended "+l)
+		}
+		return cols
+	}()
+
 	failuresColumns   = []string{"Method", "Name", "Error", "Occurrences"}
 	exceptionsColumns = []string{"Count", "Message", "Traceback", "Nodes"}
 )
@@ -160,13 +169,31 @@ func WriteHistoryHeader(w io.Writer) error {
 	return write(w, appendRecord(nil, historyColumns...))
 }
 
+// WriteIntendedHistoryHeader is [WriteHistoryHeader] for an open-model run:
+// Locust's columns, then "Intended 50%" … "Intended 100%", the current
+// window's percentiles from the intended start. Rows go with
+// [WriteIntendedHistoryRows].
+func WriteIntendedHistoryHeader(w io.Writer) error {
+	return write(w, appendRecord(nil, append(slices.Clip(historyColumns), intendedHistoryColumns...)...))
+}
+
 // WriteHistoryRows writes rows of PREFIX_stats_history.csv, without header:
 // Timestamp in Unix seconds, Requests/s and Failures/s with six decimals
 // (Locust's f"{x:2f}"), the current-window percentiles in milliseconds ("N/A"
 // when the row has none), then the whole-run totals.
 func WriteHistoryRows(w io.Writer, rows []stats.HistoryRow) error {
+	return writeHistoryRows(w, rows, false)
+}
+
+// WriteIntendedHistoryRows writes rows under [WriteIntendedHistoryHeader]'s
+// columns ("N/A" for the intended ones when a row has none).
+func WriteIntendedHistoryRows(w io.Writer, rows []stats.HistoryRow) error {
+	return writeHistoryRows(w, rows, true)
+}
+
+func writeHistoryRows(w io.Writer, rows []stats.HistoryRow, intended bool) error {
 	var buf []byte
-	row := make([]string, 0, len(historyColumns))
+	row := make([]string, 0, len(historyColumns)+len(intendedHistoryColumns))
 	for i := range rows {
 		r := &rows[i]
 		row = append(row[:0],
@@ -178,6 +205,9 @@ func WriteHistoryRows(w io.Writer, rows []stats.HistoryRow) error {
 		row = append(row, u64(r.Requests), u64(r.Failures),
 			csvMs(r.Median), csvMs(r.Mean), csvMs(r.Min), csvMs(r.Max),
 			plain(r.AvgSize))
+		if intended {
+			row = appendPercentiles(row, r.CurrentIntended, r.CurrentIntended != nil)
+		}
 		buf = appendRecord(buf, row...)
 	}
 	if len(buf) == 0 {

@@ -31,6 +31,7 @@ type CSVFiles struct {
 	mu          sync.Mutex
 	prefix      string
 	fullHistory bool
+	intended    bool // open model: the history has intended-start columns
 	history     *os.File
 	historyBuf  *bufio.Writer
 	closed      bool
@@ -41,9 +42,10 @@ type CSVFiles struct {
 // also gets an empty total row, as after an Update with no requests). fullHistory is
 // Locust's --csv-full-history: the history holds a row per entry and per
 // sample rather than only the total; AppendHistory does not filter rows, so
-// the caller checks [CSVFiles.FullHistory].
-func OpenCSV(prefix string, fullHistory bool) (*CSVFiles, error) {
-	f := &CSVFiles{prefix: prefix, fullHistory: fullHistory}
+// the caller checks [CSVFiles.FullHistory]. intended (an open-model run)
+// adds the intended-start percentile columns to the history.
+func OpenCSV(prefix string, fullHistory, intended bool) (*CSVFiles, error) {
+	f := &CSVFiles{prefix: prefix, fullHistory: fullHistory, intended: intended}
 	empty := &stats.Snapshot{Total: stats.Entry{Name: stats.TotalName}}
 	if err := f.Update(empty); err != nil {
 		return nil, err
@@ -54,7 +56,11 @@ func OpenCSV(prefix string, fullHistory bool) (*CSVFiles, error) {
 		return nil, fmt.Errorf("report: create %s: %w", name, err)
 	}
 	f.history, f.historyBuf = h, bufio.NewWriter(h)
-	err = WriteHistoryHeader(f.historyBuf)
+	if intended {
+		err = WriteIntendedHistoryHeader(f.historyBuf)
+	} else {
+		err = WriteHistoryHeader(f.historyBuf)
+	}
 	if err == nil {
 		err = f.historyBuf.Flush()
 	}
@@ -138,7 +144,7 @@ func (f *CSVFiles) AppendHistory(rows []stats.HistoryRow) error {
 	if f.closed {
 		return fmt.Errorf("report: append to %s: file closed", name)
 	}
-	err := WriteHistoryRows(f.historyBuf, rows)
+	err := writeHistoryRows(f.historyBuf, rows, f.intended)
 	if err == nil {
 		err = f.historyBuf.Flush()
 	}

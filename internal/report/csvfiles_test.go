@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/herdload/herd/internal/stats"
 )
@@ -37,7 +38,7 @@ func readFile(t *testing.T, name string) string {
 func TestOpenCSV(t *testing.T) {
 	t.Parallel()
 	prefix := filepath.Join(t.TempDir(), "run")
-	f, err := OpenCSV(prefix, true)
+	f, err := OpenCSV(prefix, true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestCSVFilesUpdate(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	prefix := filepath.Join(dir, "run")
-	f, err := OpenCSV(prefix, false)
+	f, err := OpenCSV(prefix, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestCSVFilesUpdate(t *testing.T) {
 func TestCSVFilesAppendHistory(t *testing.T) {
 	t.Parallel()
 	prefix := filepath.Join(t.TempDir(), "run")
-	f, err := OpenCSV(prefix, true)
+	f, err := OpenCSV(prefix, true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestCSVFilesAppendHistory(t *testing.T) {
 func TestOpenCSVError(t *testing.T) {
 	t.Parallel()
 	prefix := filepath.Join(t.TempDir(), "missing", "run")
-	_, err := OpenCSV(prefix, false)
+	_, err := OpenCSV(prefix, false, false)
 	if err == nil {
 		t.Fatal("OpenCSV in a missing directory: no error")
 	}
@@ -164,7 +165,7 @@ func TestOpenCSVError(t *testing.T) {
 func TestCSVFilesAtomic(t *testing.T) {
 	t.Parallel()
 	prefix := filepath.Join(t.TempDir(), "run")
-	f, err := OpenCSV(prefix, false)
+	f, err := OpenCSV(prefix, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,5 +211,33 @@ func TestCSVFilesAtomic(t *testing.T) {
 			<-done // let the writer finish before the deferred Close
 			return
 		}
+	}
+}
+
+// An open-model run's history file has the intended-start columns.
+func TestOpenCSVIntended(t *testing.T) {
+	t.Parallel()
+	prefix := filepath.Join(t.TempDir(), "open")
+	f, err := OpenCSV(prefix, false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := stats.HistoryRow{Time: t0, Name: stats.TotalName,
+		CurrentPercentiles: make([]time.Duration, len(stats.Percentiles)),
+		CurrentIntended:    make([]time.Duration, len(stats.Percentiles))}
+	row.CurrentIntended[len(row.CurrentIntended)-1] = 1500 * time.Millisecond
+	if err := f.AppendHistory([]stats.HistoryRow{row}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(prefix + "_stats_history.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\r\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], ",Intended 99.99%,Intended 100%") || !strings.HasSuffix(lines[1], ",1500") {
+		t.Errorf("history:\n%s", b)
 	}
 }

@@ -62,6 +62,21 @@ func TestOpenModelGolden(t *testing.T) {
 		{"open_report.json", func(w io.Writer, s *stats.Snapshot) error {
 			return WriteRunJSON(w, s, nil, thresholdFixture(t))
 		}},
+		{"open_stats_history.csv", func(w io.Writer, _ *stats.Snapshot) error {
+			rows := fixtureHistory()
+			for i := range rows {
+				if rows[i].CurrentPercentiles != nil && i%2 == 0 {
+					rows[i].CurrentIntended = make([]time.Duration, len(rows[i].CurrentPercentiles))
+					for j, p := range rows[i].CurrentPercentiles {
+						rows[i].CurrentIntended[j] = p + 250*time.Millisecond
+					}
+				}
+			}
+			if err := WriteIntendedHistoryHeader(w); err != nil {
+				return err
+			}
+			return WriteIntendedHistoryRows(w, rows)
+		}},
 		{"thresholds.txt", func(w io.Writer, _ *stats.Snapshot) error { WriteThresholds(w, thresholdFixture(t)); return nil }},
 	} {
 		t.Run(tc.file, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/report"
+	"github.com/herdload/herd/internal/stats"
 )
 
 // defaultHistoryPoints is /api/history's default point budget: one point
@@ -191,6 +192,12 @@ func (s *Server) handleReportJSON(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleHistoryCSV(w http.ResponseWriter, r *http.Request) {
 	hist := s.ctl.History()
 	s.download(w, r, "stats_history", "csv", contentCSV, func(w io.Writer) error {
+		if slices.ContainsFunc(hist, func(r stats.HistoryRow) bool { return r.CurrentIntended != nil }) {
+			if err := report.WriteIntendedHistoryHeader(w); err != nil {
+				return err
+			}
+			return report.WriteIntendedHistoryRows(w, hist)
+		}
 		if err := report.WriteHistoryHeader(w); err != nil {
 			return err
 		}
