@@ -2,39 +2,28 @@ package herd
 
 import (
 	"cmp"
-	"fmt"
 	"math/rand/v2"
 
-	"github.com/herdload/herd/internal/shape"
+	"github.com/herdload/herd/internal/cluster"
 )
 
 // startOpen starts run in the open model (--arrival-rate) with a pool of
-// pool users.
+// pool users: on this process's runner, or shared over a master's workers
+// (-u and --max-users are then split over them).
 func (c *controller) startOpen(run *testRun, pool int) error {
-	rate, err := shape.ParseRate(c.cfg.ArrivalRate)
-	if err != nil {
-		return fmt.Errorf("--arrival-rate: %w", err)
-	}
-	r, ok := run.runner.(*runner)
-	if !ok { // a master: the workers share the rate (distributed_open.go)
-		return c.startOpenCluster(run, rate, pool)
-	}
-	seed := rand.Uint64()
-	arr := shape.NewArrivals(rate, c.cfg.Arrivals == "poisson", seed)
 	maxUsers := c.cfg.MaxUsers
 	if maxUsers == 0 {
 		maxUsers = pool
 	}
-	c.log.Info("open model: starting iterations at the arrival rate", "rate", rate.String(),
-		"arrivals", cmp.Or(c.cfg.Arrivals, "uniform"), "pool", pool, "max_users", maxUsers, "seed", seed)
-	err = r.startOpen(openOptions{
-		next:     arr.Next,
-		pool:     pool,
-		maxUsers: maxUsers,
-		maxLate:  c.cfg.MaxLateness,
-		onEnd:    func() { c.endTest(run, "arrival-rate schedule finished") },
-	})
-	if err != nil {
+	plan := cluster.OpenPlan{Rate: c.cfg.ArrivalRate, Poisson: c.cfg.Arrivals == "poisson", Seed: rand.Uint64(),
+		Pool: pool, MaxUsers: max(maxUsers, pool), MaxLate: c.cfg.MaxLateness}
+	attrs := []any{"rate", plan.Rate, "arrivals", cmp.Or(c.cfg.Arrivals, "uniform"), "pool", pool,
+		"max_users", plan.MaxUsers, "seed", plan.Seed}
+	if c.master != nil {
+		attrs = append(attrs, "workers", c.master.ActiveWorkers())
+	}
+	c.log.Info("open model: starting iterations at the arrival rate", attrs...)
+	if err := run.runner.startArrivals(plan, func() { c.endTest(run, "arrival-rate schedule finished") }); err != nil {
 		return err
 	}
 	c.spawned(run, pool)

@@ -60,15 +60,7 @@ func (c *controller) followShape(run *testRun, now time.Time) {
 // restrictTypes runs only the named user types from now on (all when
 // names is empty), on this process's runner or a master's workers.
 func (c *controller) restrictTypes(e engine, names []string) {
-	if me, ok := e.(*masterEngine); ok {
-		me.m.Restrict(names)
-		return
-	}
-	r, ok := e.(*runner)
-	if !ok {
-		return
-	}
-	if err := r.restrict(names); err != nil {
+	if err := e.restrict(names); err != nil {
 		c.log.Warn("load shape: cannot restrict user types", "err", err)
 	}
 }

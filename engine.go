@@ -19,6 +19,11 @@ type engine interface {
 	// stopTestRequested is closed when the test must end on its own: a
 	// task returned ErrStopTest, or a master lost its last worker.
 	stopTestRequested() <-chan struct{}
+	// restrict runs only the named user types from the next change on
+	// (every type when names is empty).
+	restrict(names []string) error
+	// startArrivals runs the test in the open model (--arrival-rate).
+	startArrivals(p cluster.OpenPlan, onEnd func()) error
 }
 
 var (
@@ -44,3 +49,10 @@ func (e *masterEngine) stop(grace time.Duration) int       { return e.m.Stop(gra
 func (e *masterEngine) userCount() int                     { return e.m.UserCount() }
 func (e *masterEngine) countsByType() map[string]int       { return e.m.CountsByType() }
 func (e *masterEngine) stopTestRequested() <-chan struct{} { return e.m.AllGone() }
+
+func (e *masterEngine) restrict(names []string) error { e.m.Restrict(names); return nil }
+
+// startArrivals gives each worker its exact share of the schedule.
+func (e *masterEngine) startArrivals(p cluster.OpenPlan, onEnd func()) error {
+	return e.m.StartOpen(p, e.host, e.stopTimeout, onEnd)
+}

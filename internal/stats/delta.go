@@ -38,12 +38,7 @@ type DeltaEntry struct {
 func (s *Stats) TakeDelta(now time.Time) *Delta {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.shards {
-		t := s.shards[i].swap(s.spares[i])
-		s.mergeLocked(t)
-		t.reset()
-		s.spares[i] = t
-	}
+	s.drainLocked(true)
 	d := &Delta{Start: s.start, End: now, Iterations: s.iterations, Dropped: s.dropped}
 	for _, c := range s.sortedLocked() {
 		e := DeltaEntry{Key: c.key, Requests: c.hist.Count(), Failures: c.failures, Size: c.size,

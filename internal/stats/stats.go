@@ -104,12 +104,22 @@ func (s *Stats) Start() time.Time {
 func (s *Stats) Reset(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.drainLocked(false)
+	s.resetLocked(now)
+}
+
+// drainLocked swaps every shard's table for its empty spare (the hot/cold
+// swap), merges what it held when merge is set (drops it otherwise), and
+// keeps the emptied table as the next spare.
+func (s *Stats) drainLocked(merge bool) {
 	for i := range s.shards {
 		t := s.shards[i].swap(s.spares[i])
+		if merge {
+			s.mergeLocked(t)
+		}
 		t.reset()
 		s.spares[i] = t
 	}
-	s.resetLocked(now)
 }
 
 func (s *Stats) resetLocked(now time.Time) {
@@ -128,12 +138,7 @@ func (s *Stats) resetLocked(now time.Time) {
 func (s *Stats) Tick(now time.Time, users int) []HistoryRow {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.shards {
-		t := s.shards[i].swap(s.spares[i])
-		s.mergeLocked(t)
-		t.reset()
-		s.spares[i] = t
-	}
+	s.drainLocked(true)
 	span := now.Sub(s.lastTick)
 	s.lastTick = now
 	var rows []HistoryRow
