@@ -238,12 +238,12 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 		run.th = newThresholdRun(c.thresholds, st)
 	}
 	if run.shape != nil {
-		first, ok := run.shape.Tick(0)
+		first, ok := run.shapeAt(0)
 		if !ok {
 			return errors.New("the load shape ended before the test started")
 		}
 		run.lastShape = first
-		run.target, run.rate = first.Users, shapeRate(first.SpawnRate)
+		run.target, run.rate = first.Users, first.SpawnRate
 		req.Users, req.SpawnRate = run.target, run.rate
 		c.restrictTypes(r, first.UserTypes)
 		c.log.Info("load shape drives the user count", "shape", c.shapeName)

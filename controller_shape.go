@@ -17,13 +17,21 @@ func shapeRate(r float64) float64 {
 	return r
 }
 
+// shapeAt is what run's shape asks for at elapsed, with a spawn rate both
+// engines accept.
+func (run *testRun) shapeAt(elapsed time.Duration) (ShapeTick, bool) {
+	st, ok := run.shape.Tick(elapsed)
+	st.SpawnRate = shapeRate(st.SpawnRate)
+	return st, ok
+}
+
 // followShape asks run's load shape, once a tick, what to run now, and
 // ramps toward it when that changed; a shape that is over ends the test.
 func (c *controller) followShape(run *testRun, now time.Time) {
 	if run.shape == nil {
 		return
 	}
-	st, ok := run.shape.Tick(now.Sub(run.started))
+	st, ok := run.shapeAt(now.Sub(run.started))
 	if !ok {
 		c.mu.Lock()
 		first := c.run == run && run.shape != nil
@@ -34,10 +42,9 @@ func (c *controller) followShape(run *testRun, now time.Time) {
 		}
 		return
 	}
-	st.SpawnRate = shapeRate(st.SpawnRate)
 	c.mu.Lock()
 	last := run.lastShape
-	changed := st.Users != last.Users || st.SpawnRate != shapeRate(last.SpawnRate) ||
+	changed := st.Users != last.Users || st.SpawnRate != last.SpawnRate ||
 		!slices.Equal(st.UserTypes, last.UserTypes)
 	if changed {
 		run.lastShape = st
