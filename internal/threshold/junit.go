@@ -12,23 +12,23 @@ import (
 // <testsuites>, one <testcase> per threshold.
 type (
 	junitSuites struct {
-		XMLName  xml.Name   `xml:"testsuites"`
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Errors   int        `xml:"errors,attr"`
-		Skipped  int        `xml:"skipped,attr"`
-		Time     string     `xml:"time,attr"`
-		Suite    junitSuite `xml:"testsuite"`
+		XMLName xml.Name `xml:"testsuites"`
+		Name    string   `xml:"name,attr"`
+		junitCounts
+		Suite junitSuite `xml:"testsuite"`
 	}
 	junitSuite struct {
-		Name     string      `xml:"name,attr"`
-		Tests    int         `xml:"tests,attr"`
-		Failures int         `xml:"failures,attr"`
-		Errors   int         `xml:"errors,attr"`
-		Skipped  int         `xml:"skipped,attr"`
-		Time     string      `xml:"time,attr"`
-		Cases    []junitCase `xml:"testcase"`
+		Name string `xml:"name,attr"`
+		junitCounts
+		Cases []junitCase `xml:"testcase"`
+	}
+	// junitCounts are the attributes a suite and the suites share.
+	junitCounts struct {
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Errors   int    `xml:"errors,attr"`
+		Skipped  int    `xml:"skipped,attr"`
+		Time     string `xml:"time,attr"`
 	}
 	junitCase struct {
 		Name      string        `xml:"name,attr"`
@@ -53,7 +53,7 @@ type (
 // cannot hold are replaced.
 func WriteJUnit(w io.Writer, suiteName string, results []Result, duration time.Duration) error {
 	secs := fmt.Sprintf("%.3f", duration.Seconds())
-	s := junitSuite{Name: suiteName, Tests: len(results), Time: secs}
+	s := junitSuite{Name: suiteName, junitCounts: junitCounts{Tests: len(results), Time: secs}}
 	for _, r := range results {
 		c := junitCase{Name: r.Expr, Classname: suiteName, Time: "0"}
 		switch r.Status {
@@ -68,7 +68,7 @@ func WriteJUnit(w io.Writer, suiteName string, results []Result, duration time.D
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	doc := junitSuites{Name: suiteName, Tests: s.Tests, Failures: s.Failures, Skipped: s.Skipped, Time: secs, Suite: s}
+	doc := junitSuites{Name: suiteName, junitCounts: s.junitCounts, Suite: s}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
