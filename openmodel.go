@@ -183,8 +183,10 @@ func (r *runner) dispatch(st *openState) {
 				return
 			}
 		}
-		if r.halted.Load() {
+		select {
+		case <-st.halt: // the runner is stopping
 			return
+		default:
 		}
 		if k%1024 == 0 {
 			flush()

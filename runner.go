@@ -43,7 +43,6 @@ type runner struct {
 
 	users   sync.WaitGroup
 	running atomic.Int64 // users whose goroutine has not returned
-	halted  atomic.Bool  // stop began
 }
 
 type runnerOptions struct {
@@ -337,7 +336,6 @@ func (r *runner) stop(grace time.Duration) int {
 	}
 	first := !r.stopped
 	r.stopped = true
-	r.halted.Store(true)
 	var all []*userHandle
 	for t, a := range r.active {
 		all = append(all, a...)
