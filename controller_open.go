@@ -19,10 +19,12 @@ func (c *controller) startOpen(run *testRun, pool int) error {
 		Pool: pool, MaxUsers: max(maxUsers, pool), MaxLate: c.cfg.MaxLateness}
 	attrs := []any{"rate", plan.Rate, "arrivals", cmp.Or(c.cfg.Arrivals, "uniform"), "pool", pool,
 		"max_users", plan.MaxUsers, "seed", plan.Seed}
+	msg := "open model: starting iterations at the arrival rate"
 	if c.master != nil {
+		msg = "open model: the workers share the arrival rate"
 		attrs = append(attrs, "workers", c.master.ActiveWorkers())
 	}
-	c.log.Info("open model: starting iterations at the arrival rate", attrs...)
+	c.log.Info(msg, attrs...)
 	if err := run.runner.startArrivals(plan, func() { c.endTest(run, "arrival-rate schedule finished") }); err != nil {
 		return err
 	}
