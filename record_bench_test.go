@@ -56,7 +56,7 @@ func BenchmarkTaskLoop(b *testing.B) {
 	c := compile([]Task{{Run: task, Weight: 3}, {Run: task}}, false, nil)
 	b.ReportAllocs()
 	b.ResetTimer()
-	x.loop(ctx, c, true)
+	x.loop(ctx, c, 0)
 	b.StopTimer()
 	st.Tick(time.Now(), 0)
 	if got := st.Snapshot(time.Now(), 0).Total.Requests; got != uint64(b.N) {

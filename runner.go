@@ -42,7 +42,7 @@ type runner struct {
 	open    *openState // set in the open model (--arrival-rate)
 
 	users   sync.WaitGroup
-	running atomic.Int64 // users whose goroutine has not returned
+	running atomic.Int64 // users that have not ended
 }
 
 type runnerOptions struct {
@@ -74,15 +74,23 @@ func dispatchTypes(types []*userType) []dispatch.Type {
 	return dt
 }
 
-// userHandle is the runner's grip on one user goroutine.
+// userHandle is the runner's grip on one user.
 type userHandle struct {
 	typ    int
 	stop   chan struct{} // closed: finish the current task, then stop
 	cancel context.CancelFunc
 	once   sync.Once
+	x      *executor // wakes the user when it is parked
 }
 
-func (h *userHandle) requestStop() { h.once.Do(func() { close(h.stop) }) }
+func (h *userHandle) requestStop() {
+	h.once.Do(func() {
+		close(h.stop)
+		if h.x != nil {
+			h.x.wake()
+		}
+	})
+}
 
 func newRunner(types []*userType, st *stats.Stats, ev *Events, log *slog.Logger, opts runnerOptions) (*runner, error) {
 	plan, err := dispatch.New(dispatchTypes(types))
@@ -307,9 +315,10 @@ func (r *runner) startLocked(t int) {
 	ctx, cancel := context.WithCancel(r.ctx)
 	h := &userHandle{typ: t, stop: make(chan struct{}), cancel: cancel}
 	r.active[t] = append(r.active[t], h)
+	h.x = &executor{r: r, h: h, typ: r.types[t]}
 	r.users.Add(1)
 	r.running.Add(1)
-	go r.runUser(ctx, h, id)
+	go h.x.start(ctx, id)
 }
 
 // forget removes a user that stopped by itself from the active list.

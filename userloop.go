@@ -13,15 +13,21 @@ import (
 // onStopTimeout bounds OnStop hooks, which run even after a user is killed.
 const onStopTimeout = 10 * time.Second
 
-// executor runs one user's tasks on the user's own goroutine.
+// executor runs one user's tasks. A user waiting parkAfter or longer
+// between tasks holds no goroutine (see park.go): its loop's place is kept
+// in frames and a timer starts a new goroutine to resume it.
 type executor struct {
 	r       *runner
 	h       *userHandle
 	env     *userEnv
 	typ     *userType
-	timer   *time.Timer // reused for every wait
+	ctx     context.Context // the user's, carrying env
+	user    User
+	set     *compiled   // the user's tasks
+	timer   *time.Timer // reused for every short wait
 	lastEnd time.Time   // when the previous wait ended, for pacing
 	lastErr error       // what the last call returned
+	parking             // a long wait's state
 }
 
 // outcome tells a task loop's caller why it returned.
@@ -31,13 +37,13 @@ const (
 	outStop      outcome = iota // the user is being stopped (or killed)
 	outStopUser                 // a task returned ErrStopUser
 	outInterrupt                // a task set was interrupted
+	outPark                     // a long wait: the goroutine ends, a timer resumes the user
 )
 
-func (r *runner) runUser(ctx context.Context, h *userHandle, id int) {
-	defer r.users.Done()
-	defer r.running.Add(-1)
-	defer h.cancel()
-	t := r.types[h.typ]
+// start sets a new user up, runs its OnStart, then its tasks. It runs on
+// the user's first goroutine.
+func (x *executor) start(ctx context.Context, id int) {
+	r, t := x.r, x.typ
 	env := &userEnv{
 		id:       id,
 		typeName: t.Name,
@@ -50,45 +56,72 @@ func (r *runner) runUser(ctx context.Context, h *userHandle, id int) {
 		node:     r.opts.node,
 	}
 	ctx = context.WithValue(ctx, envKey{}, env)
-	x := &executor{r: r, h: h, env: env, typ: t}
+	x.env, x.ctx = env, ctx
 
 	var u User
 	if !x.call(ctx, "New", nil, func(context.Context) error { u = t.New(); return nil }) || u == nil {
-		r.forget(h)
+		r.forget(x.h)
+		x.release()
 		return
 	}
+	x.user = u
 	if in, ok := u.(initer); ok {
 		in.herdInit(env)
 	}
-	if c, ok := u.(closer); ok {
-		defer c.herdClose()
-	}
 	var tasks []Task
 	x.call(ctx, "Tasks", nil, func(context.Context) error { tasks = u.Tasks(); return nil })
-	set := compile(filterTasks(tasks, r.opts.tags, r.opts.exclude), false, t.Wait)
+	x.set = compile(filterTasks(tasks, r.opts.tags, r.opts.exclude), false, t.Wait)
 
 	x.lastEnd = time.Now()
-	out := outStop
 	if s, ok := u.(onStarter); ok {
 		x.call(ctx, "OnStart", nil, s.OnStart)
 	}
-	if !x.stopping() {
-		if st := r.open; st != nil {
-			env.open = true
-			out = x.serve(ctx, set, st)
-		} else {
-			out = x.loop(ctx, set, true)
-		}
+	switch {
+	case x.stopping():
+		x.finish(outStop)
+	case r.open != nil:
+		env.open = true
+		x.finish(x.serve(ctx, x.set, r.open))
+	default:
+		x.run()
 	}
-	if s, ok := u.(onStopper); ok {
-		x.callOnStop(ctx, s.OnStop)
+}
+
+// run runs the user's task loop until the user ends, or parks it.
+func (x *executor) run() {
+	out := x.loop(x.ctx, x.set, 0)
+	if out == outPark {
+		x.park() // last: from here another goroutine may resume the user
+		return
+	}
+	x.finish(out)
+}
+
+// finish runs the user's OnStop and lets it go.
+func (x *executor) finish(out outcome) {
+	if s, ok := x.user.(onStopper); ok {
+		x.callOnStop(x.ctx, s.OnStop)
 	}
 	if out == outStopUser {
-		r.forget(h)
+		x.r.forget(x.h)
+	}
+	if c, ok := x.user.(closer); ok {
+		c.herdClose()
 	}
 	if x.timer != nil {
 		x.timer.Stop()
 	}
+	if x.alarm != nil {
+		x.alarm.Stop()
+	}
+	x.release()
+}
+
+// release tells the runner the user is gone.
+func (x *executor) release() {
+	x.h.cancel()
+	x.r.running.Add(-1)
+	x.r.users.Done()
 }
 
 // compiled is a task list ready to pick from.
@@ -141,27 +174,48 @@ func (c *compiled) pick(n int) int {
 	return lo
 }
 
-// loop runs tasks until the user stops, a task stops the user, or (below
-// the top level) a task interrupts the set.
-func (x *executor) loop(ctx context.Context, c *compiled, top bool) outcome {
+// loop runs tasks until the user stops, a task stops the user, (below the
+// top level, depth 0) a task interrupts the set, or the user parks: then
+// each level saves its place in x.frames and returns outPark, and the
+// resumed user comes back down the same path (x.resuming).
+func (x *executor) loop(ctx context.Context, c *compiled, depth int) outcome {
 	if len(c.tasks) == 0 {
 		x.userError(ctx, "Tasks", errors.New("user has no tasks to run"), "")
 		x.idle(ctx)
 		return outStop
 	}
-	for n := 0; ; n++ {
-		if x.stopping() {
-			return outStop
+	n, inSet := 0, -1 // inSet: the task set to go back into when resuming
+	if x.resuming {
+		f := x.frames[depth]
+		n, inSet = f.n, f.set
+		if inSet < 0 { // the level that waited: the wait is over
+			x.resuming = false
+			if ctx.Err() != nil {
+				return outStop
+			}
 		}
-		i := c.pick(n)
+	}
+	for ; ; n++ {
+		var i int
+		if inSet >= 0 {
+			i, inSet = inSet, -1
+		} else {
+			if x.stopping() {
+				return outStop
+			}
+			i = c.pick(n)
+		}
 		t := &c.tasks[i]
 		var err error
 		if sub := c.sets[i]; sub != nil {
-			switch x.enter(ctx, t.Set, sub) {
+			switch x.enter(ctx, t.Set, sub, depth+1) {
 			case outStop:
 				return outStop
 			case outStopUser:
 				return outStopUser
+			case outPark:
+				x.save(depth, frame{n: n, set: i})
+				return outPark
 			}
 			continue // an interrupted set reschedules its parent at once
 		}
@@ -177,32 +231,39 @@ func (x *executor) loop(ctx context.Context, c *compiled, top bool) outcome {
 			x.r.requestStopTest()
 			return outStop
 		case errors.Is(err, ErrInterrupt):
-			if !top {
+			if depth > 0 {
 				return outInterrupt
 			}
 			continue
 		case errors.Is(err, ErrReschedule):
 			continue
 		}
-		if !x.wait(ctx, c.wait) {
+		switch x.wait(ctx, c.wait) {
+		case waitStop:
 			return outStop
+		case waitPark:
+			x.save(depth, frame{n: n + 1, set: -1})
+			return outPark
 		}
 	}
 }
 
-// enter runs a nested task set from OnStart to OnStop.
-func (x *executor) enter(ctx context.Context, s *TaskSet, c *compiled) outcome {
-	out := outInterrupt
-	if s.OnStart != nil {
+// enter runs a nested task set from OnStart to OnStop. A parking user
+// leaves it without OnStop, and comes back into it without OnStart.
+func (x *executor) enter(ctx context.Context, s *TaskSet, c *compiled, depth int) outcome {
+	resuming := x.resuming
+	if !resuming && s.OnStart != nil {
 		x.call(ctx, "TaskSet.OnStart", nil, s.OnStart)
 		if errors.Is(x.lastErr, ErrInterrupt) {
 			return outInterrupt
 		}
 	}
-	if !x.stopping() {
-		out = x.loop(ctx, c, false)
-	} else {
-		out = outStop
+	out := outStop
+	if resuming || !x.stopping() {
+		out = x.loop(ctx, c, depth)
+	}
+	if out == outPark {
+		return outPark
 	}
 	if s.OnStop != nil {
 		x.callOnStop(ctx, s.OnStop)
@@ -272,17 +333,35 @@ func (x *executor) userError(ctx context.Context, where string, err error, stack
 	x.env.shard.RecordError(msg, origin, trace)
 }
 
-// wait pauses after a task. It returns false when the user must stop.
-func (x *executor) wait(ctx context.Context, w WaitTime) bool {
+// waited is how a wait ended.
+type waited int
+
+const (
+	waitOn   waited = iota // go on with the next task
+	waitStop               // the user must stop
+	waitPark               // a long wait: park the user until x.wakeAt
+)
+
+// wait pauses after a task. A pause of parkAfter or more is not waited
+// here: the loop parks the user instead.
+func (x *executor) wait(ctx context.Context, w WaitTime) waited {
 	now := time.Now()
 	var d time.Duration
 	if w != nil {
 		d = w(now.Sub(x.lastEnd))
 	}
-	defer func() { x.lastEnd = time.Now() }()
 	if d <= 0 {
-		return !x.stopping()
+		x.lastEnd = now
+		if x.stopping() {
+			return waitStop
+		}
+		return waitOn
 	}
+	if d >= parkAfter {
+		x.wakeAt = now.Add(d)
+		return waitPark
+	}
+	defer func() { x.lastEnd = time.Now() }()
 	if x.timer == nil {
 		x.timer = time.NewTimer(d)
 	} else {
@@ -290,13 +369,16 @@ func (x *executor) wait(ctx context.Context, w WaitTime) bool {
 	}
 	select {
 	case <-x.timer.C:
-		return !x.stopping()
+		if x.stopping() {
+			return waitStop
+		}
+		return waitOn
 	case <-x.h.stop:
 		x.timer.Stop()
-		return false
+		return waitStop
 	case <-ctx.Done():
 		x.timer.Stop()
-		return false
+		return waitStop
 	}
 }
 
