@@ -39,7 +39,7 @@ func (u *funcUser) OnStop(ctx context.Context) error {
 }
 
 // newTestRunner builds a runner over ts; call it inside a synctest bubble.
-func newTestRunner(t *testing.T, ev *Events, opts runnerOptions, ts ...*UserType) (*runner, *stats.Stats) {
+func newTestRunner(t testing.TB, ev *Events, opts runnerOptions, ts ...*UserType) (*runner, *stats.Stats) {
 	t.Helper()
 	types := make([]*userType, len(ts))
 	for i, ut := range ts {
