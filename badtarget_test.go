@@ -366,11 +366,11 @@ func TestFailureTableIsBounded(t *testing.T) {
 }
 
 // TestNoResendAfterABadAnswer: a request that got an invalid or a partial
-// answer is not sent again behind the test's back (fasthttp would by
-// default resend idempotent requests up to five times): one recorded
+// answer is not sent again behind the test's back (a fasthttp.Client would
+// by default resend idempotent requests up to five times): one recorded
 // request, one connection. (A connection closed or reset before any answer
-// is resent, by both clients when it had been used before, by fasthttp
-// always: it cannot tell.)
+// is resent by both clients only when it had been used before: see
+// TestStaleKeepAliveIsResent and TestFastSessionDoesNotResendOnANewConnection.)
 func TestNoResendAfterABadAnswer(t *testing.T) {
 	t.Parallel()
 	for _, f := range htFlavors {

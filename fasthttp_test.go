@@ -5,8 +5,10 @@ package herd_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/herdload/herd"
@@ -63,5 +65,36 @@ func TestFastSessionBodyLimitDefault(t *testing.T) {
 	}
 	if res.code != herd.ExitFailures {
 		t.Errorf("exit code %d", res.code)
+	}
+}
+
+// TestFastSessionDoesNotResendOnANewConnection: a new connection closed
+// before any answer is a failure, recorded once and not resent (a
+// fasthttp.Client would send it five times), as with net/http.
+func TestFastSessionDoesNotResendOnANewConnection(t *testing.T) {
+	t.Parallel()
+	for _, f := range htFlavors {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int32
+			host := rawServer(t, func(c *net.TCPConn) {
+				conns.Add(1)
+				readRequest(c)
+			})
+			const requests = 5
+			res := htRun(t, f, host, htRunOpts{}, func(ctx context.Context, c htClient, _ http.Header, _ int) error {
+				for range requests {
+					c.Do(ctx, "GET", "/", herd.Body{})
+				}
+				return herd.ErrStopTest
+			})
+			const msg = "reset: server closed the connection before a full response"
+			if f := res.report.failures(); f["GET /"][msg] != requests || len(f) != 1 {
+				t.Errorf("failures: %v", f)
+			}
+			if n := conns.Load(); n != requests {
+				t.Errorf("%d connections for %d requests", n, requests)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package herd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,15 +18,17 @@ import (
 )
 
 // FastHTTPUser gives a user type a client built on valyala/fasthttp, for
-// the most requests per CPU second, with the same methods as HTTPUser.
-// Embed it in the user's struct; herd sets Client up before OnStart.
+// the most requests per CPU second and the least memory per idle user, with
+// the same methods as HTTPUser. Embed it in the user's struct; herd sets
+// Client up before OnStart.
 //
-// Unlike HTTPUser's Session, a FastSession reuses one request and one
-// response: a Response and its Body are valid only until the session's next
-// request, and a FastSession must not be used by several goroutines at once.
-// A request in flight cannot be cancelled: stopping a user waits for it, at
-// most its timeout. Like net/http, a FastSession resends a request only when
-// a kept-alive connection turns out to be closed before any answer.
+// Unlike HTTPUser's Session, a FastSession reuses one response: a Response
+// and its Body are valid only until the session's next request, and a
+// FastSession must not be used by several goroutines at once. A request in
+// flight cannot be cancelled: stopping a user waits for it, at most its
+// timeout. Like net/http, a FastSession resends a request (once, and only
+// an idempotent one) only when a kept-alive connection turns out to be
+// closed before any answer.
 type FastHTTPUser struct {
 	Client *FastSession
 }
@@ -36,12 +39,29 @@ func (u *FastHTTPUser) herdClose()            { u.Client.Close() }
 // FastSession is one simulated user's fasthttp client: its own connections
 // and cookies, a base URL, default headers, every request timed and
 // recorded. See FastHTTPUser for its reuse rules.
+//
+// A FastSession sends its requests itself, with fasthttp's request and
+// response types, on keep-alive connections of its own: one per host, for
+// up to 4 hosts; one idle for more than 90 s is replaced, not reused. An
+// idle session holds its connection, its last response and its cookies, no
+// goroutine and no buffer. It sends what a fasthttp.Client would, its
+// default User-Agent "fasthttp" included.
 type FastSession struct {
 	// Header is sent with every request; a request's Header option wins.
 	Header http.Header
-	// HTTP is the underlying client; change its settings in OnStart. Its
-	// Transport is herd's (fasthttp's own, with buffers shared by all
-	// sessions); any other RoundTripper may replace it.
+	// TLSConfig, when not nil, sets up HTTPS connections instead of the
+	// defaults (the system's roots, the URL's host as ServerName): custom
+	// roots, client certificates, InsecureSkipVerify. It is cloned for
+	// each connection, ServerName filled in when empty. Set it in OnStart.
+	TLSConfig *tls.Config
+	// HTTP is nil by default. Setting it (in OnStart) to a client of one's
+	// own, for a proxy or a custom dialer, sends the requests through that
+	// client instead of the session's own connections; herd still sets each
+	// request's deadline, follows redirects, keeps cookies and records the
+	// requests. Such a client brings fasthttp's rules with it: two
+	// goroutines of its own per user, its MaxResponseBodySize (0 is no
+	// limit), its resends (by default, of idempotent requests up to 5
+	// times after any failure), its User-Agent and TLS settings.
 	HTTP *fasthttp.Client
 
 	fastSession
@@ -49,112 +69,43 @@ type FastSession struct {
 
 // fastSession holds the reused objects; Response points back to it.
 type fastSession struct {
-	env  *userEnv
-	base string
-	req  *fasthttp.Request
-	res  *fasthttp.Response
-	resp Response
-	uri  []byte // the request URL, reused
-	// transport sends the requests with buffers shared by all sessions.
-	transport fastTransport
-	jar       *cookiejar.Jar
-	cookies   bool // the jar has received a cookie
+	env   *userEnv
+	base  string
+	res   *fasthttp.Response
+	resp  Response
+	uri   []byte         // the request URL, reused
+	conns fastConns      // idle keep-alive connections
+	limit int            // body bytes read at most
+	jar   *cookiejar.Jar // made on the first cookie received
 }
 
 func newFastSession(env *userEnv) *FastSession {
-	jar, _ := cookiejar.New(nil)
 	limit := env.maxBody
 	if limit <= 0 {
 		limit = defaultMaxBody
 	}
-	s := &FastSession{
+	return &FastSession{
 		Header: make(http.Header),
-		HTTP: &fasthttp.Client{
-			MaxConnsPerHost:     4,
-			MaxResponseBodySize: int(limit),
-			// Each request has a deadline (its Timeout, else
-			// --request-timeout), which bounds reading the response: a
-			// ReadTimeout would cap a longer Timeout. WriteTimeout also
-			// bounds the TLS handshake.
-			WriteTimeout: env.timeout,
-			// DialTimeout, unlike Dial, is given what is left of the
-			// request's timeout. One dialer serves every session: each
-			// TCPDialer runs a goroutine for its DNS cache.
-			DialTimeout: dialAside,
-			// As HTTPUser's IdleConnTimeout: a user that waits 10 s
-			// between requests keeps its connection (fasthttp's default
-			// would close it after 10 s).
-			MaxIdleConnDuration: 90 * time.Second,
-			RetryIfErr:          retryStale,
+		fastSession: fastSession{
+			env:   env,
+			base:  strings.TrimRight(env.host, "/"),
+			res:   fasthttp.AcquireResponse(),
+			limit: int(limit),
 		},
 	}
-	s.fastSession = fastSession{
-		env:  env,
-		base: strings.TrimRight(env.host, "/"),
-		req:  fasthttp.AcquireRequest(),
-		res:  fasthttp.AcquireResponse(),
-		jar:  jar,
-	}
-	s.HTTP.Transport = &s.transport
-	return s
 }
 
-// fastDialer dials for every FastSession. It keeps resolved addresses for
-// a minute (fasthttp's default), as a shared resolver cache would.
-var fastDialer = &fasthttp.TCPDialer{}
-
-// dialAside dials with fastDialer on a short-lived goroutine of its own.
-// Dialing (resolving, connecting) needs a deep stack; done on the user's
-// goroutine, it grows that stack for good (until enough garbage collections
-// shrink it), which costs every idle user several KB. A new connection is
-// rare enough that one goroutine more per dial costs nothing measurable.
-func dialAside(addr string, timeout time.Duration) (net.Conn, error) {
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		c, err := fastDialer.DialTimeout(addr, timeout)
-		ch <- result{c, err}
-	}()
-	r := <-ch
-	return r.c, r.err
-}
-
-// retryStale retries a request only when its connection failed before any
-// response byte came, as a keep-alive connection the server has just closed
-// does, and only when the method is idempotent: what net/http retries.
-// fasthttp's default would also resend after a timeout, an invalid or a
-// partial response, which would hide failures and multiply the load.
-//
-// fasthttp reports any error on the first byte of a response as io.EOF,
-// and has no background reader to notice closed idle connections as
-// net/http does, so a server that resets or closes every new connection
-// before answering is tried again too (5 times in all, enough to get past
-// the MaxConnsPerHost connections that may all be stale): each such request
-// is still recorded once.
-func retryStale(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
-	var op *net.OpError
-	if !errors.Is(err, io.EOF) && !(errors.As(err, &op) && op.Op == "write") {
-		return false, false
-	}
-	switch string(req.Header.Method()) {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		return false, true
-	}
-	return false, false
-}
-
-// Close releases the session's connections and buffers.
+// Close releases the session's connections and its response.
 func (s *FastSession) Close() {
-	if s == nil || s.req == nil {
+	if s == nil || s.res == nil {
 		return
 	}
-	s.HTTP.CloseIdleConnections()
-	fasthttp.ReleaseRequest(s.req)
+	s.conns.closeAll()
+	if s.HTTP != nil {
+		s.HTTP.CloseIdleConnections()
+	}
 	fasthttp.ReleaseResponse(s.res)
-	s.req, s.res = nil, nil
+	s.res = nil
 }
 
 // Get sends a GET request. url is relative to the host unless absolute.
@@ -230,8 +181,8 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 		deadline = dl
 	}
 
-	req, res := s.req, s.res
-	req.Reset()
+	// Only the response outlives the request: the request is the pool's.
+	req, res := fasthttp.AcquireRequest(), s.res
 	res.Reset()
 	req.Header.SetNoDefaultContentType(true) // Raw("", data) sends none, as net/http
 	req.Header.SetMethod(method)
@@ -261,8 +212,9 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 
 	err := ctx.Err() // a cancelled context sends nothing, as in net/http
 	if err == nil {
-		err = s.send(full, deadline)
+		err = s.send(req, full, deadline)
 	}
+	fasthttp.ReleaseRequest(req)
 	resp.Duration = time.Since(start)
 	if err == nil {
 		resp.StatusCode = res.StatusCode()
@@ -279,11 +231,11 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 
 // send sends the prepared request to full (s.uri when "") and follows
 // redirects until the deadline (none when zero).
-func (s *FastSession) send(full string, deadline time.Time) error {
-	req, res := s.req, s.res
+func (s *FastSession) send(req *fasthttp.Request, full string, deadline time.Time) error {
+	res := s.res
 	var u *url.URL // full, parsed only when cookies need it
 	for hops := 0; ; hops++ {
-		if s.cookies {
+		if s.jar != nil {
 			if full == "" {
 				full = string(s.uri)
 			}
@@ -295,10 +247,12 @@ func (s *FastSession) send(full string, deadline time.Time) error {
 			}
 		}
 		var err error
-		s.transport.deadline = deadline
-		if deadline.IsZero() {
+		switch {
+		case s.HTTP == nil:
+			err = s.roundTrip(req, res, deadline)
+		case deadline.IsZero():
 			err = s.HTTP.Do(req, res)
-		} else {
+		default:
 			err = s.HTTP.DoDeadline(req, res, deadline)
 		}
 		if err != nil {
@@ -369,8 +323,10 @@ func (s *fastSession) keepCookies(u *url.URL, full string, uri []byte) {
 			return
 		}
 	}
+	if s.jar == nil {
+		s.jar, _ = cookiejar.New(nil) // never fails without options
+	}
 	s.jar.SetCookies(u, cookies)
-	s.cookies = true
 }
 
 func (s *fastSession) headers() http.Header {
@@ -392,7 +348,11 @@ func (s *FastSession) fastError(err error) error {
 	case errors.Is(err, fasthttp.ErrConnectionClosed):
 		return fmt.Errorf("%w: %w", io.ErrUnexpectedEOF, err)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return fmt.Errorf("response body larger than the %d-byte limit: %w", s.HTTP.MaxResponseBodySize, err)
+		limit := s.limit
+		if s.HTTP != nil {
+			limit = s.HTTP.MaxResponseBodySize
+		}
+		return fmt.Errorf("response body larger than the %d-byte limit: %w", limit, err)
 	case isTransportError(err):
 		return err
 	}

@@ -2,114 +2,132 @@ package herd
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
 )
 
-// fastTransport is every FastSession's fasthttp.RoundTripper: fasthttp's
-// own transport (fasthttp.DefaultTransport, v1.78) with one difference, the
-// read and write buffers come from pools shared by all sessions. fasthttp
-// pools them per Client, that is per user here, so every idle user would
-// keep 8 KB of buffers until two garbage collections pass, which a crowd of
-// users waiting between requests seldom triggers. Connections are still the
-// HostClient's (AcquireConn, ReleaseConn, CloseConn): each user keeps its own.
+// roundTrip sends req on the session's connection to its host, dialled
+// when there is none, and reads the answer into res, as fasthttp's
+// HostClient and transport would: the same bytes on the wire, the same
+// errors. The deadline (none when zero) bounds everything, the dial and the
+// TLS handshake included.
 //
-// A HostClient cannot tell a transport the request's timeout, so the
-// session sets deadline before each request; the zero time means none.
-// Streamed response bodies (herd never asks for them) and buffer sizes
-// other than fasthttp's default go to fasthttp's transport.
-type fastTransport struct {
-	deadline time.Time
+// A request is resent once, on a new connection, only when a kept-alive
+// connection failed before any byte of an answer (the server had closed it)
+// and the method is idempotent: what net/http does. fasthttp would also
+// resend after a failure on a new connection, a timeout, an invalid or a
+// partial answer, which would hide failures and multiply the load.
+func (s *FastSession) roundTrip(req *fasthttp.Request, res *fasthttp.Response, deadline time.Time) error {
+	now := time.Now()
+	if !deadline.IsZero() && !now.Before(deadline) {
+		return fasthttp.ErrTimeout
+	}
+	uri := req.URI()
+	isTLS := string(uri.Scheme()) == "https"
+	if !isTLS && string(uri.Scheme()) != "http" {
+		return fmt.Errorf("unsupported protocol %q. http and https are supported", uri.Scheme())
+	}
+	host := uri.Host()
+	if len(host) == 0 {
+		return errors.New("no host in the request URL")
+	}
+	if len(req.Header.UserAgent()) == 0 {
+		req.Header.SetUserAgent(fastUserAgent)
+	}
+	if req.Header.IsHead() {
+		res.SkipBody = true
+	}
+	c, reused := s.conns.take(isTLS, host, now)
+	for {
+		if !reused {
+			var err error
+			if c, err = dialFast(isTLS, host, s.TLSConfig, deadline); err != nil {
+				return err
+			}
+		}
+		stale, err := exchange(c.conn, req, res, deadline, s.limit)
+		if err == nil {
+			if req.ConnectionClose() || res.ConnectionClose() {
+				c.conn.Close()
+			} else {
+				s.conns.put(c, time.Now())
+			}
+			return nil
+		}
+		c.conn.Close()
+		if !reused || !stale || !idempotent(req.Header.Method()) {
+			if err == io.EOF {
+				err = fasthttp.ErrConnectionClosed // as HostClient.Do
+			}
+			return err
+		}
+		reused = false
+	}
+}
+
+// fastUserAgent is fasthttp's default User-Agent.
+const fastUserAgent = "fasthttp"
+
+// idempotent reports whether a request with this method may be resent, as
+// net/http's list.
+func idempotent(method []byte) bool {
+	switch string(method) {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// exchange writes req on conn and reads the answer into res, keeping at
+// most limit body bytes. stale reports a failure before any byte of an
+// answer, when writing or on the first read: a kept-alive connection the
+// server had closed. Timeouts are fasthttp.ErrTimeout, as fasthttp's
+// transport gives them.
+//
+// The read and write buffers come from pools shared by all sessions, only
+// for the request's duration: an idle session holds none. (fasthttp pools
+// them per Client, that is per user, so every idle user would keep 8 KB
+// until two garbage collections pass, which a crowd of users waiting
+// between requests seldom triggers.)
+func exchange(conn net.Conn, req *fasthttp.Request, res *fasthttp.Response, deadline time.Time, limit int) (stale bool, err error) {
+	if err = conn.SetWriteDeadline(deadline); err != nil {
+		return false, err
+	}
+	bw := acquireFastWriter(conn)
+	err = req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	releaseFastWriter(bw)
+	if err != nil {
+		if x, ok := err.(interface{ Timeout() bool }); ok && x.Timeout() {
+			return false, fasthttp.ErrTimeout // as fasthttp's transport: any timeout
+		}
+		var op *net.OpError
+		return errors.As(err, &op) && op.Op == "write", err
+	}
+	if err = conn.SetReadDeadline(deadline); err != nil {
+		return false, err
+	}
+	br := acquireFastReader(conn)
+	err = res.ReadLimitBody(br, limit)
+	releaseFastReader(br)
+	// fasthttp reports any failure on the first byte, a reset too, as
+	// io.EOF, and nothing else as io.EOF itself.
+	return err == io.EOF, err
 }
 
 // fastBufferSize is fasthttp's default ReadBufferSize and WriteBufferSize.
 const fastBufferSize = 4096
 
 var fastReaders, fastWriters sync.Pool // *bufio.Reader, *bufio.Writer of fastBufferSize
-
-func (t *fastTransport) RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response) (retry bool, err error) {
-	if resp.StreamBody || hc.ReadBufferSize > 0 && hc.ReadBufferSize != fastBufferSize ||
-		hc.WriteBufferSize > 0 && hc.WriteBufferSize != fastBufferSize {
-		return fasthttp.DefaultTransport.RoundTrip(hc, req, resp)
-	}
-	var timeout time.Duration
-	if !t.deadline.IsZero() {
-		if timeout = time.Until(t.deadline); timeout <= 0 {
-			return false, fasthttp.ErrTimeout
-		}
-	}
-	cc, err := hc.AcquireConn(timeout, req.ConnectionClose())
-	if err != nil {
-		return false, err
-	}
-	conn := cc.Conn()
-	resp.ParseNetConn(conn)
-
-	if err = conn.SetWriteDeadline(earliest(t.deadline, hc.WriteTimeout)); err != nil {
-		hc.CloseConn(cc)
-		return true, err
-	}
-	resetConnection := false
-	if hc.MaxConnDuration > 0 && time.Since(cc.CreatedTime()) > hc.MaxConnDuration && !req.ConnectionClose() {
-		req.SetConnectionClose()
-		resetConnection = true
-	}
-	bw := acquireFastWriter(conn)
-	err = req.Write(bw)
-	if resetConnection {
-		req.Header.ResetConnectionClose()
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	releaseFastWriter(bw)
-	if x, ok := err.(interface{ Timeout() bool }); ok && x.Timeout() {
-		err = fasthttp.ErrTimeout // as fasthttp's transport: any timeout
-	}
-	if err != nil {
-		hc.CloseConn(cc)
-		return true, err
-	}
-
-	if err = conn.SetReadDeadline(earliest(t.deadline, hc.ReadTimeout)); err != nil {
-		hc.CloseConn(cc)
-		return true, err
-	}
-	if req.Header.IsHead() {
-		resp.SkipBody = true
-	}
-	if hc.DisableHeaderNamesNormalizing {
-		resp.Header.DisableNormalizing()
-	}
-	br := acquireFastReader(conn)
-	err = resp.ReadLimitBody(br, hc.MaxResponseBodySize)
-	releaseFastReader(br)
-	if err != nil {
-		hc.CloseConn(cc)
-		// A body too large would be too large again.
-		return err != fasthttp.ErrBodyTooLarge, err
-	}
-	if resetConnection || req.ConnectionClose() || resp.ConnectionClose() {
-		hc.CloseConn(cc)
-	} else {
-		hc.ReleaseConn(cc)
-	}
-	return false, nil
-}
-
-// earliest is deadline or now+timeout (timeout > 0), whichever comes
-// first; the zero time means no deadline.
-func earliest(deadline time.Time, timeout time.Duration) time.Time {
-	if timeout > 0 {
-		if d := time.Now().Add(timeout); deadline.IsZero() || d.Before(deadline) {
-			return d
-		}
-	}
-	return deadline
-}
 
 func acquireFastReader(conn net.Conn) *bufio.Reader {
 	if br, ok := fastReaders.Get().(*bufio.Reader); ok {
