@@ -27,7 +27,7 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// sessionEnv builds a user's environment as runUser does, outside a run.
+// sessionEnv builds a user's environment as executor.start does, outside a run.
 func sessionEnv(host string, maxBody int64) (context.Context, *userEnv, *stats.Stats) {
 	st := stats.New(time.Now(), stats.Options{})
 	env := &userEnv{
