@@ -30,68 +30,46 @@ type wireRequest struct {
 // gets "ok".
 func wireServer(t *testing.T) (addr string, requests func() []wireRequest) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other := "localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	var mu sync.Mutex
 	var got []wireRequest
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for n := 1; ; n++ {
-			c, err := ln.Accept()
-			if err != nil {
+	var other string // the server's port under another host name
+	srv := loopbackServer(t, func(n int, c net.Conn) {
+		defer c.Close()
+		br := bufio.NewReader(c)
+		for {
+			raw, path, ok := readWireRequest(br)
+			if !ok {
 				return
 			}
 			mu.Lock()
-			conns = append(conns, c)
+			got = append(got, wireRequest{n, raw})
+			other := other
 			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					raw, path, ok := readWireRequest(br)
-					if !ok {
-						return
-					}
-					mu.Lock()
-					got = append(got, wireRequest{n, raw})
-					mu.Unlock()
-					resp := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-					switch path {
-					case "/redirect302":
-						resp = "HTTP/1.1 302 Found\r\nLocation: /landed\r\nContent-Length: 0\r\n\r\n"
-					case "/redirect303":
-						resp = "HTTP/1.1 303 See Other\r\nLocation: /landed\r\nContent-Length: 0\r\n\r\n"
-					case "/redirect-other":
-						resp = "HTTP/1.1 302 Found\r\nLocation: http://" + other + "/landed\r\nContent-Length: 0\r\n\r\n"
-					case "/cookie":
-						resp = "HTTP/1.1 200 OK\r\nSet-Cookie: sid=abc; Path=/\r\nContent-Length: 2\r\n\r\nok"
-					case "/close":
-						resp = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
-					}
-					if strings.HasPrefix(raw, "HEAD ") {
-						resp = strings.TrimSuffix(resp, "ok")
-					}
-					if _, err := io.WriteString(c, resp); err != nil || path == "/close" {
-						return
-					}
-				}
-			})
+			resp := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+			switch path {
+			case "/redirect302":
+				resp = "HTTP/1.1 302 Found\r\nLocation: /landed\r\nContent-Length: 0\r\n\r\n"
+			case "/redirect303":
+				resp = "HTTP/1.1 303 See Other\r\nLocation: /landed\r\nContent-Length: 0\r\n\r\n"
+			case "/redirect-other":
+				resp = "HTTP/1.1 302 Found\r\nLocation: http://" + other + "/landed\r\nContent-Length: 0\r\n\r\n"
+			case "/cookie":
+				resp = "HTTP/1.1 200 OK\r\nSet-Cookie: sid=abc; Path=/\r\nContent-Length: 2\r\n\r\nok"
+			case "/close":
+				resp = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+			}
+			if strings.HasPrefix(raw, "HEAD ") {
+				resp = strings.TrimSuffix(resp, "ok")
+			}
+			if _, err := io.WriteString(c, resp); err != nil || path == "/close" {
+				return
+			}
 		}
 	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String(), func() []wireRequest {
+	mu.Lock()
+	other = "localhost:" + strconv.Itoa(srv.Port)
+	mu.Unlock()
+	return srv.String(), func() []wireRequest {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]wireRequest(nil), got...)

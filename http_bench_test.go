@@ -18,7 +18,6 @@ import (
 	neturl "net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,37 +49,10 @@ const benchBody = `{"id":42,"name":"A small product","price":1999,"tags":["a","b
 // allocs/op are the client's alone. It handles GET requests (no body) on
 // keep-alive connections, which is all the benchmarks send.
 func benchServer(b *testing.B) (url string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
 	response := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
 		strconv.Itoa(len(benchBody)) + "\r\n\r\n" + benchBody)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { serveCanned(c, response) })
-		}
-	})
-	b.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String()
+	addr := loopbackServer(b, func(_ int, c net.Conn) { serveCanned(c, response) })
+	return "http://" + addr.String()
 }
 
 // serveCanned writes response once for every request head ("\r\n\r\n")
