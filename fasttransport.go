@@ -97,7 +97,8 @@ func idempotent(method []byte) bool {
 // until two garbage collections pass, which a crowd of users waiting
 // between requests seldom triggers.)
 func exchange(conn net.Conn, req *fasthttp.Request, res *fasthttp.Response, deadline time.Time, limit int) (stale bool, err error) {
-	if err = conn.SetWriteDeadline(deadline); err != nil {
+	// One deadline for both directions: one runtime call per request.
+	if err = conn.SetDeadline(deadline); err != nil {
 		return false, err
 	}
 	bw := acquireFastWriter(conn)
@@ -112,9 +113,6 @@ func exchange(conn net.Conn, req *fasthttp.Request, res *fasthttp.Response, dead
 		}
 		var op *net.OpError
 		return errors.As(err, &op) && op.Op == "write", err
-	}
-	if err = conn.SetReadDeadline(deadline); err != nil {
-		return false, err
 	}
 	br := acquireFastReader(conn)
 	err = res.ReadLimitBody(br, limit)
