@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"runtime"
+	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -234,4 +238,77 @@ func TestParkingRaces(t *testing.T) {
 	if tasks.Load() < 4*users {
 		t.Errorf("only %d tasks ran", tasks.Load())
 	}
+}
+
+// idleFastUser sends one request, then waits an hour.
+type idleFastUser struct{ FastHTTPUser }
+
+func (u *idleFastUser) Tasks() []Task {
+	return []Task{{Run: func(ctx context.Context) error { return u.Client.Get(ctx, "/").Err() }}}
+}
+
+// TestIdleFastHTTPUsersHoldNoGoroutine: once FastHTTPUsers have sent
+// their request and wait, no goroutine of theirs is left: the users are
+// parked and their sessions run none (a fasthttp.Client would run two).
+// The goroutines are told apart by a profiler label, which every goroutine
+// the test's users start inherits.
+func TestIdleFastHTTPUsersHoldNoGoroutine(t *testing.T) {
+	t.Parallel()
+	response := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	srv := loopbackServer(t, func(_ int, c net.Conn) { serveCanned(c, response) })
+	const users = 20
+	ut := &UserType{Name: "Idle", Wait: Constant(time.Hour), New: func() User { return &idleFastUser{} }}
+	r, st := newTestRunner(t, nil, runnerOptions{requestTimeout: 10 * time.Second}, ut)
+	r.types[0].host = "http://" + srv.String()
+	// The shared dialer's one goroutine (its DNS cache cleaner) starts with
+	// its first dial: not here, under the label.
+	if c, err := fastDialer.Dial(srv.String()); err == nil {
+		c.Close()
+	}
+	label := fmt.Sprintf("idle-fast-%p", r)
+	pprof.Do(context.Background(), pprof.Labels("test", label), func(context.Context) {
+		done := make(chan int, 1)
+		r.start(users, 0, func(n int) { done <- n })
+		<-done
+	})
+	defer r.stop(time.Second)
+	deadline := time.Now().Add(20 * time.Second)
+	var left int
+	for {
+		st.Tick(time.Now(), 0)
+		sent := st.Snapshot(time.Now(), 0).Total.Requests
+		left = labelledGoroutines(t, label)
+		if sent == users && left == 0 || time.Now().After(deadline) {
+			if sent != users {
+				t.Fatalf("%d requests sent, want %d", sent, users)
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if left != 0 {
+		var b bytes.Buffer
+		pprof.Lookup("goroutine").WriteTo(&b, 1)
+		t.Errorf("%d goroutines of %d idle FastHTTPUsers are left (label %s)\n%s", left, users, label, b.String())
+	}
+}
+
+// labelledGoroutines counts the goroutines labelled test=label.
+func labelledGoroutines(t *testing.T, label string) int {
+	t.Helper()
+	var b bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&b, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Stacks are grouped: "N @ 0x… 0x…", then "# labels: {…}" when set.
+	count, n := 0, 0
+	want := fmt.Sprintf("%q:%q", "test", label)
+	for line := range strings.SplitSeq(b.String(), "\n") {
+		if c, _, ok := strings.Cut(line, " @ "); ok {
+			n, _ = strconv.Atoi(c)
+		} else if strings.HasPrefix(line, "# labels: ") && strings.Contains(line, want) {
+			count += n
+		}
+	}
+	return count
 }
