@@ -1,3 +1,5 @@
+//go:build unix
+
 package herd
 
 // What an idle FastSession costs: sessions that each made one request and
