@@ -14,7 +14,8 @@ import (
 // level) in frames and returns, the goroutine ends, and a timer starts a
 // fresh goroutine at the end of the wait that comes back down the same
 // path. Shorter waits block as before: parking costs a goroutine start
-// and the stack's regrowth, negligible against 10 ms.
+// and the stack's regrowth, ~0.7 µs of CPU more than a blocking wait
+// (BenchmarkWaitCPU), negligible against 10 ms.
 const parkAfter = 10 * time.Millisecond
 
 // parking is an executor's state across a long wait.
