@@ -2,6 +2,8 @@ package herd_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/herdload/herd"
 )
@@ -98,5 +101,59 @@ func ExampleHTTPUser() {
 	// POST /cart           3 requests, 0 failures
 	// POST /login          1 requests, 0 failures
 	// GET  /products/{id}  3 requests, 0 failures
+	// exit code 0
+}
+
+// PageReader reads the front page every 10 s or so. Embedding
+// herd.FastHTTPUser gives it Client, a FastSession: fasthttp's speed, and
+// while the user waits it holds only its connection, so 100,000 of them fit
+// in well under a gigabyte.
+type PageReader struct {
+	herd.FastHTTPUser
+	roots *x509.CertPool
+}
+
+// OnStart trusts the target's certificate authority, as a staging target
+// with a private one needs.
+func (u *PageReader) OnStart(context.Context) error {
+	u.Client.TLSConfig = &tls.Config{RootCAs: u.roots}
+	return nil
+}
+
+func (u *PageReader) Tasks() []herd.Task {
+	return []herd.Task{{Name: "front", Run: func(ctx context.Context) error {
+		return u.Client.Get(ctx, "/").Err()
+	}}}
+}
+
+// Twenty readers against an HTTPS stand-in with a self-signed certificate:
+// each reads the page once, then waits 9–11 s, longer than the test runs.
+func ExampleFastHTTPUser() {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "front page")
+	}))
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+
+	test := &herd.Test{Users: []*herd.UserType{{
+		Name: "PageReader",
+		Wait: herd.Between(9*time.Second, 11*time.Second),
+		New:  func() herd.User { return &PageReader{roots: roots} },
+	}}}
+	test.Events.OnQuitting(func(q *herd.Quit) {
+		for _, e := range q.Stats.Entries {
+			fmt.Printf("%s %s: %d requests, %d failures\n", e.Method, e.Name, e.Requests, e.Failures)
+		}
+	})
+	code := test.Run(context.Background(), herd.Env{
+		// --stop-timeout lets a request in flight at the end finish.
+		Args:   []string{"--headless", "-u", "20", "-r", "20", "-t", "2s", "--stop-timeout", "10", "-H", srv.URL},
+		Stdout: io.Discard,
+		Stderr: io.Discard,
+	})
+	fmt.Println("exit code", code)
+	// Output:
+	// GET /: 20 requests, 0 failures
 	// exit code 0
 }
