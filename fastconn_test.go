@@ -265,29 +265,12 @@ func TestFastSessionTLS(t *testing.T) {
 // handshake fails the request within its timeout.
 func TestFastSessionTLSHandshakeTimeout(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetReadDeadline(time.Now().Add(10 * time.Second))
-				io.Copy(io.Discard, c) // until the client gives up
-			})
-		}
+	srv := loopbackServer(t, func(_ int, c net.Conn) {
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		io.Copy(io.Discard, c) // until the client gives up
 	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	ctx, env, _ := sessionEnv("https://"+ln.Addr().String(), 0)
+	ctx, env, _ := sessionEnv("https://"+srv.String(), 0)
 	s := newFastSession(env)
 	defer s.Close()
 	start := time.Now()
