@@ -120,34 +120,17 @@ func TestFastSessionMakesTheCookieJarOnTheFirstCookie(t *testing.T) {
 // reading a request, without answering. It counts connections.
 func silentCloser(t *testing.T) (addr string, conns *atomic.Int32) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	conns = new(atomic.Int32)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			n := conns.Add(1)
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				buf := make([]byte, 4096)
-				if _, err := c.Read(buf); err == nil && n == 1 {
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				}
-			})
+	srv := loopbackServer(t, func(n int, c net.Conn) {
+		conns.Add(1)
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 4096)
+		if _, err := c.Read(buf); err == nil && n == 1 {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		}
 	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String(), conns
+	return srv.String(), conns
 }
 
 // TestFastSessionResendsOnceOnlyIdempotentRequests: a request that finds
