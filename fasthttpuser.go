@@ -212,7 +212,7 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 
 	err := ctx.Err() // a cancelled context sends nothing, as in net/http
 	if err == nil {
-		err = s.send(req, full, deadline)
+		err = s.send(req, full, start, deadline)
 	}
 	fasthttp.ReleaseRequest(req)
 	resp.Duration = time.Since(start)
@@ -230,8 +230,8 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 }
 
 // send sends the prepared request to full (s.uri when "") and follows
-// redirects until the deadline (none when zero).
-func (s *FastSession) send(req *fasthttp.Request, full string, deadline time.Time) error {
+// redirects until the deadline (none when zero); start is when Do began.
+func (s *FastSession) send(req *fasthttp.Request, full string, start, deadline time.Time) error {
 	res := s.res
 	var u *url.URL // full, parsed only when cookies need it
 	for hops := 0; ; hops++ {
@@ -249,7 +249,11 @@ func (s *FastSession) send(req *fasthttp.Request, full string, deadline time.Tim
 		var err error
 		switch {
 		case s.HTTP == nil:
-			err = s.roundTrip(req, res, deadline)
+			now := start
+			if hops > 0 {
+				now = time.Now()
+			}
+			err = s.roundTrip(req, res, deadline, now)
 		case deadline.IsZero():
 			err = s.HTTP.Do(req, res)
 		default:

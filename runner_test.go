@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -525,3 +526,51 @@ func TestTaskNames(t *testing.T) {
 }
 
 func namedTaskFunc(context.Context) error { return nil }
+
+// TestPacingInANestedSet: a set's pacing counts from the end of its own
+// previous wait, also when the level above has no wait time (users whose
+// sets have no wait time at all skip the clock between tasks).
+func TestPacingInANestedSet(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var starts []time.Duration
+		began := time.Now()
+		ut := &UserType{Name: "U", New: func() User {
+			return &funcUser{tasks: func() []Task {
+				return []Task{{Set: &TaskSet{Wait: ConstantPacing(time.Second), Tasks: []Task{{Run: func(ctx context.Context) error {
+					starts = append(starts, time.Since(began))
+					time.Sleep(300 * time.Millisecond)
+					return nil
+				}}}}}}
+			}}
+		}}
+		r, _ := newTestRunner(t, nil, runnerOptions{}, ut)
+		r.start(1, 0, nil)
+		time.Sleep(3500 * time.Millisecond)
+		r.stop(time.Second)
+		want := []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second}
+		if !slices.Equal(starts, want) {
+			t.Fatalf("task started at %v, want %v", starts, want)
+		}
+	})
+}
+
+func TestCompiledWaits(t *testing.T) {
+	t.Parallel()
+	run := func(context.Context) error { return nil }
+	for _, tc := range []struct {
+		name  string
+		tasks []Task
+		wait  WaitTime
+		want  bool
+	}{
+		{"none", []Task{{Run: run}}, nil, false},
+		{"top", []Task{{Run: run}}, Constant(time.Second), true},
+		{"nested", []Task{{Run: run}, {Set: &TaskSet{Wait: Constant(time.Second), Tasks: []Task{{Run: run}}}}}, nil, true},
+		{"nested without", []Task{{Set: &TaskSet{Tasks: []Task{{Set: &TaskSet{Tasks: []Task{{Run: run}}}}}}}}, nil, false},
+	} {
+		if got := compile(tc.tasks, false, tc.wait).waits(); got != tc.want {
+			t.Errorf("%s: waits() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

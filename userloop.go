@@ -24,6 +24,7 @@ type executor struct {
 	ctx     context.Context // the user's, carrying env
 	user    User
 	set     *compiled   // the user's tasks
+	noWaits bool        // no task set has a wait time: waits skip the clock
 	timer   *time.Timer // reused for every short wait
 	lastEnd time.Time   // when the previous wait ended, for pacing
 	lastErr error       // what the last call returned
@@ -71,6 +72,7 @@ func (x *executor) start(ctx context.Context, id int) {
 	var tasks []Task
 	x.call(ctx, "Tasks", nil, func(context.Context) error { tasks = u.Tasks(); return nil })
 	x.set = compile(filterTasks(tasks, r.opts.tags, r.opts.exclude), false, t.Wait)
+	x.noWaits = !x.set.waits()
 
 	x.lastEnd = time.Now()
 	if s, ok := u.(onStarter); ok {
@@ -154,6 +156,19 @@ func compile(tasks []Task, sequential bool, wait WaitTime) *compiled {
 		}
 	}
 	return c
+}
+
+// waits reports whether c or a set nested in it has a wait time.
+func (c *compiled) waits() bool {
+	if c.wait != nil {
+		return true
+	}
+	for _, sub := range c.sets {
+		if sub != nil && sub.waits() {
+			return true
+		}
+	}
+	return false
 }
 
 // pick returns the index of the next task; n counts the picks so far.
@@ -345,6 +360,12 @@ const (
 // wait pauses after a task. A pause of parkAfter or more is not waited
 // here: the loop parks the user instead.
 func (x *executor) wait(ctx context.Context, w WaitTime) waited {
+	if w == nil && x.noWaits { // nothing will ever need lastEnd: skip the clock
+		if x.stopping() {
+			return waitStop
+		}
+		return waitOn
+	}
 	now := time.Now()
 	var d time.Duration
 	if w != nil {
