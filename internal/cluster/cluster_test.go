@@ -94,7 +94,7 @@ func TestMasterAndWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Classes (and weights) are learnt from the workers' first reports.
-	waitUntil(t, "classes learnt", func() bool { return len(m.Classes()) == 2 })
+	poll(t, "classes learnt", func() bool { return len(m.Classes()) == 2 })
 
 	done := make(chan int, 1)
 	if err := m.Start(8, 100, "http://target", 0, func(n int) { done <- n }); err != nil {
@@ -121,7 +121,7 @@ func TestMasterAndWorkers(t *testing.T) {
 		t.Errorf("workers %+v", ws)
 	}
 	// Statistics flow in.
-	waitUntil(t, "merged requests", func() bool {
+	poll(t, "merged requests", func() bool {
 		merged.Tick(time.Now(), 0)
 		return merged.Snapshot(time.Now(), 0).Total.Requests > 0
 	})
@@ -134,7 +134,7 @@ func TestMasterAndWorkers(t *testing.T) {
 		}
 	}
 	// Workers register again after a stop, and a new test starts.
-	waitUntil(t, "workers ready again", func() bool {
+	poll(t, "workers ready again", func() bool {
 		ws := m.Workers()
 		return len(ws) == 2 && ws[0].State == "ready" && ws[1].State == "ready"
 	})
@@ -156,17 +156,6 @@ func TestMasterAndWorkers(t *testing.T) {
 	}
 	if got := merged.Snapshot(time.Now(), 0).Total.Requests; got != uint64(produced) {
 		t.Errorf("master merged %d requests, workers produced %d", got, produced)
-	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -261,12 +261,7 @@ func startOpenWorker(t *testing.T, ctx context.Context, master string) (*openLoc
 // share is over.
 func TestMasterSharesTheArrivalRate(t *testing.T) {
 	t.Parallel()
-	m, err := StartMaster(context.Background(), MasterOptions{Bind: "tcp://127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	master := "tcp://127.0.0.1:" + itoa(m.Port())
+	m, master := startOpenMaster(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, _ := startOpenWorker(t, ctx, master)
@@ -279,7 +274,7 @@ func TestMasterSharesTheArrivalRate(t *testing.T) {
 	const spec = "stages:1s:100,1s:100"
 	ended := make(chan struct{})
 	before := time.Now()
-	err = m.StartOpen(OpenPlan{Rate: spec, Seed: 3, Pool: 3, MaxUsers: 5, MaxLate: time.Second},
+	err := m.StartOpen(OpenPlan{Rate: spec, Seed: 3, Pool: 3, MaxUsers: 5, MaxLate: time.Second},
 		"http://target", 0, func() { close(ended) })
 	if err != nil {
 		t.Fatal(err)
@@ -316,12 +311,7 @@ func TestMasterSharesTheArrivalRate(t *testing.T) {
 // the same boundary in the future.
 func TestMasterResharesWhenWorkersChange(t *testing.T) {
 	t.Parallel()
-	m, err := StartMaster(context.Background(), MasterOptions{Bind: "tcp://127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	master := "tcp://127.0.0.1:" + itoa(m.Port())
+	m, master := startOpenMaster(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, _ := startOpenWorker(t, ctx, master)
@@ -334,12 +324,12 @@ func TestMasterResharesWhenWorkersChange(t *testing.T) {
 	if err := m.StartOpen(OpenPlan{Rate: "100/s", Pool: 2, MaxUsers: 2}, "", 0, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "both shares", func() bool { return len(a.orders()) == 1 && len(b.orders()) == 1 })
+	poll(t, "both shares", func() bool { return len(a.orders()) == 1 && len(b.orders()) == 1 })
 
 	// A third worker joins: everyone gets a share of three, from one boundary.
 	cctx, leave := context.WithCancel(ctx)
 	c, cerr := startOpenWorker(t, cctx, master)
-	waitUntil(t, "shares of three", func() bool { return len(a.orders()) == 2 && len(b.orders()) == 2 && len(c.orders()) == 1 })
+	poll(t, "shares of three", func() bool { return len(a.orders()) == 2 && len(b.orders()) == 2 && len(c.orders()) == 1 })
 	third := []OpenShare{a.orders()[1], b.orders()[1], c.orders()[0]}
 	shares := map[int]bool{}
 	for _, s := range third {
@@ -357,7 +347,7 @@ func TestMasterResharesWhenWorkersChange(t *testing.T) {
 	if err := <-cerr; err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "shares of two", func() bool { return len(a.orders()) == 3 && len(b.orders()) == 3 })
+	poll(t, "shares of two", func() bool { return len(a.orders()) == 3 && len(b.orders()) == 3 })
 	sa, sb := a.orders()[2], b.orders()[2]
 	if sa.Shares != 2 || sa.Share == sb.Share || sa.From != sb.From || sa.From <= third[0].From {
 		t.Errorf("shares %+v and %+v after a worker left", sa, sb)
@@ -370,12 +360,7 @@ func TestMasterResharesWhenWorkersChange(t *testing.T) {
 // it could not run its share.
 func TestMasterRefusesOpenModelWithLocustWorkers(t *testing.T) {
 	t.Parallel()
-	m, err := StartMaster(context.Background(), MasterOptions{Bind: "tcp://127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	master := "tcp://127.0.0.1:" + itoa(m.Port())
+	m, master := startOpenMaster(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	herd, _ := startOpenWorker(t, ctx, master)
@@ -389,7 +374,7 @@ func TestMasterRefusesOpenModelWithLocustWorkers(t *testing.T) {
 	if err := m.WaitForWorkers(wctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	err = m.StartOpen(OpenPlan{Rate: "10/s", Pool: 2}, "", 0, nil)
+	err := m.StartOpen(OpenPlan{Rate: "10/s", Pool: 2}, "", 0, nil)
 	if err == nil || !strings.Contains(err.Error(), "Locust workers cannot run the open model") ||
 		!strings.Contains(err.Error(), "1 connected worker(s) are not herd workers: "+locust.id+` (a Locust worker, version "2.12.1")`) {
 		t.Fatalf("err = %v", err)
@@ -476,4 +461,16 @@ func TestOpenSpawnExtension(t *testing.T) {
 	if _, err := x.Open.share(); err == nil {
 		t.Error("share 3 of 3 accepted")
 	}
+}
+
+// startOpenMaster starts a master on a free loopback port, closed when the
+// test ends, and returns it with its endpoint.
+func startOpenMaster(t *testing.T) (*Master, string) {
+	t.Helper()
+	m, err := StartMaster(context.Background(), MasterOptions{Bind: "tcp://127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, "tcp://127.0.0.1:" + itoa(m.Port())
 }
