@@ -100,7 +100,7 @@ func TestCountsAndPercentilesAreExact(t *testing.T) {
 		mu.Unlock()
 	})
 	var stdout, stderr bytes.Buffer
-	code := test.Run(context.Background(), herd.Env{
+	code := mainRun(test, context.Background(), herd.Env{
 		Args:   []string{"--headless", "-u", "8", "-r", "100", "-t", "3s", "-s", "10s", "-H", ts.URL, "--json", "--only-summary"},
 		Stdout: &stdout, Stderr: &stderr,
 	})

@@ -206,7 +206,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 			New:  func() herd.User { return new(e2eShopper) },
 			Wait: herd.Constant(50 * time.Millisecond),
 		}},
-		DemoTarget: true,
+		FallbackHost: demo.FallbackHost,
 	}
 	base, stop, stderr := startUI(t, test)
 

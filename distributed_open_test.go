@@ -166,7 +166,7 @@ func TestDistributedArrivalRateResharesForALeavingWorker(t *testing.T) {
 	ctx, leave := context.WithCancel(context.Background())
 	left := make(chan int, 1)
 	go func() {
-		left <- test.Run(ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
+		left <- mainRun(test, ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
 			"--worker", "--master-host", "127.0.0.1", "--master-port", c.port}})
 	}()
 	poll(t, "a quarter of the run", func() bool { return served.Load() > want/4 })
@@ -317,7 +317,7 @@ func startMaster(t testing.TB, test *herd.Test, args ...string) *cluster {
 	t.Helper()
 	c := &cluster{stderr: new(syncBuffer), stdout: new(syncBuffer), done: make(chan int, 1), ws: make(chan int, 16)}
 	go func() {
-		c.done <- test.Run(context.Background(), herd.Env{Stdout: c.stdout, Stderr: c.stderr, Args: append([]string{
+		c.done <- mainRun(test, context.Background(), herd.Env{Stdout: c.stdout, Stderr: c.stderr, Args: append([]string{
 			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "--headless"}, args...)})
 	}()
 	deadline := time.Now().Add(30 * time.Second)
@@ -338,7 +338,7 @@ func (c *cluster) addWorkers(t testing.TB, test *herd.Test, n int) {
 	for range n {
 		c.n++
 		go func() {
-			c.ws <- test.Run(context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
+			c.ws <- mainRun(test, context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
 				"--worker", "--master-host", "127.0.0.1", "--master-port", c.port}})
 		}()
 	}

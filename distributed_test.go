@@ -142,7 +142,7 @@ func runCluster(t *testing.T, test *herd.Test, n int, args ...string) string {
 	var stdout syncBuffer
 	masterDone := make(chan int, 1)
 	go func() {
-		masterDone <- test.Run(context.Background(), herd.Env{Stdout: &stdout, Stderr: masterErr, Args: append([]string{
+		masterDone <- mainRun(test, context.Background(), herd.Env{Stdout: &stdout, Stderr: masterErr, Args: append([]string{
 			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0",
 			"--expect-workers", strconv.Itoa(n), "--headless"}, args...)})
 	}()
@@ -157,7 +157,7 @@ func runCluster(t *testing.T, test *herd.Test, n int, args ...string) string {
 	workerDone := make(chan int, n)
 	for range n {
 		go func() {
-			workerDone <- test.Run(context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
+			workerDone <- mainRun(test, context.Background(), herd.Env{Stderr: new(syncBuffer), Args: []string{
 				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
 		}()
 	}

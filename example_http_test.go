@@ -91,11 +91,14 @@ func ExampleHTTPUser() {
 			fmt.Printf("%-4s %-15s %d requests, %d failures\n", e.Method, e.Name, e.Requests, e.Failures)
 		}
 	})
-	code := test.Run(context.Background(), herd.Env{
+	code, err := test.Run(context.Background(), herd.Env{
 		Args:   []string{"--headless", "-u", "1", "-t", "30s", "-H", srv.URL},
 		Stdout: io.Discard,
 		Stderr: io.Discard,
 	})
+	if err != nil {
+		fmt.Println(err)
+	}
 	fmt.Println("exit code", code)
 	// Output:
 	// POST /cart           3 requests, 0 failures
@@ -146,12 +149,15 @@ func ExampleFastHTTPUser() {
 			fmt.Printf("%s %s: %d requests, %d failures\n", e.Method, e.Name, e.Requests, e.Failures)
 		}
 	})
-	code := test.Run(context.Background(), herd.Env{
+	code, err := test.Run(context.Background(), herd.Env{
 		// --stop-timeout lets a request in flight at the end finish.
 		Args:   []string{"--headless", "-u", "20", "-r", "20", "-t", "2s", "--stop-timeout", "10", "-H", srv.URL},
 		Stdout: io.Discard,
 		Stderr: io.Discard,
 	})
+	if err != nil {
+		fmt.Println(err)
+	}
 	fmt.Println("exit code", code)
 	// Output:
 	// GET /: 20 requests, 0 failures

@@ -166,7 +166,7 @@ func htRun(t *testing.T, f htFlavor, host string, o htRunOpts, task htTask) htRe
 		"-t", o.runTime.String(), "-H", host, "--json", "--only-summary"}, o.args...)
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	res.code = test.Run(context.Background(), herd.Env{Args: args, Stdout: &stdout, Stderr: &lockedWriter{w: &stderr}})
+	res.code = mainRun(test, context.Background(), herd.Env{Args: args, Stdout: &stdout, Stderr: &lockedWriter{w: &stderr}})
 	res.elapsed = time.Since(start)
 	res.stderr = stderr.String()
 	if err := json.Unmarshal(stdout.Bytes(), &res.report); err != nil {

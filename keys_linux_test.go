@@ -21,7 +21,7 @@ func TestKeysChangeUsersMidRun(t *testing.T) {
 	defer cancel()
 	done := make(chan int)
 	go func() {
-		done <- test.Run(ctx, herd.Env{Args: []string{"--headless", "-u", "2", "-r", "100", "-t", "1m", "--only-summary", "Quiet"}, Stdin: slave})
+		done <- mainRun(test, ctx, herd.Env{Args: []string{"--headless", "-u", "2", "-r", "100", "-t", "1m", "--only-summary", "Quiet"}, Stdin: slave})
 	}()
 	expect := func(want int) {
 		t.Helper()

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+
+	"github.com/herdload/herd/internal/config"
 )
 
 // Role is a process's part in a run.
@@ -22,7 +25,7 @@ const (
 // event listeners reach it with NodeFrom.
 type Node struct {
 	role  Role
-	index func() int
+	index atomic.Int64 // a worker's, -1 until its master accepted it
 	// sendUp sends to the master (workers, set once connected); sendDown
 	// to workers (master).
 	mu       sync.Mutex
@@ -38,6 +41,19 @@ func (n *Node) setSendUp(fn func(typ string, data any) error) {
 
 type nodeKey struct{}
 
+// newNode is the node of a process run with cfg.
+func newNode(cfg config.Config) *Node {
+	n := &Node{role: Standalone}
+	switch {
+	case cfg.Worker:
+		n.role = Worker
+	case cfg.Master || cfg.Processes != 0:
+		n.role = Master
+	}
+	n.index.Store(-1)
+	return n
+}
+
 func withNode(ctx context.Context, n *Node) context.Context {
 	return context.WithValue(ctx, nodeKey{}, n)
 }
@@ -52,7 +68,9 @@ func NodeFrom(ctx context.Context) *Node {
 	if n, ok := ctx.Value(nodeKey{}).(*Node); ok {
 		return n
 	}
-	return &Node{role: Standalone}
+	n := &Node{role: Standalone}
+	n.index.Store(-1)
+	return n
 }
 
 // Role is this process's role.
@@ -61,10 +79,10 @@ func (n *Node) Role() Role { return n.role }
 // WorkerIndex is a worker's index, given by the master when the worker
 // registered (0, 1, …, stable for the master's life), or -1.
 func (n *Node) WorkerIndex() int {
-	if n.role != Worker || n.index == nil {
+	if n.role != Worker {
 		return -1
 	}
-	return n.index()
+	return int(n.index.Load())
 }
 
 // ErrNotDistributed is returned when a message has nowhere to go.
@@ -86,15 +104,18 @@ func (n *Node) SendToMaster(typ string, data any) error {
 // SendToWorkers sends a custom message from the master to the named
 // workers (by node id), or to every worker when none is named.
 func (n *Node) SendToWorkers(typ string, data any, workers ...string) error {
-	if n.role != Master || n.sendDown == nil {
+	n.mu.Lock()
+	send := n.sendDown
+	n.mu.Unlock()
+	if n.role != Master || send == nil {
 		return fmt.Errorf("SendToWorkers on a %s node: %w", n.role, ErrNotDistributed)
 	}
 	if len(workers) == 0 {
-		return n.sendDown(typ, data, "")
+		return send(typ, data, "")
 	}
 	var errs []error
 	for _, w := range workers {
-		errs = append(errs, n.sendDown(typ, data, w))
+		errs = append(errs, send(typ, data, w))
 	}
 	return errors.Join(errs...)
 }

@@ -7,9 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/herdload/herd/internal/cluster"
 	"github.com/herdload/herd/internal/dispatch"
-	"github.com/herdload/herd/internal/shape"
 )
 
 // The open model (--arrival-rate): iterations start at their intended
@@ -52,17 +50,6 @@ type openState struct {
 	queued, settled atomic.Int64
 	// dropped counts dropped iterations, for warnings.
 	dropped atomic.Uint64
-}
-
-// startArrivals runs this process's whole schedule (the engine method; a
-// worker runs its share with startOpen directly).
-func (r *runner) startArrivals(p cluster.OpenPlan, onEnd func()) error {
-	rate, err := shape.ParseRate(p.Rate)
-	if err != nil {
-		return fmt.Errorf("--arrival-rate: %w", err)
-	}
-	arr := shape.NewArrivals(rate, p.Poisson, p.Seed)
-	return r.startOpen(openOptions{next: arr.Next, pool: p.Pool, maxUsers: p.MaxUsers, maxLate: p.MaxLate, onEnd: onEnd})
 }
 
 // startOpen runs the runner in the open model. Users are started as a pool
@@ -109,9 +96,6 @@ func (r *runner) startOpen(o openOptions) error {
 	r.applyLocked(r.poolCounts(o.pool))
 	r.mu.Unlock()
 	r.rampWG.Go(func() { r.dispatch(st) })
-	for _, fn := range r.events.spawningComplete {
-		fn(o.pool)
-	}
 	return nil
 }
 

@@ -39,7 +39,7 @@ func BenchmarkArrivalRateAccuracy(b *testing.B) {
 		test.Events = herd.Events{}
 		test.Events.OnQuitting(func(q *herd.Quit) { iterations, dropped = q.Stats.Iterations, q.Stats.Dropped })
 		start := time.Now()
-		code := test.Run(context.Background(), herd.Env{Args: []string{"--headless", "--only-summary",
+		code := mainRun(test, context.Background(), herd.Env{Args: []string{"--headless", "--only-summary",
 			"-H", ts.URL, "-u", "50", "--arrival-rate", "stages:start=2000,10s:2000"}})
 		if code != herd.ExitOK {
 			b.Fatalf("exit %d", code)

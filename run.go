@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/config"
+	"github.com/herdload/herd/internal/control"
 )
 
 const (
@@ -27,49 +28,45 @@ const (
 
 // Run runs the test with env's arguments and environment until the run
 // time ends, a task stops the test, or ctx is cancelled (a graceful stop:
-// reports are still written). It returns the exit code.
-func (t *Test) Run(ctx context.Context, env Env) int {
+// reports are still written). It returns the exit code, and an error when
+// the options are wrong, the run could not start or its reports could not
+// be written; Main prints it.
+func (t *Test) Run(ctx context.Context, env Env) (int, error) {
 	env = env.withDefaults()
 	cfg, err := config.Load(env.Args, env.Getenv)
 	if errors.Is(err, config.ErrHelp) {
 		config.Usage(env.Stdout, env.Prog)
 		t.writeTypes(env.Stdout)
-		return ExitOK
+		return ExitOK, nil
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: %v\nRun %s --help for the options.\n", env.Prog, err, env.Prog)
-		return ExitConfig
+		return ExitConfig, fmt.Errorf("%w\nRun %s --help for the options", err, env.Prog)
 	}
 	log, closeLog, err := newLogger(cfg, env.Stderr)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: %v\n", env.Prog, err)
-		return ExitConfig
+		return ExitConfig, err
 	}
 	defer closeLog()
 
 	all, picked, err := t.prepare(&cfg)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: %v\n", env.Prog, err)
-		return ExitConfig
+		return ExitConfig, err
 	}
 	switch {
 	case cfg.List:
 		for _, ut := range all {
 			fmt.Fprintln(env.Stdout, ut.Name)
 		}
-		return ExitOK
+		return ExitOK, nil
 	case cfg.ShowTaskRatio:
 		writeTaskRatio(env.Stdout, picked, cfg.Tags, cfg.ExcludeTags)
-		return ExitOK
+		return ExitOK, nil
 	}
-	c := newController(t, cfg, env, log, all, picked)
-	if cfg.Worker {
-		return c.workerMode(ctx)
+	ctl, err := control.New(t.controlOptions(cfg, env, log, all, picked))
+	if err != nil {
+		return ExitConfig, err
 	}
-	if cfg.Headless {
-		return c.headless(ctx)
-	}
-	return c.withUI(ctx)
+	return ctl.Run(ctx)
 }
 
 func (e Env) withDefaults() Env {

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,15 +17,30 @@ import (
 	"time"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/demo"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
+
+// mainRun runs test as herd.Main would, in-process: an error is printed
+// to env.Stderr, and the exit code returned.
+func mainRun(test *herd.Test, ctx context.Context, env herd.Env) int {
+	code, err := test.Run(ctx, env)
+	if err != nil && env.Stderr != nil {
+		prog := env.Prog
+		if prog == "" {
+			prog = "herd"
+		}
+		fmt.Fprintf(env.Stderr, "%s: %v\n", prog, err)
+	}
+	return code
+}
 
 // runTest runs test in-process and returns its exit code and output.
 func runTest(t *testing.T, ctx context.Context, test *herd.Test, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := test.Run(ctx, herd.Env{Prog: "loadtest", Args: args, Stdout: &stdout, Stderr: &stderr})
+	code := mainRun(test, ctx, herd.Env{Prog: "loadtest", Args: args, Stdout: &stdout, Stderr: &stderr})
 	return code, stdout.String(), stderr.String()
 }
 
@@ -267,11 +283,11 @@ func (stopTest) Tasks() []herd.Task {
 	return []herd.Task{{Run: func(context.Context) error { return herd.ErrStopTest }}}
 }
 
-func TestDemoTargetWhenNoHost(t *testing.T) {
+func TestFallbackHostWhenNoHost(t *testing.T) {
 	t.Parallel()
-	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(demoUser) }}}, DemoTarget: true}
+	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(demoUser) }}}, FallbackHost: demo.FallbackHost}
 	code, out, errOut := runTest(t, context.Background(), test, "--headless", "-u", "3", "-r", "10", "-t", "1500ms", "--exit-code-on-error", "0")
-	if code != 0 || !strings.Contains(errOut, "built-in demo shop") || !strings.Contains(out, "/health") {
+	if code != 0 || !strings.Contains(errOut, "no host given: testing the fallback target") || !strings.Contains(out, "/health") {
 		t.Errorf("code %d\n%s\n%s", code, out, errOut)
 	}
 }
@@ -366,7 +382,7 @@ func TestConfigLayers(t *testing.T) {
 				env[k] = v
 			}
 			var stderr bytes.Buffer
-			code := test.Run(context.Background(), herd.Env{
+			code := mainRun(test, context.Background(), herd.Env{
 				Args:   append(tt.args, "Quiet"),
 				Getenv: func(k string) string { return env[k] },
 				Stderr: &stderr,

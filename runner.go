@@ -177,9 +177,6 @@ func (r *runner) start(target int, rate float64, onDone func(users int)) {
 				return
 			}
 			if n == target {
-				for _, fn := range r.events.spawningComplete {
-					fn(n)
-				}
 				if onDone != nil {
 					onDone(n)
 				}

@@ -2,8 +2,6 @@ package herd
 
 import (
 	"time"
-
-	"github.com/herdload/herd/internal/shape"
 )
 
 // LoadShape drives a test's user count over time, as Locust's
@@ -32,11 +30,3 @@ type ShapeFunc func(elapsed time.Duration) (ShapeTick, bool)
 
 // Tick calls f.
 func (f ShapeFunc) Tick(elapsed time.Duration) (ShapeTick, bool) { return f(elapsed) }
-
-// builtinShape is a --shape spec as a LoadShape.
-type builtinShape struct{ s shape.Shape }
-
-func (b builtinShape) Tick(elapsed time.Duration) (ShapeTick, bool) {
-	st, ok := b.s.At(elapsed)
-	return ShapeTick{Users: st.Users, SpawnRate: st.SpawnRate}, ok
-}

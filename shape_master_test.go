@@ -90,7 +90,7 @@ func TestMasterClassPickerFromTheWebUI(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
 		go func() {
-			done <- test.Run(ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{"--worker", "--master-host", "127.0.0.1", "--master-port", m[1]}})
+			done <- mainRun(test, ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{"--worker", "--master-host", "127.0.0.1", "--master-port", m[1]}})
 		}()
 		t.Cleanup(func() { cancel(); <-done })
 	}

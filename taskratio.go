@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/herdload/herd/internal/dispatch"
-	"github.com/herdload/herd/internal/web"
+	"github.com/herdload/herd/internal/report"
 )
 
 // ratioNode is one user type or task and how often it runs.
@@ -71,16 +71,16 @@ func writeRatioNodes(w io.Writer, nodes []ratioNode, level int) {
 
 // taskRatio is the task ratio for the web UI's /tasks: of the users
 // running (counts), or of one weight cycle before any run.
-func taskRatio(types []*userType, counts map[string]int, tags, exclude []string) web.TaskRatio {
+func taskRatio(types []*userType, counts map[string]int, tags, exclude []string) report.TaskRatio {
 	shares := typeShares(types, counts)
-	return web.TaskRatio{
+	return report.TaskRatio{
 		PerClass: ratioMap(ratioTree(types, shares, tags, exclude, false)),
 		Total:    ratioMap(ratioTree(types, shares, tags, exclude, true)),
 	}
 }
 
-func ratioMap(nodes []ratioNode) map[string]web.ClassRatio {
-	m := make(map[string]web.ClassRatio, len(nodes))
+func ratioMap(nodes []ratioNode) map[string]report.ClassRatio {
+	m := make(map[string]report.ClassRatio, len(nodes))
 	for _, n := range nodes {
 		cr := m[n.name]
 		cr.Ratio += n.ratio

@@ -1,6 +1,7 @@
 package herd
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,13 +13,14 @@ import (
 type Test struct {
 	Users  []*UserType
 	Events Events
-	// DemoTarget serves herd's built-in demo shop on loopback and tests it
-	// when no host is given at all (no -H and no UserType.Host), so the
-	// program runs out of the box.
-	DemoTarget bool
 	// Shape, when set, drives the user count over time instead of -u and
 	// -r. The --shape flag (a built-in shape) takes precedence.
 	Shape LoadShape
+	// FallbackHost, when set, starts a target for the HTTP user types that
+	// have no host at all (no -H and no UserType.Host), so the program runs
+	// out of the box: it returns the target's base URL and a function that
+	// stops it. herd's demo shop is one: demo.FallbackHost.
+	FallbackHost func() (url string, stop func() error, err error)
 }
 
 // Exit codes of a run, as Run returns them and Main exits with.
@@ -62,8 +64,12 @@ type Env struct {
 // gracefully (every report is still written); a second exits at once.
 func Main(t *Test) {
 	ctx, stop := interrupt.Context(os.Stderr)
-	code := t.Run(ctx, ProcessEnv())
+	env := ProcessEnv()
+	code, err := t.Run(ctx, env)
 	stop()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", env.Prog, err)
+	}
 	os.Exit(code)
 }
 

@@ -47,7 +47,7 @@ func startUI(t *testing.T, test *herd.Test, args ...string) (string, func() int,
 	stderr := new(syncBuffer)
 	done := make(chan int, 1)
 	go func() {
-		done <- test.Run(ctx, herd.Env{Args: append([]string{"--web-host", "127.0.0.1", "-P", "0"}, args...), Stderr: stderr})
+		done <- mainRun(test, ctx, herd.Env{Args: append([]string{"--web-host", "127.0.0.1", "-P", "0"}, args...), Stderr: stderr})
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -202,7 +202,7 @@ func TestAutostartAutoquit(t *testing.T) {
 	stderr := new(syncBuffer)
 	done := make(chan int, 1)
 	go func() {
-		done <- pingTest().Run(context.Background(), herd.Env{Stderr: stderr,
+		done <- mainRun(pingTest(), context.Background(), herd.Env{Stderr: stderr,
 			Args: []string{"--web-host", "127.0.0.1", "-P", "0", "--autostart", "--autoquit", "1", "-u", "2", "-r", "10", "-t", "1s", "Quiet"}})
 	}()
 	select {

@@ -130,3 +130,16 @@ func loopbackAddr(addr string) (string, error) {
 	}
 	return net.JoinHostPort(ip.String(), port), nil
 }
+
+// FallbackHost serves the demo shop on a free loopback port with its
+// default options. It fits herd.Test.FallbackHost, so a test program runs
+// against the demo shop when no host is given:
+//
+//	herd.Main(&herd.Test{Users: users, FallbackHost: demo.FallbackHost})
+func FallbackHost() (url string, stop func() error, err error) {
+	srv, err := Start("127.0.0.1:0", Options{})
+	if err != nil {
+		return "", nil, err
+	}
+	return srv.URL, srv.Close, nil
+}

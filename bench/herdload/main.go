@@ -132,7 +132,11 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return test().Run(ctx, herd.ProcessEnv())
+	code, err := test().Run(ctx, herd.ProcessEnv())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	return code
 }
 
 func writeProfile(name string, write func(*os.File) error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/demo"
 )
 
 type WebsiteUser struct{ herd.HTTPUser }
@@ -40,6 +41,6 @@ func main() {
 			New:  func() herd.User { return new(WebsiteUser) },
 			Wait: herd.Between(1*time.Second, 3*time.Second),
 		}},
-		DemoTarget: true, // no -H given: serve herd's demo shop on loopback
+		FallbackHost: demo.FallbackHost, // no -H given: serve herd's demo shop on loopback
 	})
 }

@@ -60,11 +60,13 @@ func Main(ctx context.Context, env herd.Env) int {
 		env.Prog += " demo"
 		env.Exec = append(selfExec(env), "demo")
 		env.Args = append(append([]string(nil), demoDefaults...), args...)
-		return demoTest().Run(ctx, env)
+		code, err := demoTest().Run(ctx, env)
+		return report(env, code, err)
 	case "master":
 		env.Prog += " master"
 		env.Args = append([]string{"--master"}, args...)
-		return (&herd.Test{}).Run(ctx, env)
+		code, err := (&herd.Test{}).Run(ctx, env)
+		return report(env, code, err)
 	case "serve-demo":
 		return serveDemo(ctx, env, args)
 	case "version", "--version", "-V":
@@ -77,6 +79,14 @@ func Main(ctx context.Context, env herd.Env) int {
 		fmt.Fprintf(env.Stderr, "herd: unknown command %q\n\n%s", cmd, usage)
 		return herd.ExitConfig
 	}
+}
+
+// report prints a run's error, if any, and returns its exit code.
+func report(env herd.Env, code int, err error) int {
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", env.Prog, err)
+	}
+	return code
 }
 
 func serveDemo(ctx context.Context, env herd.Env, args []string) int {

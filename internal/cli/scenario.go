@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/demo"
 )
 
 // shopper logs in, browses products, fills a cart and orders: the demo
@@ -89,6 +90,6 @@ func demoTest() *herd.Test {
 			{Name: "Browser", Weight: 1, Wait: herd.Between(time.Second, 3*time.Second),
 				New: func() herd.User { return new(browser) }},
 		},
-		DemoTarget: true,
+		FallbackHost: demo.FallbackHost,
 	}
 }

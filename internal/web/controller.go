@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/herdload/herd/internal/report"
 	"time"
 
 	"github.com/herdload/herd/internal/stats"
@@ -120,13 +121,7 @@ type UserClass struct {
 }
 
 // TaskRatio is Locust's /tasks document: per_class and total ratios.
-type TaskRatio struct {
-	PerClass map[string]ClassRatio `json:"per_class"`
-	Total    map[string]ClassRatio `json:"total"`
-}
+type TaskRatio = report.TaskRatio
 
 // ClassRatio is the share of one user class (or task) and of its tasks.
-type ClassRatio struct {
-	Ratio float64               `json:"ratio"`
-	Tasks map[string]ClassRatio `json:"tasks,omitempty"`
-}
+type ClassRatio = report.ClassRatio

@@ -1,4 +1,4 @@
-package herd
+package control
 
 import (
 	"sync"
@@ -7,7 +7,6 @@ import (
 	"github.com/herdload/herd/internal/histogram"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/threshold"
-	"github.com/herdload/herd/internal/web"
 )
 
 // thresholdRun evaluates a test's --threshold conditions: the statistics'
@@ -97,33 +96,4 @@ func (t *thresholdRun) final() []threshold.Result {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.eval.Final()
-}
-
-// Thresholds are the current test's live threshold results, for the web UI
-// and the HTML report; once the test stopped, its final verdicts.
-func (c *controller) Thresholds() []threshold.Result {
-	c.mu.Lock()
-	run, stopped := c.run, c.state == web.StateStopped
-	c.mu.Unlock()
-	if run == nil || run.th == nil {
-		return nil
-	}
-	if stopped {
-		return run.th.final()
-	}
-	return run.th.results()
-}
-
-// checkThresholds evaluates run's thresholds for the second that ended at
-// now, and ends the test when a broken one asks to abort.
-func (c *controller) checkThresholds(run *testRun, now time.Time) {
-	if run.th == nil {
-		return
-	}
-	abort := run.th.tick(now, run.stats.Start())
-	if len(abort) == 0 {
-		return
-	}
-	c.log.Warn("threshold broken: aborting the run", "threshold", abort[0].Expr, "observed", abort[0].Observed)
-	go c.endTest(run, "threshold broken: "+abort[0].Message())
 }

@@ -1,0 +1,102 @@
+package control
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/herdload/herd/internal/config"
+	"github.com/herdload/herd/internal/shape"
+)
+
+// Shape drives a test's user count over time, as Locust's LoadTestShape:
+// asked about once a second with the time since the test started, it
+// returns the target; false ends the test.
+type Shape interface {
+	At(elapsed time.Duration) (ShapeTick, bool)
+}
+
+// ShapeTick is what a Shape asks for at one moment.
+type ShapeTick struct {
+	Users     int
+	SpawnRate float64 // 0 or less: at once
+	// UserTypes restricts the users to the named types; empty runs all.
+	UserTypes []string
+}
+
+// builtinShape is a --shape spec.
+type builtinShape struct{ s shape.Shape }
+
+func (b builtinShape) At(elapsed time.Duration) (ShapeTick, bool) {
+	st, ok := b.s.At(elapsed)
+	return ShapeTick{Users: st.Users, SpawnRate: st.SpawnRate}, ok
+}
+
+// pickShape is the shape that drives the tests: --shape, else the test's
+// own.
+func pickShape(cfg config.Config, own Shape, ownName string) (Shape, string, error) {
+	if cfg.Shape == "" {
+		if own != nil && ownName == "" {
+			ownName = fmt.Sprintf("%T", own)
+		}
+		return own, ownName, nil
+	}
+	s, err := shape.Parse(cfg.Shape)
+	if err != nil {
+		return nil, "", fmt.Errorf("--shape: %w", err)
+	}
+	return builtinShape{s}, cfg.Shape, nil
+}
+
+// shapeRate is a spawn rate every engine accepts: a shape's "at once" (0
+// or less) becomes a very high rate.
+func shapeRate(r float64) float64 {
+	if r <= 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return 1e9
+	}
+	return r
+}
+
+// shapeAt is what run's shape asks for at elapsed, with a spawn rate every
+// engine accepts.
+func (run *testRun) shapeAt(elapsed time.Duration) (ShapeTick, bool) {
+	st, ok := run.shape.At(elapsed)
+	st.SpawnRate = shapeRate(st.SpawnRate)
+	return st, ok
+}
+
+// followShape asks run's load shape what to run now and ramps toward it
+// when that changed. It reports whether the shape ended the test.
+func (c *Controller) followShape(run *testRun, now time.Time) (ended bool) {
+	if run.shape == nil {
+		return false
+	}
+	st, ok := run.shapeAt(now.Sub(run.started))
+	if !ok {
+		c.beginStop(run, End{Reason: ShapeFinished})
+		return true
+	}
+	last := run.lastShape
+	if st.Users == last.Users && st.SpawnRate == last.SpawnRate && slices.Equal(st.UserTypes, last.UserTypes) {
+		return false
+	}
+	if !slices.Equal(st.UserTypes, last.UserTypes) {
+		if err := run.eng.restrict(st.UserTypes); err != nil {
+			c.log.Warn("load shape: cannot restrict user types", "err", err)
+		}
+	}
+	c.log.Info("load shape", "users", st.Users, "spawn_rate", st.SpawnRate, "user_types", st.UserTypes)
+	if err := c.ramp(run, st.Users, st.SpawnRate); err != nil {
+		c.log.Error("load shape: cannot change the user count", "err", err)
+		return false
+	}
+	c.mu.Lock()
+	run.lastShape = st
+	run.target, run.rate = st.Users, st.SpawnRate
+	if c.state == Running {
+		c.setStateLocked(Spawning)
+	}
+	c.mu.Unlock()
+	return false
+}

@@ -1,0 +1,224 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/herdload/herd/internal/cluster"
+	"github.com/herdload/herd/internal/stats"
+)
+
+// runWorker runs this process as a worker of the master at
+// --master-host:--master-port until the master says quit, ctx ends, or a
+// task stops the test (the worker then leaves).
+func (c *Controller) runWorker(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &workerLocal{c: c, st: stats.New(time.Now(), stats.Options{}), quit: cancel}
+	defer c.hosts.close()
+	defer w.close()
+	h := c.opts.Hooks
+	var initErr error
+	err := cluster.RunWorker(ctx, cluster.WorkerOptions{
+		Master: "tcp://" + net.JoinHostPort(c.cfg.MasterHost, strconv.Itoa(c.cfg.MasterPort)),
+		Logger: c.log,
+		OnConnected: func(index int, send func(string, any) error) {
+			if h.Registered != nil {
+				h.Registered(index, send)
+			}
+			if h.Init != nil {
+				if initErr = h.Init(RunInfo{Host: c.cfg.Host, UserTypes: typeNames(c.types)}); initErr != nil {
+					cancel()
+				}
+			}
+		},
+		OnCustom: func(typ string, data any) {
+			if h.Message != nil {
+				h.Message("", typ, data)
+			}
+		},
+		ReportExtra: h.ReportExtra,
+	}, w)
+	switch {
+	case initErr != nil:
+		return ExitInternal, fmt.Errorf("init listener failed: %w", initErr)
+	case err == nil, errors.Is(err, context.Canceled):
+		c.log.Info("worker done")
+		return ExitOK, nil
+	default:
+		return ExitInternal, fmt.Errorf("worker: %w", err)
+	}
+}
+
+// workerLocal is the worker's own users as the cluster protocol drives
+// them: one Local per test, created by the test's first spawn.
+type workerLocal struct {
+	c    *Controller
+	st   *stats.Stats // this worker's statistics for its whole life
+	quit func()       // a task returned ErrStopTest: the worker leaves
+
+	mu     sync.Mutex
+	run    Local             // the current test, nil between tests
+	sched  *cluster.Schedule // its share of an open-model run, if it is one
+	noHost []string          // types of the current test without a host
+	done   chan struct{}     // closed when the current test stops
+	wg     sync.WaitGroup    // the watchers of ErrStopTest
+}
+
+var (
+	_ cluster.Local     = (*workerLocal)(nil)
+	_ cluster.OpenLocal = (*workerLocal)(nil)
+)
+
+func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time.Duration) {
+	w.mu.Lock()
+	if w.run == nil {
+		if err := w.startLocked(host, stopTimeout); err != nil {
+			w.mu.Unlock()
+			w.c.log.Error("cannot start users", "err", err)
+			return
+		}
+	}
+	for _, name := range w.noHost {
+		if counts[name] > 0 {
+			counts = maps.Clone(counts) // the caller's map stays as the master sent it
+			w.c.log.Error("cannot start users: no host for this user type; pass -H/--host http://… to the master or this worker, or set UserType.Host",
+				"user_type", name, "users", counts[name])
+			counts[name] = 0
+		}
+	}
+	run := w.run
+	w.mu.Unlock()
+	run.SetCounts(counts)
+	if h := w.c.opts.Hooks.SpawningComplete; h != nil {
+		n := 0
+		for _, v := range counts {
+			n += v
+		}
+		h(n)
+	}
+}
+
+// startLocked starts a test on this worker: the TestStart hook, and a new
+// Local against host ("" for --host).
+func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error {
+	if host == "" {
+		host = w.c.cfg.Host
+	}
+	types, missing, err := w.c.hosts.resolve(w.c.types, host)
+	if err != nil {
+		return err
+	}
+	w.noHost = missing
+	if h := w.c.opts.Hooks.TestStart; h != nil {
+		if err := h(); err != nil {
+			w.c.log.Error("test start listener failed", "err", err)
+		}
+	}
+	l, err := w.c.opts.NewLocal(LocalSpec{Types: types, Stats: w.st, StopTimeout: stopTimeout})
+	if err != nil {
+		return err
+	}
+	w.run, w.done = l, make(chan struct{})
+	done := w.done
+	w.wg.Go(func() {
+		select {
+		case <-l.StopTestRequested():
+			w.c.log.Info("a task stopped the test: this worker quits")
+			w.quit()
+		case <-done:
+		}
+	})
+	return nil
+}
+
+func (w *workerLocal) Stop() {
+	w.mu.Lock()
+	run, done := w.run, w.done
+	w.run, w.sched, w.done = nil, nil, nil
+	w.mu.Unlock()
+	if run == nil {
+		return
+	}
+	if left := run.Stop(stopGrace); left > 0 {
+		w.c.log.Warn("some users did not stop (their code ignores its context)", "users", left)
+	}
+	close(done)
+	if h := w.c.opts.Hooks.TestStop; h != nil {
+		h()
+	}
+}
+
+// close stops the current test and joins the watchers.
+func (w *workerLocal) close() {
+	w.Stop()
+	w.wg.Wait()
+}
+
+func (w *workerLocal) Counts() map[string]int {
+	w.mu.Lock()
+	run := w.run
+	w.mu.Unlock()
+	out := make(map[string]int, len(w.c.types))
+	for _, t := range w.c.types {
+		out[t.Name] = 0
+	}
+	if run != nil {
+		maps.Copy(out, run.Counts())
+	}
+	return out
+}
+
+func (w *workerLocal) TakeDelta(now time.Time) *stats.Delta { return w.st.TakeDelta(now) }
+
+func (w *workerLocal) Classes() []cluster.Class { return classesOf(w.c.types) }
+
+// StartOpen runs this worker's share of an open-model run.
+func (w *workerLocal) StartOpen(s cluster.OpenShare, host string, stopTimeout time.Duration, end func()) error {
+	sched, err := cluster.NewSchedule(s)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	if w.run != nil {
+		w.mu.Unlock()
+		return errors.New("a test is already running on this worker")
+	}
+	err = w.startLocked(host, stopTimeout)
+	if err == nil {
+		w.sched = sched
+	}
+	run := w.run
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	err = run.StartOpen(OpenOptions{Next: sched.Next, Start: s.Start, Pool: s.Pool, MaxUsers: s.MaxUsers,
+		MaxLate: s.MaxLate, OnEnd: end})
+	if h := w.c.opts.Hooks.SpawningComplete; err == nil && h != nil {
+		h(s.Pool)
+	}
+	return err
+}
+
+// Reshare switches the running share to s from s.From on.
+func (w *workerLocal) Reshare(s cluster.OpenShare) {
+	w.mu.Lock()
+	sched := w.sched
+	w.mu.Unlock()
+	if sched == nil {
+		return
+	}
+	if late, err := sched.Reshare(s); err != nil {
+		w.c.log.Error("cannot change the share of the arrival rate", "err", err)
+	} else if late {
+		w.c.log.Warn("the new share of the arrival rate came after its start: an iteration of the old share past it may run twice or not at all",
+			"from", s.From)
+	}
+}
