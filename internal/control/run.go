@@ -136,8 +136,11 @@ func (c *Controller) start(req Start) error {
 	c.run = run
 	c.setStateLocked(Spawning)
 	c.mu.Unlock()
-	if c.open != nil {
-		c.spawned(run, run.ramps, run.target) // the pool starts at once
+	if c.open != nil { // the pool starts at once
+		if h := c.opts.Hooks.SpawningComplete; h != nil {
+			h(run.target)
+		}
+		c.spawned(run, run.ramps, run.target)
 	}
 	return nil
 }
