@@ -27,7 +27,7 @@ type fakeLocal struct {
 	mu       sync.Mutex
 	users    int
 	only     []string
-	ramp     *time.Timer // the ramp in progress
+	ramp     *time.Timer   // the ramp in progress
 	work     chan struct{} // closed to end the users' work
 	stopped  bool
 	stopTest chan struct{}

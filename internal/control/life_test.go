@@ -19,7 +19,7 @@ func TestStateMoves(t *testing.T) {
 	t.Parallel()
 	all := []State{Idle, Spawning, Running, Stopping, Stopped}
 	allowed := map[[2]State]bool{
-		{Idle, Spawning}: true,
+		{Idle, Spawning}:     true,
 		{Spawning, Spawning}: true, {Spawning, Running}: true, {Spawning, Stopping}: true,
 		{Running, Spawning}: true, {Running, Stopping}: true,
 		{Stopping, Stopped}: true,
