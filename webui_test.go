@@ -214,3 +214,66 @@ func TestAutostartAutoquit(t *testing.T) {
 		t.Fatalf("herd did not quit by itself:\n%s", stderr.String())
 	}
 }
+
+// TestUIMasterOutlivesItsLastWorker: a master serving the web UI stops the
+// test when its last worker leaves, and keeps serving (Locust: "The last
+// worker quit, stopping test."); a new worker can run the next test.
+func TestUIMasterOutlivesItsLastWorker(t *testing.T) {
+	t.Parallel()
+	ts := okServer(t)
+	base, stop, stderr := startUI(t, pingTest(), "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0")
+	var port string
+	poll(t, "the master's port", func() bool {
+		m := masterPort.FindStringSubmatch(stderr.String())
+		if m != nil {
+			port = m[1]
+		}
+		return m != nil
+	})
+	startWorker := func() (cancel func() int) {
+		ctx, cancelCtx := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() {
+			done <- mainRun(pingTest(), ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
+				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
+		}()
+		return func() int { cancelCtx(); return <-done }
+	}
+	var state struct {
+		State       string `json:"state"`
+		WorkerCount int    `json:"worker_count"`
+		UserCount   int    `json:"user_count"`
+	}
+	for round := range 2 {
+		stopWorker := startWorker()
+		poll(t, "a worker", func() bool {
+			getJSON(t, base+"api/state", &state)
+			return state.WorkerCount == 1
+		})
+		resp, err := http.PostForm(base+"swarm", url.Values{"user_count": {"2"}, "spawn_rate": {"100"}, "host": {ts.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		poll(t, "2 running users", func() bool {
+			getJSON(t, base+"api/state", &state)
+			return state.State == "running" && state.UserCount == 2
+		})
+		if code := stopWorker(); code != 0 { // Ctrl-C on the worker
+			t.Fatalf("worker exit code %d", code)
+		}
+		poll(t, "the test stopped", func() bool {
+			getJSON(t, base+"api/state", &state)
+			return state.State == "stopped"
+		})
+		if n := strings.Count(stderr.String(), "the last worker left: stopping the test"); n != round+1 {
+			t.Errorf("the master logged the last worker leaving %d times, want %d\n%s", n, round+1, stderr)
+		}
+	}
+	if strings.Contains(stderr.String(), "quitting") {
+		t.Fatalf("the master quit with its last worker:\n%s", stderr)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("exit code %d\n%s", code, stderr.String())
+	}
+}
