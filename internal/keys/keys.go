@@ -4,44 +4,40 @@
 package keys
 
 import (
-	"io"
 	"os"
+	"sync"
 )
 
 // Watch puts the terminal f in character mode (no line buffering, no echo)
 // and calls fn for every key pressed, from its own goroutine, until stop is
-// called; stop restores the terminal. ok is false, and nothing happens, when
-// f is not a terminal this platform can switch.
+// called; stop restores the terminal and returns once that goroutine has
+// returned. ok is false, and nothing happens, when f is not a terminal this
+// platform can switch.
 func Watch(f *os.File, fn func(key byte)) (stop func(), ok bool) {
-	restore, ok := charMode(f)
+	t, ok := openTerm(f)
 	if !ok {
 		return func() {}, false
 	}
-	done := make(chan struct{})
-	go func() {
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		var buf [16]byte
 		for {
-			n, err := f.Read(buf[:])
-			select {
-			case <-done:
-				return
-			default:
-			}
+			n, err := t.read(buf[:])
 			for _, b := range buf[:n] {
 				fn(b)
 			}
-			if err != nil && err != io.ErrNoProgress {
-				return
+			if err != nil {
+				return // stopped, or the terminal went away
 			}
 		}
-	}()
-	var stopped bool
+	})
+	var once sync.Once
 	return func() {
-		if !stopped {
-			stopped = true
-			close(done)
-			restore()
-		}
+		once.Do(func() {
+			t.wake()
+			wg.Wait()
+			t.restore()
+		})
 	}, true
 }
 
