@@ -65,10 +65,9 @@ var kinds = []string{"stages", "steps", "spike"}
 //	spike:base=10,peak=200,at=1m,ramp=5s,hold=30s,after=1m
 //
 // Durations are read by internal/duration, like every duration in herd: Go
-// durations ("1m30s") or seconds ("90", "1.5"). The shape
-// is over (At returns false) after its last stage. docs/shapes/README.md
-// gives each kind's exact semantics. A bad spec gives one error naming the
-// bad part.
+// durations ("1m30s") or seconds ("90", "1.5"). The shape is over (At
+// returns false) after its last stage. docs/shapes/README.md gives each
+// kind's exact semantics. A bad spec gives one error naming the bad part.
 func Parse(spec string) (Shape, error) {
 	s, err := parse(spec)
 	if err != nil {
