@@ -16,7 +16,6 @@ import (
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/cpu"
 	"github.com/herdload/herd/internal/report"
-	"github.com/herdload/herd/internal/shape"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/threshold"
 	"github.com/herdload/herd/internal/web"
@@ -98,12 +97,10 @@ func newController(t *Test, cfg config.Config, env Env, log *slog.Logger, all, p
 	if t.Shape != nil {
 		c.shapeName = fmt.Sprintf("%T", t.Shape)
 	}
-	if cfg.Shape != "" {
-		if s, err := shape.Parse(cfg.Shape); err == nil { // validated by config.Load
-			c.shape, c.shapeName = builtinShape{s}, cfg.Shape
-		}
+	if cfg.Shape != nil {
+		c.shape, c.shapeName = builtinShape{*cfg.Shape}, cfg.Shape.String()
 	}
-	c.thresholds, _ = threshold.ParseAll(cfg.Thresholds) // validated by config.Load
+	c.thresholds = cfg.Thresholds
 	c.node = &Node{role: Standalone}
 	switch {
 	case cfg.Worker:
@@ -123,7 +120,7 @@ func (c *controller) requestQuit(reason string) {
 func (c *controller) open(ctx context.Context) int {
 	if c.cfg.CSVPrefix != "" {
 		var err error
-		if c.csv, err = report.OpenCSV(c.cfg.CSVPrefix, c.cfg.CSVFullHistory, c.cfg.ArrivalRate != ""); err != nil {
+		if c.csv, err = report.OpenCSV(c.cfg.CSVPrefix, c.cfg.CSVFullHistory, c.cfg.ArrivalRate != nil); err != nil {
 			fmt.Fprintf(c.env.Stderr, "%s: --csv: %v\n", c.env.Prog, err)
 			return ExitConfig
 		}
@@ -256,7 +253,7 @@ func (c *controller) start(ctx context.Context, req web.SwarmRequest) error {
 	c.run = run
 	c.state = web.StateSpawning
 	c.mu.Unlock()
-	if c.cfg.ArrivalRate != "" {
+	if c.cfg.ArrivalRate != nil {
 		if err := c.startOpen(run, req.Users); err != nil {
 			return err
 		}

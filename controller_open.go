@@ -1,7 +1,6 @@
 package herd
 
 import (
-	"cmp"
 	"math/rand/v2"
 
 	"github.com/herdload/herd/internal/cluster"
@@ -15,9 +14,13 @@ func (c *controller) startOpen(run *testRun, pool int) error {
 	if maxUsers == 0 {
 		maxUsers = pool
 	}
-	plan := cluster.OpenPlan{Rate: c.cfg.ArrivalRate, Poisson: c.cfg.Arrivals == "poisson", Seed: rand.Uint64(),
+	plan := cluster.OpenPlan{Rate: c.cfg.ArrivalRate.String(), Poisson: c.cfg.Poisson, Seed: rand.Uint64(),
 		Pool: pool, MaxUsers: max(maxUsers, pool), MaxLate: c.cfg.MaxLateness}
-	attrs := []any{"rate", plan.Rate, "arrivals", cmp.Or(c.cfg.Arrivals, "uniform"), "pool", pool,
+	arrivals := "uniform"
+	if plan.Poisson {
+		arrivals = "poisson"
+	}
+	attrs := []any{"rate", plan.Rate, "arrivals", arrivals, "pool", pool,
 		"max_users", plan.MaxUsers, "seed", plan.Seed}
 	msg := "open model: starting iterations at the arrival rate"
 	if c.master != nil {

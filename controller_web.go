@@ -76,8 +76,10 @@ func (c *controller) Status() web.Status {
 		CPUWarning:  c.cpuHot,
 		CPUShare:    c.cpuShare,
 		Shape:       c.shapeName,
-		ArrivalRate: c.cfg.ArrivalRate,
 		MaxUsers:    c.cfg.MaxUsers,
+	}
+	if c.cfg.ArrivalRate != nil {
+		s.ArrivalRate = c.cfg.ArrivalRate.String()
 	}
 	if s.Host == "" {
 		s.Host = c.demoURL

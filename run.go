@@ -30,7 +30,7 @@ const (
 // reports are still written). It returns the exit code.
 func (t *Test) Run(ctx context.Context, env Env) int {
 	env = env.withDefaults()
-	cfg, err := config.Load(env.Args, env.Getenv)
+	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv})
 	if errors.Is(err, config.ErrHelp) {
 		config.Usage(env.Stdout, env.Prog)
 		t.writeTypes(env.Stdout)
