@@ -45,8 +45,11 @@ func checkFile(path string, replaced bool) string {
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(path)
 	if err == nil {
-		if fi.IsDir() {
+		switch {
+		case fi.IsDir():
 			return fmt.Sprintf("%q is a directory, not a file", path)
+		case !fi.Mode().IsRegular():
+			return "" // a device or a pipe: opening it could block or have effects
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
