@@ -33,7 +33,7 @@ const (
 // be written; Main prints it.
 func (t *Test) Run(ctx context.Context, env Env) (int, error) {
 	env = env.withDefaults()
-	cfg, err := config.Load(env.Args, env.Getenv)
+	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: t.Defaults})
 	if errors.Is(err, config.ErrHelp) {
 		config.Usage(env.Stdout, env.Prog)
 		t.writeTypes(env.Stdout)

@@ -261,8 +261,9 @@ func TestExitCodes(t *testing.T) {
 	})
 	t.Run("an unwritable report", func(t *testing.T) {
 		t.Parallel()
+		// Found before the run (config.Load checks output paths), not after it.
 		code, _, errOut := runTest(t, context.Background(), pingTest(), "--headless", "-t", "1s", "--json-file", filepath.Join(t.TempDir(), "no", "such", "dir.json"), "Quiet")
-		if code != herd.ExitInternal || !strings.Contains(errOut, "--json-file") {
+		if code != herd.ExitConfig || !strings.Contains(errOut, "--json-file") {
 			t.Errorf("code %d\n%s", code, errOut)
 		}
 	})

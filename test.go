@@ -21,6 +21,10 @@ type Test struct {
 	// out of the box: it returns the target's base URL and a function that
 	// stops it. herd's demo shop is one: demo.FallbackHost.
 	FallbackHost func() (url string, stop func() error, err error)
+	// Defaults are options the program sets as its own defaults, written
+	// as on the command line ([]string{"-u", "20", "-t", "30s"}): the config
+	// file, the HERD_* environment and the command line override them.
+	Defaults []string
 }
 
 // Exit codes of a run, as Run returns them and Main exits with.

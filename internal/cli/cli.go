@@ -39,9 +39,6 @@ Usage:
   herd help                   print this help
 `
 
-// demoDefaults come before the user's own arguments, which win.
-var demoDefaults = []string{"-u", "20", "-r", "10", "-t", "30s"}
-
 // Main runs the herd command and returns its exit code.
 func Main(ctx context.Context, env herd.Env) int {
 	if env.Stdout == nil {
@@ -59,7 +56,7 @@ func Main(ctx context.Context, env herd.Env) int {
 	case "demo":
 		env.Prog += " demo"
 		env.Exec = append(selfExec(env), "demo")
-		env.Args = append(append([]string(nil), demoDefaults...), args...)
+		env.Args = args
 		code, err := demoTest().Run(ctx, env)
 		return report(env, code, err)
 	case "master":

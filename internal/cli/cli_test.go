@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +75,29 @@ func TestServeDemoStopsOnCancel(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve-demo did not stop")
+	}
+}
+
+// TestDemoDefaultsAreDefaults: herd demo's -u 20 -t 30s are defaults, below
+// the config file and the environment (which are validated too).
+func TestDemoDefaultsAreDefaults(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "herd.conf")
+	if err := os.WriteFile(conf, []byte("users = 3\nspawn-rate = 100\nrun-time = \"1s\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, context.Background(), "demo", "--headless", "--config", conf, "--only-summary")
+	if code != herd.ExitOK && code != herd.ExitFailures {
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "with 3 users") || !strings.Contains(errOut, "run_time=1s") {
+		t.Errorf("the config file did not win over the demo's defaults:\n%s\n%s", out, errOut)
+	}
+	var stdout, stderr bytes.Buffer
+	code = Main(context.Background(), herd.Env{Prog: "herd", Args: []string{"demo", "--headless"}, Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string { return map[string]string{"HERD_USERS": "abc"}[k] }})
+	if code != herd.ExitConfig || !strings.Contains(stderr.String(), "HERD_USERS") {
+		t.Errorf("HERD_USERS=abc: code %d\n%s", code, stderr.String())
 	}
 }

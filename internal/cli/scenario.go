@@ -91,5 +91,7 @@ func demoTest() *herd.Test {
 				New: func() herd.User { return new(browser) }},
 		},
 		FallbackHost: demo.FallbackHost,
+		// Below the config file, the environment and the command line.
+		Defaults: []string{"-u", "20", "-r", "10", "-t", "30s"},
 	}
 }

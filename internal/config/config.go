@@ -1,17 +1,26 @@
 // Package config resolves herd's run configuration.
 //
-// A run is configured from four layers, each overriding the one before it
+// A run is configured from five layers, each overriding the one before it
 // field by field:
 //
 //  1. built-in defaults (see [Default]),
-//  2. a config file named by --config FILE or HERD_CONFIG,
-//  3. environment variables HERD_<OPTION> (the long flag name upper-cased,
+//  2. the test program's own defaults ([Input.Defaults]), written as
+//     command-line arguments: what `herd demo` or a test's main sets,
+//  3. a config file named by --config FILE or HERD_CONFIG,
+//  4. environment variables HERD_<OPTION> (the long flag name upper-cased,
 //     dashes turned into underscores: HERD_USERS, HERD_SPAWN_RATE, ...),
-//  4. command-line flags, named like Locust's (-u/--users, -r/--spawn-rate, ...).
+//  5. command-line flags, named like Locust's (-u/--users, -r/--spawn-rate, ...).
 //
-// [Load] resolves all layers into one plain [Config] and reports every problem
-// it finds at once as a [Problems] error, each problem naming the option, what
-// was wrong and where the bad value came from.
+// [Load] resolves all layers into one plain [Config] of typed values (a
+// load shape, an arrival rate and thresholds are parsed once, here) and
+// reports every problem it finds at once as a [Problems] error, each problem
+// naming the option, what was wrong and where the bad value came from. A bad
+// value is reported even when a higher layer overrides it. Files the run
+// will write (--html, --json-file, --junit, --csv, --logfile) are checked
+// before any run starts.
+//
+// Durations everywhere are read by internal/duration: a Go duration ("90s",
+// "1h30m") or a number of seconds ("300").
 //
 // Config files ending in .toml are TOML (top-level keys or a [herd] table);
 // any other file is read in Locust's config-file format:
@@ -31,13 +40,11 @@ package config
 
 import (
 	"errors"
-	"io"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/herdload/herd/internal/shape"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // ErrHelp is returned by [Load], unwrapped, when -h or --help is on the
@@ -64,20 +71,24 @@ type Config struct {
 	// StopTimeout is how long to wait for running tasks to finish when
 	// stopping (-s, --stop-timeout). Default 0: stop immediately.
 	StopTimeout time.Duration
-	// Shape is a built-in load shape spec (--shape); empty: none.
-	Shape string
+	// Shape is the built-in load shape (--shape), nil for none. Its String
+	// is the spec in canonical form, for logs and the web UI.
+	Shape *shape.Shape
 	// ArrivalRate switches to the open model: iterations start at this rate
-	// spec (--arrival-rate); empty: the closed model.
-	ArrivalRate string
-	// Arrivals is "uniform" (or empty) or "poisson" (--arrivals).
-	Arrivals string
+	// (--arrival-rate); nil: the closed model. Its String is the spec in
+	// canonical form.
+	ArrivalRate *shape.Rate
+	// Poisson spaces open-model arrivals as a Poisson process instead of
+	// evenly (--arrivals poisson; uniform, the default, is false).
+	Poisson bool
 	// MaxUsers bounds an open-model pool (--max-users); 0 means Users.
 	MaxUsers int
 	// MaxLateness drops open-model iterations that waited longer than this
 	// for a free user (--max-lateness). Default 10s.
 	MaxLateness time.Duration
-	// Thresholds are pass/fail conditions (--threshold, repeatable).
-	Thresholds []string
+	// Thresholds are pass/fail conditions (--threshold, repeatable). Each
+	// one's String is its expression in canonical form.
+	Thresholds []threshold.Threshold
 	// JUnitFile receives the thresholds' results as JUnit XML (--junit).
 	JUnitFile string
 	// Tags restricts the run to tasks with any of these tags (-T, --tags).
@@ -184,176 +195,4 @@ func Default() Config {
 		MasterPort:      5557,
 		Autoquit:        -1,
 	}
-}
-
-// Load resolves the configuration from defaults < config file < environment <
-// command-line flags, per field, and validates the result.
-//
-// args are the command-line arguments without the program name; getenv reads
-// the environment (os.Getenv in production, a map lookup in tests; nil means
-// an empty environment). An empty environment variable counts as unset.
-// Unknown HERD_* variables are ignored.
-//
-// Load returns [ErrHelp] for -h/--help. Otherwise any error is a [Problems]
-// listing every problem found; the returned Config then holds whatever could
-// be resolved (bad values keep their defaults).
-func Load(args []string, getenv func(string) string) (Config, error) {
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
-	cfg := Default()
-
-	fs := pflag.NewFlagSet("herd", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	raws := make(map[string]*rawFlag, len(options))
-	for i := range options {
-		o := &options[i]
-		if o.positional {
-			continue
-		}
-		r := &rawFlag{opt: o}
-		raws[o.name] = r
-		f := fs.VarPF(r, o.name, o.short, o.help)
-		if o.isBool() {
-			f.NoOptDefVal = "true"
-		}
-	}
-	help := fs.BoolP("help", "h", false, "show this help message and exit")
-	if err := fs.Parse(args); err != nil {
-		if wantsHelp(args) {
-			return Default(), ErrHelp
-		}
-		return cfg, Problems{{
-			Source:  "command line",
-			Message: err.Error() + " (run with --help to see the options)",
-		}}
-	}
-	if *help {
-		return Default(), ErrHelp
-	}
-
-	var probs Problems
-
-	// The config file is named on the command line or in the environment.
-	var file map[string]fileValue
-	path, pathSource := "", ""
-	if r := raws["config"]; r.set {
-		path, pathSource = r.vals[len(r.vals)-1], "flag --config"
-	} else if v := getenv(envName("config")); v != "" {
-		path, pathSource = v, "environment "+envName("config")
-	}
-	if path != "" {
-		var fp Problems
-		file, fp = readConfigFile(path, pathSource)
-		probs = append(probs, fp...)
-	}
-
-	sources := make(map[string]string, len(options))
-	for i := range options {
-		o := &options[i]
-		var vals []string
-		var src string
-		switch {
-		case o.positional && len(fs.Args()) > 0:
-			vals, src = fs.Args(), "command line"
-		case !o.positional && raws[o.name].set:
-			vals, src = raws[o.name].vals, "flag --"+o.name
-		}
-		if vals == nil {
-			if v := getenv(envName(o.name)); v != "" {
-				vals, src = []string{v}, "environment "+envName(o.name)
-			}
-		}
-		if vals == nil {
-			if fv, ok := file[o.name]; ok {
-				vals, src = fv.vals, fv.source
-			}
-		}
-		if vals == nil {
-			continue
-		}
-		sources[o.name] = src
-		if err := o.assign(&cfg, vals); err != nil {
-			probs = append(probs, Problem{Source: src, Field: o.name, Message: err.Error()})
-		}
-	}
-
-	if err := cfg.Validate(); err != nil {
-		var vp Problems
-		if errors.As(err, &vp) {
-			for _, p := range vp {
-				if p.Source == "" {
-					p.Source = sources[p.Field]
-				}
-				probs = append(probs, p)
-			}
-		}
-	}
-	if len(probs) > 0 {
-		// Problems about no single option (config-file syntax, unknown keys)
-		// come first, then the rest in the order options are listed in --help.
-		slices.SortStableFunc(probs, func(a, b Problem) int { return optionIndex(a.Field) - optionIndex(b.Field) })
-		return cfg, probs
-	}
-	return cfg, nil
-}
-
-// optionIndex is the position of the named option in the option table, or
-// -1 for "".
-func optionIndex(name string) int {
-	return slices.IndexFunc(options, func(o option) bool { return o.name == name })
-}
-
-// wantsHelp reports whether -h or --help appears before a "--" terminator.
-// It lets help win over an unrelated flag syntax error.
-func wantsHelp(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "--help":
-			return true
-		}
-	}
-	return false
-}
-
-// envName is the environment variable for the option with long name name.
-func envName(name string) string {
-	return "HERD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-}
-
-// rawFlag is a pflag.Value that only records the raw text given on the
-// command line; conversion happens later so that every layer is converted,
-// and every problem reported, the same way.
-type rawFlag struct {
-	opt  *option
-	vals []string
-	set  bool
-}
-
-func (r *rawFlag) String() string { return strings.Join(r.vals, ",") }
-
-func (r *rawFlag) Set(s string) error {
-	if r.opt.isList() {
-		r.vals = append(r.vals, s) // repeated list flags accumulate
-	} else {
-		r.vals = []string{s} // the last one wins
-	}
-	r.set = true
-	return nil
-}
-
-func (r *rawFlag) Type() string { return r.opt.typeName() }
-
-// lookupOption finds an option by long name, also accepting underscores for
-// dashes and any letter case, as config-file keys may be written.
-func lookupOption(key string) *option {
-	k := strings.ToLower(strings.ReplaceAll(key, "_", "-"))
-	i := slices.IndexFunc(options, func(o option) bool { return o.name == k })
-	if i < 0 {
-		return nil
-	}
-	return &options[i]
 }

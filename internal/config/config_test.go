@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/herdload/herd/internal/shape"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // env returns a getenv function reading m.
@@ -47,7 +50,7 @@ func fields(ps Problems) []string {
 
 func TestDefault(t *testing.T) {
 	t.Parallel()
-	got, err := Load(nil, nil)
+	got, err := load(nil, nil)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -57,7 +60,7 @@ func TestDefault(t *testing.T) {
 		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557,
 	}
 	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(Default(), want) {
-		t.Errorf("Load(nil) = %+v\nDefault() = %+v\nwant %+v", got, Default(), want)
+		t.Errorf("load(nil) = %+v\nDefault() = %+v\nwant %+v", got, Default(), want)
 	}
 	if err := want.Validate(); err != nil {
 		t.Errorf("defaults do not validate: %v", err)
@@ -86,6 +89,7 @@ func TestHelpDefaultsMatch(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir() // output files must be writable
 	tests := []struct {
 		name string
 		args []string
@@ -113,11 +117,11 @@ func TestFlags(t *testing.T) {
 		{"tags empty", []string{"-T", ""}, func(*Config) {}},
 		{"exclude-tags short", []string{"-E", "slow"}, func(c *Config) { c.ExcludeTags = []string{"slow"} }},
 		{"exclude-tags long", []string{"--exclude-tags", "slow,flaky"}, func(c *Config) { c.ExcludeTags = []string{"slow", "flaky"} }},
-		{"csv", []string{"--csv", "out/run"}, func(c *Config) { c.CSVPrefix = "out/run" }},
-		{"csv-full-history", []string{"--csv=x", "--csv-full-history"}, func(c *Config) { c.CSVPrefix = "x"; c.CSVFullHistory = true }},
+		{"csv", []string{"--csv", dir + "/run"}, func(c *Config) { c.CSVPrefix = dir + "/run" }},
+		{"csv-full-history", []string{"--csv=" + dir + "/x", "--csv-full-history"}, func(c *Config) { c.CSVPrefix = dir + "/x"; c.CSVFullHistory = true }},
 		{"json", []string{"--json"}, func(c *Config) { c.JSON = true }},
-		{"json-file", []string{"--json-file", "stats.json"}, func(c *Config) { c.JSONFile = "stats.json" }},
-		{"html", []string{"--html", "report.html"}, func(c *Config) { c.HTMLFile = "report.html" }},
+		{"json-file", []string{"--json-file", dir + "/stats.json"}, func(c *Config) { c.JSONFile = dir + "/stats.json" }},
+		{"html", []string{"--html", dir + "/report.html"}, func(c *Config) { c.HTMLFile = dir + "/report.html" }},
 		{"print-stats", []string{"--print-stats"}, func(c *Config) { c.PrintStats = true }},
 		{"only-summary", []string{"--only-summary"}, func(c *Config) { c.OnlySummary = true }},
 		{"reset-stats", []string{"--reset-stats"}, func(c *Config) { c.ResetStats = true }},
@@ -130,7 +134,7 @@ func TestFlags(t *testing.T) {
 		{"loglevel long warn", []string{"--loglevel", "WARN"}, func(c *Config) { c.LogLevel = slog.LevelWarn }},
 		{"loglevel warning", []string{"--loglevel=Warning"}, func(c *Config) { c.LogLevel = slog.LevelWarn }},
 		{"loglevel critical", []string{"--loglevel", "CRITICAL"}, func(c *Config) { c.LogLevel = slog.LevelError }},
-		{"logfile", []string{"--logfile", "herd.log"}, func(c *Config) { c.LogFile = "herd.log" }},
+		{"logfile", []string{"--logfile", dir + "/herd.log"}, func(c *Config) { c.LogFile = dir + "/herd.log" }},
 		{"request-timeout", []string{"--request-timeout", "5s"}, func(c *Config) { c.RequestTimeout = 5 * time.Second }},
 		{"web-host", []string{"--web-host", "0.0.0.0"}, func(c *Config) { c.WebHost = "0.0.0.0" }},
 		{"web-host star", []string{"--web-host", "*"}, func(c *Config) { c.WebHost = "" }},
@@ -149,14 +153,14 @@ func TestFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Load(tt.args, env(nil))
+			got, err := load(tt.args, env(nil))
 			if err != nil {
-				t.Fatalf("Load(%q): %v", tt.args, err)
+				t.Fatalf("load(%q): %v", tt.args, err)
 			}
 			want := Default()
 			tt.want(&want)
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("Load(%q)\n got %+v\nwant %+v", tt.args, got, want)
+				t.Errorf("load(%q)\n got %+v\nwant %+v", tt.args, got, want)
 			}
 		})
 	}
@@ -164,6 +168,7 @@ func TestFlags(t *testing.T) {
 
 func TestEnvironment(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -182,7 +187,7 @@ func TestEnvironment(t *testing.T) {
 		{"empty is unset", map[string]string{"HERD_USERS": ""}, func(*Config) {}},
 		{"tags", map[string]string{"HERD_TAGS": "a,b, c"}, func(c *Config) { c.Tags = []string{"a", "b", "c"} }},
 		{"exclude tags", map[string]string{"HERD_EXCLUDE_TAGS": "slow"}, func(c *Config) { c.ExcludeTags = []string{"slow"} }},
-		{"csv", map[string]string{"HERD_CSV": "out", "HERD_CSV_FULL_HISTORY": "yes"}, func(c *Config) { c.CSVPrefix = "out"; c.CSVFullHistory = true }},
+		{"csv", map[string]string{"HERD_CSV": dir + "/out", "HERD_CSV_FULL_HISTORY": "yes"}, func(c *Config) { c.CSVPrefix = dir + "/out"; c.CSVFullHistory = true }},
 		{"loglevel", map[string]string{"HERD_LOGLEVEL": "debug"}, func(c *Config) { c.LogLevel = slog.LevelDebug }},
 		{"exit code", map[string]string{"HERD_EXIT_CODE_ON_ERROR": "3"}, func(c *Config) { c.ExitCodeOnError = 3 }},
 		{"stop timeout", map[string]string{"HERD_STOP_TIMEOUT": "5"}, func(c *Config) { c.StopTimeout = 5 * time.Second }},
@@ -196,7 +201,7 @@ func TestEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Load(nil, env(tt.env))
+			got, err := load(nil, env(tt.env))
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -237,7 +242,7 @@ func TestPrecedence(t *testing.T) {
 			if tt.file {
 				args = append(args, "--config", writeFile(t, "herd.conf", conf))
 			}
-			got, err := Load(args, env(tt.env))
+			got, err := load(args, env(tt.env))
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -252,7 +257,7 @@ func TestPrecedence(t *testing.T) {
 func TestPrecedencePerField(t *testing.T) {
 	t.Parallel()
 	path := writeFile(t, "herd.conf", "users = 2\nspawn-rate = 2\nhost = http://file\nrun-time = 1m\n")
-	got, err := Load([]string{"-H", "http://flag", "--config", path},
+	got, err := load([]string{"-H", "http://flag", "--config", path},
 		env(map[string]string{"HERD_SPAWN_RATE": "3", "HERD_HOST": "http://env"}))
 	if err != nil {
 		t.Fatal(err)
@@ -269,11 +274,11 @@ func TestConfigFileNaming(t *testing.T) {
 	fromEnv := writeFile(t, "env.conf", "users = 5\n")
 	fromFlag := writeFile(t, "flag.toml", "users = 6\n")
 
-	got, err := Load(nil, env(map[string]string{"HERD_CONFIG": fromEnv}))
+	got, err := load(nil, env(map[string]string{"HERD_CONFIG": fromEnv}))
 	if err != nil || got.Users != 5 || got.ConfigFile != fromEnv {
 		t.Errorf("HERD_CONFIG: got Users %d, ConfigFile %q, err %v", got.Users, got.ConfigFile, err)
 	}
-	got, err = Load([]string{"--config", fromFlag}, env(map[string]string{"HERD_CONFIG": fromEnv}))
+	got, err = load([]string{"--config", fromFlag}, env(map[string]string{"HERD_CONFIG": fromEnv}))
 	if err != nil || got.Users != 6 || got.ConfigFile != fromFlag {
 		t.Errorf("--config over HERD_CONFIG: got Users %d, ConfigFile %q, err %v", got.Users, got.ConfigFile, err)
 	}
@@ -284,8 +289,8 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"-h"}, {"--help"}, {"-u", "5", "--help"}, {"--bogus", "-h"}, {"-u", "abc", "-h"},
 	} {
-		if _, err := Load(args, env(nil)); err != ErrHelp {
-			t.Errorf("Load(%q) error = %v, want ErrHelp", args, err)
+		if _, err := load(args, env(nil)); err != ErrHelp {
+			t.Errorf("load(%q) error = %v, want ErrHelp", args, err)
 		}
 	}
 }
@@ -303,20 +308,20 @@ func TestFlagSyntaxErrors(t *testing.T) {
 		{[]string{"---users=1"}, "bad flag syntax"},
 	}
 	for _, tt := range tests {
-		_, err := Load(tt.args, env(map[string]string{"HERD_USERS": "bad"}))
+		_, err := load(tt.args, env(map[string]string{"HERD_USERS": "bad"}))
 		ps := problemsOf(t, err)
 		if len(ps) != 1 || !strings.Contains(ps[0].Message, tt.want) || ps[0].Source != "command line" {
-			t.Errorf("Load(%q) = %v; want one command-line problem containing %q", tt.args, err, tt.want)
+			t.Errorf("load(%q) = %v; want one command-line problem containing %q", tt.args, err, tt.want)
 		}
 		if !strings.Contains(err.Error(), "--help") {
-			t.Errorf("Load(%q) error %q does not point to --help", tt.args, err)
+			t.Errorf("load(%q) error %q does not point to --help", tt.args, err)
 		}
 	}
 }
 
 func TestAllProblemsAtOnce(t *testing.T) {
 	t.Parallel()
-	_, err := Load([]string{"-u", "-5", "-r", "0", "-t", "nonsense", "-H", "ftp://x"}, env(nil))
+	_, err := load([]string{"-u", "-5", "-r", "0", "-t", "nonsense", "-H", "ftp://x"}, env(nil))
 	ps := problemsOf(t, err)
 	if got, want := fields(ps), []string{"host", "users", "spawn-rate", "run-time"}; !slices.Equal(got, want) {
 		t.Errorf("problem fields = %q, want %q\n%v", got, want, err)
@@ -343,7 +348,7 @@ func TestAllProblemsAtOnce(t *testing.T) {
 func TestProblemsFromEveryLayer(t *testing.T) {
 	t.Parallel()
 	path := writeFile(t, "herd.conf", "# comment\nusers = 1\nspawn-rate = fast\nheadless = maybe\nuserz = 3\n")
-	cfg, err := Load([]string{"--config", path, "-L", "loud", "--csv-full-history"},
+	cfg, err := load([]string{"--config", path, "-L", "loud", "--csv-full-history"},
 		env(map[string]string{"HERD_USERS": "abc", "HERD_WEB_PORT": "70000"}))
 	ps := problemsOf(t, err)
 	want := Problems{
@@ -406,17 +411,19 @@ func TestValidate(t *testing.T) {
 		{"autoquit below -1", func(c *Config) { c.Autoquit = -2; c.Autostart = true }, []string{"autoquit"}},
 		{"negative stop timeout", func(c *Config) { c.StopTimeout = -1 }, []string{"stop-timeout"}},
 		{"zero request timeout", func(c *Config) { c.RequestTimeout = 0 }, []string{"request-timeout"}},
-		{"shape", func(c *Config) { c.Shape = "stages:30s:100,1m:0" }, nil},
-		{"bad shape", func(c *Config) { c.Shape = "stages:30s:1x0" }, []string{"shape"}},
-		{"shape and arrival rate", func(c *Config) { c.Shape = "stages:30s:100"; c.ArrivalRate = "10" }, []string{"shape"}},
-		{"arrival rate", func(c *Config) { c.ArrivalRate = "1200/m"; c.MaxUsers = 5; c.Arrivals = "poisson" }, nil},
-		{"bad arrival rate", func(c *Config) { c.ArrivalRate = "fast" }, []string{"arrival-rate"}},
+		{"shape", func(c *Config) { c.Shape = mustShape("stages:30s:100,1m:0") }, nil},
+		{"shape and arrival rate", func(c *Config) { c.Shape = mustShape("stages:30s:100"); c.ArrivalRate = mustRate("10") }, []string{"shape"}},
+		{"arrival rate", func(c *Config) { c.ArrivalRate = mustRate("1200/m"); c.MaxUsers = 5; c.Poisson = true }, nil},
 		{"max users without arrival rate", func(c *Config) { c.MaxUsers = 5 }, []string{"max-users"}},
-		{"max users under users", func(c *Config) { c.ArrivalRate = "5"; c.Users = 10; c.MaxUsers = 5 }, []string{"max-users"}},
-		{"bad arrivals", func(c *Config) { c.Arrivals = "bursty" }, []string{"arrivals"}},
+		{"max users under users", func(c *Config) { c.ArrivalRate = mustRate("5"); c.Users = 10; c.MaxUsers = 5 }, []string{"max-users"}},
+		{"negative max users", func(c *Config) { c.MaxUsers = -1 }, []string{"max-users"}},
 		{"zero max lateness", func(c *Config) { c.MaxLateness = 0 }, []string{"max-lateness"}},
-		{"thresholds", func(c *Config) { c.Thresholds = []string{"p95<300ms", "GET /a, b: fail_ratio[30s]<1%;abort"} }, nil},
-		{"bad threshold", func(c *Config) { c.Thresholds = []string{"p95<300ms", "p95<3xx"} }, []string{"threshold"}},
+		{"processes below -1 with worker", func(c *Config) { c.Processes = -2; c.Worker = true }, []string{"processes"}},
+		{"processes with worker", func(c *Config) { c.Processes = 2; c.Worker = true }, []string{"processes"}},
+		{"master and worker", func(c *Config) { c.Master = true; c.Worker = true }, []string{"worker"}},
+		{"worker without master host", func(c *Config) { c.Worker = true; c.MasterHost = "" }, []string{"master-host"}},
+		{"master ports", func(c *Config) { c.MasterBindPort = -1; c.MasterPort = 65536 }, []string{"master-bind-port", "master-port"}},
+		{"expect workers", func(c *Config) { c.ExpectWorkers = 0; c.ExpectWorkersMaxWait = -1 }, []string{"expect-workers", "expect-workers-max-wait"}},
 		{"many", func(c *Config) { c.Users = -1; c.SpawnRate = 0; c.WebPort = -1; c.ExitCodeOnError = 300 },
 			[]string{"users", "spawn-rate", "web-port", "exit-code-on-error"}},
 	}
@@ -476,14 +483,50 @@ func TestNeverPanics(t *testing.T) {
 	t.Parallel()
 	weird := []string{"", " ", "\x00", "-", "--", "=", "-u=", "--users=", "1e400", "NaN", "Inf", "-9223372036854775809",
 		"99999999999999999999h", "[", "]", "\"", "'", "ü", "\xff", "http://[::1", "%zz", "1h1h1h1h"}
+	dir := t.TempDir()
 	for _, w := range weird {
 		for _, o := range options {
-			args := []string{"--" + o.name, w}
-			if o.positional {
-				args = []string{"--", w}
+			v := w
+			switch o.name {
+			case "html", "json-file", "junit", "csv", "logfile":
+				v = filepath.Join(dir, w) // probe files in a place of our own
 			}
-			_, _ = Load(args, env(map[string]string{envName(o.name): w}))
+			args := []string{"--" + o.name, v}
+			if o.positional {
+				args = []string{"--", v}
+			}
+			_, _ = load(args, env(map[string]string{envName(o.name): v}))
+			_, _ = Load(Input{Defaults: args})
 		}
-		_, _ = Load([]string{w}, env(nil))
+		_, _ = load([]string{w}, env(nil))
 	}
+}
+
+// load is Load with only arguments and an environment.
+func load(args []string, getenv func(string) string) (Config, error) {
+	return Load(Input{Args: args, Getenv: getenv})
+}
+
+func mustShape(spec string) *shape.Shape {
+	s, err := shape.Parse(spec)
+	if err != nil {
+		panic(err)
+	}
+	return &s
+}
+
+func mustRate(spec string) *shape.Rate {
+	r, err := shape.ParseRate(spec)
+	if err != nil {
+		panic(err)
+	}
+	return &r
+}
+
+func mustThresholds(exprs ...string) []threshold.Threshold {
+	ts, err := threshold.ParseAll(exprs)
+	if err != nil {
+		panic(err)
+	}
+	return ts
 }

@@ -61,11 +61,11 @@ headless
 stop-timeout = 10
 tags = [checkout, search]
 exclude-tags = slow
-csv = out/run
+csv = OUT/run
 csv-full-history = true
 json = false
-json-file = stats.json
-html = report.html
+json-file = OUT/stats.json
+html = OUT/report.html
 print-stats = true
 only-summary = true
 reset-stats = true
@@ -73,7 +73,7 @@ list = false
 show-task-ratio = true
 exit-code-on-error = 2
 loglevel = warning
-logfile = herd.log
+logfile = OUT/herd.log
 request-timeout = 5s
 user-classes = [WebUser, ApiUser]
 web-host = *
@@ -91,11 +91,11 @@ headless = true
 stop-timeout = 10
 tags = ["checkout", "search"]
 exclude-tags = "slow"
-csv = "out/run"
+csv = "OUT/run"
 csv-full-history = true
 json = false
-json-file = "stats.json"
-html = "report.html"
+json-file = "OUT/stats.json"
+html = "OUT/report.html"
 print-stats = true
 only-summary = true
 reset-stats = true
@@ -103,7 +103,7 @@ list = false
 show-task-ratio = true
 exit-code-on-error = 2
 loglevel = "warning"
-logfile = "herd.log"
+logfile = "OUT/herd.log"
 request-timeout = "5s"
 user-classes = ["WebUser", "ApiUser"]
 web-host = "*"
@@ -112,13 +112,15 @@ autostart = true
 autoquit = 30
 `
 
-func fullFileConfig(path string) Config {
+// fullFileConfig is what locustConf and tomlConf hold, with OUT replaced
+// by dir.
+func fullFileConfig(path, dir string) Config {
 	return Config{
 		Host: "https://example.com", Users: 50, SpawnRate: 5, RunTime: 90 * time.Minute, Headless: true,
 		StopTimeout: 10 * time.Second, Tags: []string{"checkout", "search"}, ExcludeTags: []string{"slow"},
-		CSVPrefix: "out/run", CSVFullHistory: true, JSONFile: "stats.json", HTMLFile: "report.html",
+		CSVPrefix: dir + "/run", CSVFullHistory: true, JSONFile: dir + "/stats.json", HTMLFile: dir + "/report.html",
 		PrintStats: true, OnlySummary: true, ResetStats: true, ShowTaskRatio: true, ExitCodeOnError: 2,
-		LogLevel: slog.LevelWarn, LogFile: "herd.log", RequestTimeout: 5 * time.Second, MaxLateness: 10 * time.Second,
+		LogLevel: slog.LevelWarn, LogFile: dir + "/herd.log", RequestTimeout: 5 * time.Second, MaxLateness: 10 * time.Second,
 		UserClasses: []string{"WebUser", "ApiUser"}, WebPort: 8090, Autostart: true, Autoquit: 30,
 		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557,
 		ConfigFile: path,
@@ -139,12 +141,13 @@ func TestConfigFileFormats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := writeFile(t, tt.file, tt.content)
-			got, err := Load([]string{"--config", path}, env(nil))
+			dir := t.TempDir()
+			path := writeFile(t, tt.file, strings.ReplaceAll(tt.content, "OUT", dir))
+			got, err := load([]string{"--config", path}, env(nil))
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if want := fullFileConfig(path); !reflect.DeepEqual(got, want) {
+			if want := fullFileConfig(path, dir); !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
 		})
@@ -154,7 +157,7 @@ func TestConfigFileFormats(t *testing.T) {
 func TestTOMLValues(t *testing.T) {
 	t.Parallel()
 	path := writeFile(t, "herd.toml", "users = 3\nspawn-rate = 2\nrun-time = 300\nweb-port = \"9000\"\nexclude-tags = [\"a\", 1]\n")
-	got, err := Load([]string{"--config", path}, env(nil))
+	got, err := load([]string{"--config", path}, env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +210,7 @@ func TestConfigFileProblems(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			path := writeFile(t, tt.file, tt.content)
-			_, err := Load([]string{"--config", path}, env(nil))
+			_, err := load([]string{"--config", path}, env(nil))
 			ps := problemsOf(t, err)
 			msg := err.Error()
 			for _, w := range tt.want {
@@ -241,7 +244,7 @@ func TestConfigFileUnreadable(t *testing.T) {
 			t.Parallel()
 			// Other problems are still reported alongside.
 			args := append([]string{"-u", "-1"}, tt.args...)
-			_, err := Load(args, env(tt.env))
+			_, err := load(args, env(tt.env))
 			ps := problemsOf(t, err)
 			if len(ps) != 2 || ps[0].Field != "config" || ps[0].Source != tt.wantSource ||
 				!strings.Contains(ps[0].Message, tt.wantMsg) || ps[1].Field != "users" {

@@ -1,9 +1,9 @@
 package config
 
 import (
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 func FuzzParseConf(f *testing.F) {
@@ -34,44 +34,24 @@ func FuzzParseConf(f *testing.F) {
 	})
 }
 
-func FuzzParseDuration(f *testing.F) {
-	for _, s := range []string{"300", "1h30m", "90s", "2m30s", "-5", "1.5", "", "nonsense", "9999999999", ".", "+", "1e3"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, err := parseDuration(s)
-		if err != nil {
-			if err.Error() == "" {
-				t.Errorf("empty error for %q", s)
-			}
-			return
-		}
-		// Every accepted duration survives a round trip through its String form.
-		back, err := parseDuration(d.String())
-		if err != nil || back != d {
-			t.Errorf("parseDuration(%q) = %v, but %q parses as %v, %v", s, d, d.String(), back, err)
-		}
-		// A bare whole number is seconds.
-		if n, err := parseInt(s); err == nil && n > -1e9 && n < 1e9 && d != time.Duration(n)*time.Second {
-			t.Errorf("parseDuration(%q) = %v, want %d seconds", s, d, n)
-		}
-	})
-}
-
-// FuzzLoad checks that no command line or environment makes Load panic.
+// FuzzLoad checks that no command line, test program defaults or
+// environment makes Load panic.
 func FuzzLoad(f *testing.F) {
-	f.Add("-u\x00-5\x00-r\x000\x00-t\x00nonsense\x00-H\x00ftp://x", "abc")
-	f.Add("--tags\x00a,b\x00User", "1h")
-	f.Fuzz(func(t *testing.T, args, envValue string) {
-		if strings.Contains(args, "config") {
-			t.Skip("reading arbitrary files is not the point here")
+	f.Add("-u\x00-5\x00-r\x000\x00-t\x00nonsense\x00-H\x00ftp://x", "-u\x0020", "abc")
+	f.Add("--tags\x00a,b\x00User", "--shape\x00stages:1m:10\x00--threshold\x00p95<1s", "1h")
+	f.Fuzz(func(t *testing.T, args, defaults, envValue string) {
+		if files.MatchString(args + defaults) {
+			t.Skip("reading or probing arbitrary files is not the point here")
 		}
 		getenv := func(k string) string {
-			if k == "HERD_CONFIG" {
+			if files.MatchString(strings.ToLower(k)) {
 				return ""
 			}
 			return envValue
 		}
-		_, _ = Load(strings.Split(args, "\x00"), getenv)
+		_, _ = Load(Input{Args: strings.Split(args, "\x00"), Defaults: strings.Split(defaults, "\x00"), Getenv: getenv})
 	})
 }
+
+// files matches the options that name a file to read or write.
+var files = regexp.MustCompile(`config|html|json-file|json_file|junit|csv|logfile`)

@@ -6,6 +6,10 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/herdload/herd/internal/duration"
+	"github.com/herdload/herd/internal/shape"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // Help groups, in the order Usage prints them (Locust's grouping).
@@ -34,8 +38,9 @@ type option struct {
 	help       string
 	def        string // default shown in help, "" for none
 	positional bool   // not a flag: the positional arguments
-	// field returns a pointer to the Config field the option sets:
-	// *int, *float64, *bool, *string, *[]string, *time.Duration or *slog.Level.
+	// field returns a pointer to the Config field the option sets: *int,
+	// *float64, *bool, *string, *[]string, *time.Duration, *slog.Level,
+	// **shape.Shape, **shape.Rate, *[]threshold.Threshold or *poisson.
 	field func(*Config) any
 	tidy  func(string) string // normalizes a string value before it is stored
 	// whole keeps each value of a list option whole (commas and spaces are
@@ -133,7 +138,7 @@ var options = []option{
 		field: func(c *Config) any { return &c.ArrivalRate }},
 	{name: "arrivals", group: groupShape, metavar: "uniform|poisson",
 		help:  "How --arrival-rate spaces iterations: evenly (uniform, the default), or as a Poisson process with the same mean",
-		field: func(c *Config) any { return &c.Arrivals }, tidy: strings.ToLower},
+		field: func(c *Config) any { return (*poisson)(&c.Poisson) }},
 	{name: "max-users", group: groupShape, def: "0",
 		help:  "With --arrival-rate: the pool may grow to this many users when every user is busy (0: -u); past it, iterations are dropped and counted",
 		field: func(c *Config) any { return &c.MaxUsers }},
@@ -210,8 +215,11 @@ func (o *option) isBool() bool {
 }
 
 func (o *option) isList() bool {
-	_, ok := o.field(&Config{}).(*[]string)
-	return ok
+	switch o.field(&Config{}).(type) {
+	case *[]string, *[]threshold.Threshold:
+		return true
+	}
+	return false
 }
 
 // typeName is the type reported by the pflag.Value of the option.
@@ -243,21 +251,50 @@ func (o *option) label() string {
 	return "--" + o.name
 }
 
-// assign converts the raw values of one layer and stores them in c. On error
-// c is left unchanged.
-func (o *option) assign(c *Config, vals []string) error {
-	if p, ok := o.field(c).(*[]string); ok {
+// poisson is Config.Poisson as --arrivals sets it: "uniform" (false) or
+// "poisson" (true).
+type poisson bool
+
+// assign converts the raw values of one layer and stores them in c. On
+// error c is left unchanged; a list may have several bad values.
+func (o *option) assign(c *Config, vals []string) []error {
+	switch p := o.field(c).(type) {
+	case *[]string:
 		if o.whole {
 			*p = wholeList(vals)
 		} else {
 			*p = splitList(vals)
 		}
 		return nil
+	case *[]threshold.Threshold:
+		var ts []threshold.Threshold
+		var errs []error
+		for _, expr := range wholeList(vals) {
+			t, err := threshold.Parse(expr)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ts = append(ts, t)
+		}
+		if errs == nil {
+			*p = ts
+		}
+		return errs
 	}
 	if len(vals) != 1 {
-		return fmt.Errorf("takes a single value, got a list of %d", len(vals))
+		return []error{fmt.Errorf("takes a single value, got a list of %d", len(vals))}
 	}
-	s := vals[0]
+	if err := o.assignOne(c, vals[0]); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// assignOne converts a single value and stores it in c, or leaves c
+// unchanged.
+func (o *option) assignOne(c *Config, s string) error {
+	var err error
 	switch p := o.field(c).(type) {
 	case *string:
 		if o.tidy != nil {
@@ -265,39 +302,61 @@ func (o *option) assign(c *Config, vals []string) error {
 		}
 		*p = s
 	case *int:
-		n, err := parseInt(s)
-		if err != nil {
-			return err
-		}
-		*p = n
+		*p, err = keep(*p, parseInt, s)
 	case *float64:
-		f, err := parseFloat(s)
-		if err != nil {
-			return err
-		}
-		*p = f
+		*p, err = keep(*p, parseFloat, s)
 	case *bool:
-		b, err := parseBool(s)
-		if err != nil {
-			return err
-		}
-		*p = b
+		*p, err = keep(*p, parseBool, s)
 	case *time.Duration:
-		d, err := parseDuration(s)
-		if err != nil {
-			return err
-		}
-		*p = d
+		*p, err = keep(*p, duration.Parse, s)
 	case *slog.Level:
-		l, err := parseLevel(s)
-		if err != nil {
-			return err
-		}
-		*p = l
+		*p, err = keep(*p, parseLevel, s)
+	case **shape.Shape:
+		*p, err = keep(*p, optional(shape.Parse), s)
+	case **shape.Rate:
+		*p, err = keep(*p, optional(shape.ParseRate), s)
+	case *poisson:
+		*p, err = keep(*p, parseArrivals, s)
 	default:
-		return errors.New("internal error: unsupported option type")
+		err = errors.New("internal error: unsupported option type")
 	}
-	return nil
+	return err
+}
+
+// keep returns parse(s), or old and the error.
+func keep[T any](old T, parse func(string) (T, error), s string) (T, error) {
+	v, err := parse(s)
+	if err != nil {
+		return old, err
+	}
+	return v, nil
+}
+
+// optional turns a spec parser into one that reads blank as none (nil), so
+// that a higher layer can switch off a lower layer's spec.
+func optional[T any](parse func(string) (T, error)) func(string) (*T, error) {
+	return func(s string) (*T, error) {
+		if strings.TrimSpace(s) == "" {
+			return nil, nil
+		}
+		v, err := parse(s)
+		if err != nil {
+			return nil, err
+		}
+		return &v, nil
+	}
+}
+
+// parseArrivals reads --arrivals: uniform (or blank) or poisson, in any
+// letter case.
+func parseArrivals(s string) (poisson, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "uniform":
+		return false, nil
+	case "poisson":
+		return true, nil
+	}
+	return false, fmt.Errorf("must be uniform or poisson, got %q", s)
 }
 
 // tidyHost trims surrounding space and trailing slashes from a host URL.

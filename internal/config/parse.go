@@ -7,7 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -44,50 +43,6 @@ func parseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean; use true/false, yes/no, on/off or 1/0", s)
-}
-
-// maxSeconds bounds a bare number of seconds so it fits a time.Duration.
-const maxSeconds = float64(math.MaxInt64) / float64(time.Second)
-
-// parseDuration accepts a Go duration ("1h30m", "90s", "2m30s", "250ms") or,
-// like Locust, a bare number of seconds ("300"; decimals such as "1.5" too).
-func parseDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, errors.New(`empty duration; use a number of seconds (300) or a duration like 90s, 2m30s or 1h30m`)
-	}
-	if isDecimal(t) {
-		f, err := strconv.ParseFloat(t, 64)
-		if err != nil || math.Abs(f) >= maxSeconds {
-			return 0, fmt.Errorf("%q is too long a duration (the maximum is about 292 years)", s)
-		}
-		return time.Duration(math.Round(f * float64(time.Second))), nil
-	}
-	d, err := time.ParseDuration(t)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; use a number of seconds (300) or a duration like 90s, 2m30s or 1h30m (units: h, m, s, ms)", s)
-	}
-	return d, nil
-}
-
-// isDecimal reports whether s is an optionally signed decimal number without
-// exponent: "300", "-5", "1.5", ".5".
-func isDecimal(s string) bool {
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		s = s[1:]
-	}
-	digits, dots := 0, 0
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '.':
-			dots++
-		default:
-			return false
-		}
-	}
-	return digits > 0 && dots <= 1
 }
 
 // parseLevel accepts Locust's log level names in any letter case.
@@ -140,14 +95,4 @@ func unquote(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
-}
-
-// ParseDuration parses a duration exactly as -t/--run-time and the other
-// duration options do: a Go duration or a number of seconds, not negative.
-func ParseDuration(s string) (time.Duration, error) {
-	d, err := parseDuration(s)
-	if err == nil && d < 0 {
-		err = fmt.Errorf("must not be negative, got %v", d)
-	}
-	return d, err
 }

@@ -5,52 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
-
-func TestParseDuration(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in      string
-		want    time.Duration
-		wantErr string
-	}{
-		{"300", 300 * time.Second, ""},
-		{"0", 0, ""},
-		{" 45 ", 45 * time.Second, ""},
-		{"1.5", 1500 * time.Millisecond, ""},
-		{".5", 500 * time.Millisecond, ""},
-		{"+7", 7 * time.Second, ""},
-		{"-5", -5 * time.Second, ""},
-		{"90s", 90 * time.Second, ""},
-		{"20m", 20 * time.Minute, ""},
-		{"3h", 3 * time.Hour, ""},
-		{"1h30m", 90 * time.Minute, ""},
-		{"2m30s", 150 * time.Second, ""},
-		{"3h30m10s", 3*time.Hour + 30*time.Minute + 10*time.Second, ""},
-		{"250ms", 250 * time.Millisecond, ""},
-		{"1.5h", 90 * time.Minute, ""},
-		{"", 0, "empty duration"},
-		{"   ", 0, "empty duration"},
-		{"nonsense", 0, `"nonsense" is not a duration; use a number of seconds (300) or a duration like 90s, 2m30s or 1h30m`},
-		{"2m30", 0, "is not a duration"},
-		{"1d", 0, "is not a duration"},
-		{"1.2.3", 0, "is not a duration"},
-		{"1e3", 0, "is not a duration"},
-		{"NaN", 0, "is not a duration"},
-		{"9999999999", 0, "too long"},
-		{"99999999999999999999h", 0, "is not a duration"},
-	}
-	for _, tt := range tests {
-		got, err := parseDuration(tt.in)
-		switch {
-		case tt.wantErr == "" && (err != nil || got != tt.want):
-			t.Errorf("parseDuration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-			t.Errorf("parseDuration(%q) error = %v; want it to contain %q", tt.in, err, tt.wantErr)
-		}
-	}
-}
 
 func TestParseBool(t *testing.T) {
 	t.Parallel()

@@ -8,8 +8,9 @@ import (
 // Problem is one thing wrong with the configuration.
 type Problem struct {
 	// Source says where the offending value came from: "flag --users",
-	// "environment HERD_USERS", "config file herd.conf:3" or "command line".
-	// It is empty for problems found by [Config.Validate] on its own.
+	// "environment HERD_USERS", "config file herd.conf:3", "command line"
+	// or "test program defaults" ([Input.Defaults]). It is empty for
+	// problems found by [Config.Validate] on its own.
 	Source string
 	// Field is the long option name the problem is about ("users",
 	// "spawn-rate", "user-classes"), or empty when it concerns no single

@@ -4,78 +4,129 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 
-	"github.com/herdload/herd/internal/shape"
-	"github.com/herdload/herd/internal/threshold"
+	"github.com/herdload/herd/internal/duration"
 )
 
-// Validate checks the semantic rules of a Config and reports every broken
-// rule at once as [Problems] (with empty Source; [Load] fills it in), or nil.
-// It does not modify c.
+// Validate checks the rules of a Config that need no file system: each
+// option's value on its own, then the rules about several options. It
+// reports every broken rule at once as [Problems] (with empty Source;
+// [Load] fills it in), or nil. It does not modify c. [Load] also checks
+// that the files the run will write can be written.
 func (c *Config) Validate() error {
+	var ps Problems
+	for _, o := range options {
+		if msg := c.checkField(o.name); msg != "" {
+			ps = append(ps, Problem{Field: o.name, Message: msg})
+		}
+	}
+	ps = append(ps, c.checkCombinations()...)
+	if len(ps) > 0 {
+		slices.SortStableFunc(ps, func(a, b Problem) int { return optionIndex(a.Field) - optionIndex(b.Field) })
+		return ps
+	}
+	return nil
+}
+
+// checkField returns what is wrong with the value of the option named name
+// on its own, whichever layer set it, or "".
+func (c *Config) checkField(name string) string {
+	switch name {
+	case "host":
+		return checkHost(c.Host)
+	case "users":
+		if c.Users < 0 {
+			return fmt.Sprintf("must not be negative, got %d", c.Users)
+		}
+	case "spawn-rate":
+		if !(c.SpawnRate > 0) || math.IsInf(c.SpawnRate, 0) {
+			return fmt.Sprintf("must be a number of users per second greater than 0, got %v", c.SpawnRate)
+		}
+	case "run-time":
+		if c.RunTime < 0 {
+			return fmt.Sprintf("must not be negative, got %s (use 0 to run until stopped)", duration.Format(c.RunTime))
+		}
+	case "web-port":
+		if c.WebPort < 0 || c.WebPort > 65535 {
+			return fmt.Sprintf("must be a port number between 0 and 65535 (0 picks a free one), got %d", c.WebPort)
+		}
+	case "web-auth":
+		if c.WebAuth != "" {
+			if user, _, ok := strings.Cut(c.WebAuth, ":"); !ok || user == "" {
+				return "must be user:password"
+			}
+		}
+	case "autoquit":
+		if c.Autoquit < -1 {
+			return fmt.Sprintf("must be a number of seconds, or -1 to disable, got %d", c.Autoquit)
+		}
+	case "max-lateness":
+		if c.MaxLateness <= 0 {
+			return fmt.Sprintf("must be a duration greater than 0, got %s", duration.Format(c.MaxLateness))
+		}
+	case "max-users":
+		if c.MaxUsers < 0 {
+			return fmt.Sprintf("must not be negative, got %d", c.MaxUsers)
+		}
+	case "processes":
+		if c.Processes < -1 {
+			return fmt.Sprintf("must be a number of worker processes, or -1 for one per core, got %d", c.Processes)
+		}
+	case "master-bind-port":
+		return checkPort(c.MasterBindPort)
+	case "master-port":
+		return checkPort(c.MasterPort)
+	case "expect-workers":
+		if c.ExpectWorkers < 1 {
+			return fmt.Sprintf("must be at least 1, got %d", c.ExpectWorkers)
+		}
+	case "expect-workers-max-wait":
+		if c.ExpectWorkersMaxWait < 0 {
+			return fmt.Sprintf("must be a number of seconds (0 waits forever), got %d", c.ExpectWorkersMaxWait)
+		}
+	case "exit-code-on-error":
+		if c.ExitCodeOnError < 0 || c.ExitCodeOnError > 255 {
+			return fmt.Sprintf("must be between 0 and 255, got %d", c.ExitCodeOnError)
+		}
+	case "stop-timeout":
+		if c.StopTimeout < 0 {
+			return fmt.Sprintf("must not be negative, got %s", duration.Format(c.StopTimeout))
+		}
+	case "request-timeout":
+		if c.RequestTimeout <= 0 {
+			return fmt.Sprintf("must be greater than 0, got %s", duration.Format(c.RequestTimeout))
+		}
+	}
+	return ""
+}
+
+// checkPort returns what is wrong with a master's port, or "".
+func checkPort(port int) string {
+	if port < 0 || port > 65535 {
+		return fmt.Sprintf("must be a port number between 0 and 65535, got %d", port)
+	}
+	return ""
+}
+
+// checkCombinations reports the rules about several options, in no
+// particular order (with empty Source).
+func (c *Config) checkCombinations() Problems {
 	var ps Problems
 	add := func(field, format string, args ...any) {
 		ps = append(ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-
-	if msg := checkHost(c.Host); msg != "" {
-		add("host", "%s", msg)
-	}
-	if c.Users < 0 {
-		add("users", "must not be negative, got %d", c.Users)
-	}
-	if !(c.SpawnRate > 0) || math.IsInf(c.SpawnRate, 0) {
-		add("spawn-rate", "must be a number of users per second greater than 0, got %v", c.SpawnRate)
-	}
-	if c.RunTime < 0 {
-		add("run-time", "must not be negative, got %v (use 0 to run until stopped)", c.RunTime)
-	}
-	if c.WebPort < 0 || c.WebPort > 65535 {
-		add("web-port", "must be a port number between 0 and 65535 (0 picks a free one), got %d", c.WebPort)
-	}
-	if c.WebAuth != "" {
-		if user, _, ok := strings.Cut(c.WebAuth, ":"); !ok || user == "" {
-			add("web-auth", "must be user:password")
-		}
-	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		add("tls-cert", "--tls-cert and --tls-key go together")
 	}
-	if c.Autoquit < -1 {
-		add("autoquit", "must be a number of seconds, or -1 to disable, got %d", c.Autoquit)
-	} else if c.Autoquit != -1 && !c.Autostart {
+	if c.Autoquit > -1 && !c.Autostart {
 		add("autoquit", "is only meaningful together with --autostart")
 	}
-	if c.Shape != "" {
-		if _, err := shape.Parse(c.Shape); err != nil {
-			add("shape", "%v", err)
-		}
-		if c.ArrivalRate != "" {
-			add("shape", "drives a user count, --arrival-rate an iteration rate: use one of them")
-		}
+	if c.Shape != nil && c.ArrivalRate != nil {
+		add("shape", "drives a user count, --arrival-rate an iteration rate: use one of them")
 	}
-	if c.ArrivalRate != "" {
-		if _, err := shape.ParseRate(c.ArrivalRate); err != nil {
-			add("arrival-rate", "%v", err)
-		}
-	}
-	if c.MaxLateness <= 0 {
-		add("max-lateness", "must be a duration greater than 0, got %v", c.MaxLateness)
-	}
-	for _, expr := range c.Thresholds {
-		if _, err := threshold.Parse(expr); err != nil {
-			add("threshold", "%v", err)
-		}
-	}
-	switch c.Arrivals {
-	case "", "uniform", "poisson":
-	default:
-		add("arrivals", "must be uniform or poisson, got %q", c.Arrivals)
-	}
-	if c.MaxUsers < 0 {
-		add("max-users", "must not be negative, got %d", c.MaxUsers)
-	} else if c.MaxUsers > 0 && c.ArrivalRate == "" {
+	if c.MaxUsers > 0 && c.ArrivalRate == nil {
 		add("max-users", "is only meaningful together with --arrival-rate")
 	} else if c.MaxUsers > 0 && c.MaxUsers < c.Users {
 		add("max-users", "must be at least -u (%d), the pool started up front, got %d", c.Users, c.MaxUsers)
@@ -83,24 +134,8 @@ func (c *Config) Validate() error {
 	if c.Master && c.Worker {
 		add("worker", "a process is either --master or --worker, not both")
 	}
-	if c.Processes < -1 {
-		add("processes", "must be a number of worker processes, or -1 for one per core, got %d", c.Processes)
-	} else if c.Processes != 0 && c.Worker {
+	if c.Processes >= -1 && c.Processes != 0 && c.Worker {
 		add("processes", "starts a master with its workers: it cannot be combined with --worker")
-	}
-	for _, p := range []struct {
-		name string
-		port int
-	}{{"master-bind-port", c.MasterBindPort}, {"master-port", c.MasterPort}} {
-		if p.port < 0 || p.port > 65535 {
-			add(p.name, "must be a port number between 0 and 65535, got %d", p.port)
-		}
-	}
-	if c.ExpectWorkers < 1 {
-		add("expect-workers", "must be at least 1, got %d", c.ExpectWorkers)
-	}
-	if c.ExpectWorkersMaxWait < 0 {
-		add("expect-workers-max-wait", "must be a number of seconds (0 waits forever), got %d", c.ExpectWorkersMaxWait)
 	}
 	if c.Worker && c.MasterHost == "" {
 		add("master-host", "must name the master's host")
@@ -108,19 +143,7 @@ func (c *Config) Validate() error {
 	if c.CSVFullHistory && c.CSVPrefix == "" {
 		add("csv-full-history", "requires --csv PREFIX")
 	}
-	if c.ExitCodeOnError < 0 || c.ExitCodeOnError > 255 {
-		add("exit-code-on-error", "must be between 0 and 255, got %d", c.ExitCodeOnError)
-	}
-	if c.StopTimeout < 0 {
-		add("stop-timeout", "must not be negative, got %v", c.StopTimeout)
-	}
-	if c.RequestTimeout <= 0 {
-		add("request-timeout", "must be greater than 0, got %v", c.RequestTimeout)
-	}
-	if len(ps) > 0 {
-		return ps
-	}
-	return nil
+	return ps
 }
 
 // checkHost returns what is wrong with a --host value, or "" when it is empty

@@ -196,16 +196,9 @@ func New(opts Options) (*Controller, error) {
 			c.picked = append(c.picked, t)
 		}
 	}
-	var err error
-	if c.shape, c.shapeName, err = pickShape(cfg, opts.Shape, opts.ShapeName); err != nil {
-		return nil, err
-	}
-	if c.thresholds, err = threshold.ParseAll(cfg.Thresholds); err != nil {
-		return nil, fmt.Errorf("--threshold: %w", err)
-	}
-	if c.open, err = newOpenPlan(cfg); err != nil {
-		return nil, err
-	}
+	c.shape, c.shapeName = pickShape(cfg, opts.Shape, opts.ShapeName)
+	c.thresholds = cfg.Thresholds
+	c.open = newOpenPlan(cfg)
 	return c, nil
 }
 

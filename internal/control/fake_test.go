@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/config"
+	"github.com/herdload/herd/internal/shape"
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 // fakeLocal stands in for the root package's runner: users are numbers,
@@ -306,3 +308,21 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 func cfg(dir, name string) string { return dir + "/" + name }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func mustRate(t *testing.T, spec string) *shape.Rate {
+	t.Helper()
+	r, err := shape.ParseRate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+func mustThresholds(t *testing.T, exprs ...string) []threshold.Threshold {
+	t.Helper()
+	th, err := threshold.ParseAll(exprs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}

@@ -60,12 +60,12 @@ func TestHeadlessEnds(t *testing.T) {
 			reason: Interrupted, took: 2500 * time.Millisecond},
 		{name: "a task stopped the test", during: func(s *setup, _ context.CancelFunc) { close(s.f.last().stopTest) },
 			reason: TestStopped, took: 2500 * time.Millisecond},
-		{name: "threshold", tweak: func(cfg *config.Config, _ *Options) { cfg.Thresholds = []string{"requests<15;abort"} },
+		{name: "threshold", tweak: func(cfg *config.Config, _ *Options) { cfg.Thresholds = mustThresholds(t, "requests<15;abort") },
 			reason: ThresholdBroken, took: 4 * time.Second, code: ExitThreshold},
 		{name: "shape", tweak: func(_ *config.Config, o *Options) {
 			o.Shape = shapeFunc(func(d time.Duration) (ShapeTick, bool) { return ShapeTick{Users: 5}, d < 3*time.Second })
 		}, reason: ShapeFinished, took: 3 * time.Second},
-		{name: "schedule", tweak: func(cfg *config.Config, _ *Options) { cfg.ArrivalRate = "10/s" },
+		{name: "schedule", tweak: func(cfg *config.Config, _ *Options) { cfg.ArrivalRate = mustRate(t, "10/s") },
 			reason: ScheduleFinished, took: 3 * time.Second},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -124,7 +124,7 @@ func TestRefusedStartKeepsState(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		s := newSetup(t, func(cfg *config.Config, _ *Options) {
-			cfg.Headless, cfg.ArrivalRate = false, "10/s"
+			cfg.Headless, cfg.ArrivalRate = false, mustRate(t, "10/s")
 		})
 		s.f.openErr = errRefused
 		s.live(t)

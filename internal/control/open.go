@@ -2,7 +2,6 @@ package control
 
 import (
 	"cmp"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -24,16 +23,12 @@ type openPlan struct {
 }
 
 // newOpenPlan is the open model of cfg, nil in the closed model.
-func newOpenPlan(cfg config.Config) (*openPlan, error) {
-	if cfg.ArrivalRate == "" {
-		return nil, nil
+func newOpenPlan(cfg config.Config) *openPlan {
+	if cfg.ArrivalRate == nil {
+		return nil
 	}
-	rate, err := shape.ParseRate(cfg.ArrivalRate)
-	if err != nil {
-		return nil, fmt.Errorf("--arrival-rate: %w", err)
-	}
-	return &openPlan{rate: rate, spec: cfg.ArrivalRate, poisson: cfg.Arrivals == "poisson",
-		maxUsers: cfg.MaxUsers, maxLate: cfg.MaxLateness}, nil
+	return &openPlan{rate: *cfg.ArrivalRate, spec: cfg.ArrivalRate.String(), poisson: cfg.Poisson,
+		maxUsers: cfg.MaxUsers, maxLate: cfg.MaxLateness}
 }
 
 // arrivals is the plan's whole schedule.

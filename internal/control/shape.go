@@ -35,18 +35,14 @@ func (b builtinShape) At(elapsed time.Duration) (ShapeTick, bool) {
 
 // pickShape is the shape that drives the tests: --shape, else the test's
 // own.
-func pickShape(cfg config.Config, own Shape, ownName string) (Shape, string, error) {
-	if cfg.Shape == "" {
+func pickShape(cfg config.Config, own Shape, ownName string) (Shape, string) {
+	if cfg.Shape == nil {
 		if own != nil && ownName == "" {
 			ownName = fmt.Sprintf("%T", own)
 		}
-		return own, ownName, nil
+		return own, ownName
 	}
-	s, err := shape.Parse(cfg.Shape)
-	if err != nil {
-		return nil, "", fmt.Errorf("--shape: %w", err)
-	}
-	return builtinShape{s}, cfg.Shape, nil
+	return builtinShape{*cfg.Shape}, cfg.Shape.String()
 }
 
 // shapeRate is a spawn rate every engine accepts: a shape's "at once" (0

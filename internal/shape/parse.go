@@ -2,10 +2,11 @@ package shape
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/herdload/herd/internal/duration"
 )
 
 // Limits that keep every parsed value finite and every derived time
@@ -17,7 +18,8 @@ const (
 	maxRate   = 1e9               // highest rate, per second
 )
 
-// isDecimal reports whether s is a plain non-negative decimal number:
+// isDecimal reports whether s is a plain non-negative decimal number (a
+// user count or a rate; durations are read by internal/duration):
 // digits with at most one dot and at least one digit. It rejects signs,
 // exponents, hex, "inf" and "nan", which strconv.ParseFloat would accept.
 func isDecimal(s string) bool {
@@ -35,38 +37,20 @@ func isDecimal(s string) bool {
 	return digits > 0 && dots <= 1
 }
 
-// parseDuration reads a Go duration ("1m30s") or bare seconds ("30",
-// "1.5"). Negative durations are errors.
+// parseDuration reads a duration in herd's grammar (internal/duration): a
+// Go duration ("1m30s") or bare seconds ("30", "1.5"), not negative and at
+// most maxTotal.
 func parseDuration(s string) (time.Duration, error) {
-	if isDecimal(s) {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f*1e9 > float64(maxTotal) {
-			return 0, fmt.Errorf("bad duration %q", s)
-		}
-		return time.Duration(math.Round(f * 1e9)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d > maxTotal {
+	d, err := duration.Parse(s)
+	switch {
+	case err != nil:
 		return 0, fmt.Errorf("bad duration %q", s)
-	}
-	if d < 0 {
+	case d < 0:
 		return 0, fmt.Errorf("negative duration %q", s)
+	case d > maxTotal:
+		return 0, fmt.Errorf("duration %q is longer than %s", s, duration.Format(maxTotal))
 	}
 	return d, nil
-}
-
-// formatDuration is the shortest form of d that parseDuration reads back
-// exactly: time.Duration's String without trailing zero units ("2m", not
-// "2m0s").
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // parseUsers reads a non-negative user count.
@@ -145,7 +129,7 @@ func list(words []string) string {
 // addTotal adds d to a running total, failing past maxTotal.
 func addTotal(total, d time.Duration) (time.Duration, error) {
 	if d > maxTotal-total {
-		return 0, fmt.Errorf("lasts longer than %s", formatDuration(maxTotal))
+		return 0, fmt.Errorf("lasts longer than %s", duration.Format(maxTotal))
 	}
 	return total + d, nil
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/herdload/herd/internal/duration"
 )
 
 // Rate is an arrival rate r(t) in iterations per second: a constant, or a
@@ -143,7 +145,7 @@ func parseRateStages(body string) (Rate, error) {
 		r.segs = append(r.segs, seg)
 		r.total += seg.integral(end)
 		rate = seg.r1
-		spec = append(spec, formatDuration(d)+":"+formatRateValue(v, unit))
+		spec = append(spec, duration.Format(d)+":"+formatRateValue(v, unit))
 	}
 	if r.total == 0 {
 		return Rate{}, errors.New("every stage's rate is 0")

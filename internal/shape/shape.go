@@ -22,6 +22,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/herdload/herd/internal/duration"
 )
 
 // Step is a shape's target at one instant: the runner moves the running
@@ -62,10 +64,10 @@ var kinds = []string{"stages", "steps", "spike"}
 //	steps:users=100,step=10,every=30s,hold=5m,rate=2
 //	spike:base=10,peak=200,at=1m,ramp=5s,hold=30s,after=1m
 //
-// Durations are Go durations ("1m30s") or seconds ("90", "1.5"). The shape
-// is over (At returns false) after its last stage. docs/shapes/README.md
-// gives each kind's exact semantics. A bad spec gives one error naming the
-// bad part.
+// Durations are read by internal/duration, like every duration in herd: Go
+// durations ("1m30s") or seconds ("90", "1.5"). The shape is over (At
+// returns false) after its last stage. docs/shapes/README.md gives each
+// kind's exact semantics. A bad spec gives one error naming the bad part.
 func Parse(spec string) (Shape, error) {
 	s, err := parse(spec)
 	if err != nil {
@@ -146,7 +148,7 @@ func parseStages(body string) (Shape, error) {
 		if err != nil {
 			return Shape{}, fmt.Errorf("stage %d: %w", n, err)
 		}
-		part := formatDuration(d) + ":" + fmt.Sprint(target)
+		part := duration.Format(d) + ":" + fmt.Sprint(target)
 		switch {
 		case len(fields) == 3:
 			r, err := parseSpawnRate(fields[2])
@@ -245,9 +247,9 @@ func parseSteps(body string) (Shape, error) {
 		}
 		s.segs = append(s.segs, segment{total, Step{min((i+1)*step, users), rate}})
 	}
-	s.spec = fmt.Sprintf("steps:users=%d,step=%d,every=%s", users, step, formatDuration(every))
+	s.spec = fmt.Sprintf("steps:users=%d,step=%d,every=%s", users, step, duration.Format(every))
 	if hold != every {
-		s.spec += ",hold=" + formatDuration(hold)
+		s.spec += ",hold=" + duration.Format(hold)
 	}
 	if opts["rate"] != "" {
 		s.spec += ",rate=" + formatNumber(rate)
@@ -317,14 +319,14 @@ func parseSpike(body string) (Shape, error) {
 	}
 	fmt.Fprintf(&spec, "peak=%d", peak)
 	if at != 0 {
-		spec.WriteString(",at=" + formatDuration(at))
+		spec.WriteString(",at=" + duration.Format(at))
 	}
 	if ramp != time.Second {
-		spec.WriteString(",ramp=" + formatDuration(ramp))
+		spec.WriteString(",ramp=" + duration.Format(ramp))
 	}
-	spec.WriteString(",hold=" + formatDuration(hold))
+	spec.WriteString(",hold=" + duration.Format(hold))
 	if after != 0 {
-		spec.WriteString(",after=" + formatDuration(after))
+		spec.WriteString(",after=" + duration.Format(after))
 	}
 	if opts["rate"] != "" {
 		spec.WriteString(",rate=" + formatNumber(rate))

@@ -50,6 +50,10 @@ func TestParse(t *testing.T) {
 			spec: "stages:30s:0,1.5:10", string: "stages:30s:0,1.5s:10", total: 31500 * time.Millisecond,
 			checks: []check{{0, 0, 1, true}, {30 * s, 10, 10 / 1.5, true}},
 		},
+		{ // herd's one duration grammar: a sign, Go units down to ns, hours past a day
+			spec: "stages:+1h0m30s:10,250ms:10,36h:0", string: "stages:1h30s:10,250ms:10,36h:0", total: 37*time.Hour + 30250*time.Millisecond,
+			checks: []check{{0, 10, 10 / 3630.0, true}, {time.Hour + 30*s, 10, 10 / 3630.0, true}},
+		},
 		{
 			spec: "steps:users=100,step=10,every=30s", string: "steps:users=100,step=10,every=30s", total: 300 * s,
 			checks: []check{
@@ -137,6 +141,10 @@ func TestParseErrors(t *testing.T) {
 		{"stages:30s:10:1:2", `shape "stages:30s:10:1:2": stage 1: "30s:10:1:2" is not duration:users or duration:users:rate`},
 		{"stages:9000h:1,9000h:2", `shape "stages:9000h:1,9000h:2": lasts longer than 10000h`},
 		{"stages:inf:1", `shape "stages:inf:1": stage 1: bad duration "inf"`},
+		{"stages:-30:10", `shape "stages:-30:10": stage 1: negative duration "-30"`},
+		{"stages:1e3:10", `shape "stages:1e3:10": stage 1: bad duration "1e3"`},
+		{"stages:10001h:1", `shape "stages:10001h:1": stage 1: duration "10001h" is longer than 10000h`},
+		{"stages:9999999999999:1", `shape "stages:9999999999999:1": stage 1: bad duration "9999999999999"`},
 		{"steps:users=100,step=10", `shape "steps:users=100,step=10": missing every= (want users=N,step=N,every=DURATION)`},
 		{"steps:users=100,step=10,every=30s,wait=1", `shape "steps:users=100,step=10,every=30s,wait=1": unknown option "wait" (want users, step, every, hold or rate)`},
 		{"steps:users=100,users=10", `shape "steps:users=100,users=10": option "users" given twice`},

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/herdload/herd/internal/duration"
 )
 
 // SVG draws the shape as a width×height SVG picture: the target user count
@@ -125,7 +127,7 @@ func plot(p plotSpec, width, height int) []byte {
 	}
 	for t := time.Duration(0); t <= span; t += tstep {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#e0e0e0"/>`+"\n", x(t), top, x(t), height-bottom)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#202124">%s</text>`+"\n", x(t), height-bottom+18, formatDuration(t))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#202124">%s</text>`+"\n", x(t), height-bottom+18, duration.Format(t))
 	}
 	fmt.Fprintf(&b, `<path d="M%d %d V%d H%d" fill="none" stroke="#5f6368"/>`+"\n", left, top, height-bottom, width-right)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#202124">elapsed time</text>`+"\n", left+pw/2, height-12)

@@ -25,8 +25,13 @@
 //	requests            requests (count)                      whole number: 1000
 //	rps                 requests per second                   number: 500, 12.5
 //
-// Durations use Go's syntax and need a unit ("300" alone is an error).
-// Metric names are case-insensitive.
+// Durations are read as everywhere in herd (internal/duration): Go durations
+// (300ms, 1.5s, 1m30s) or a bare number of seconds. A response-time limit
+// must have a unit, though: "p95<300" is refused, because k6 reads a bare
+// number there as milliseconds and herd's other durations as seconds, and
+// guessing wrong would pass or fail a run silently. Windows and grace
+// periods may be bare seconds ("p99[60]<1s", "grace=30"). Metric names are
+// case-insensitive.
 //
 // Endpoint. Without one, a threshold applies to the total of all requests.
 // With one, everything before the LAST colon is the endpoint, so names may

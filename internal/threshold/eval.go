@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/histogram"
+
+	"github.com/herdload/herd/internal/duration"
 )
 
 // Sample is one second's statistics of one endpoint, or of the total: what
@@ -91,7 +93,7 @@ func (r Result) Message() string {
 			msg += " for " + t.scope
 		}
 		if t.window > 0 && r.Status == Pending {
-			msg += " in the last " + formatDuration(t.window)
+			msg += " in the last " + duration.Format(t.window)
 		}
 		return msg
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/herdload/herd/internal/duration"
 )
 
 // metric is what a threshold measures.
@@ -99,7 +101,7 @@ func (t Threshold) String() string {
 		b.WriteString(";abort")
 		if t.grace > 0 {
 			b.WriteString(";grace=")
-			b.WriteString(formatDuration(t.grace))
+			b.WriteString(duration.Format(t.grace))
 		}
 	}
 	return b.String()
@@ -110,7 +112,7 @@ func (t Threshold) condition() string {
 	if t.window == 0 {
 		return t.name
 	}
-	return t.name + "[" + formatDuration(t.window) + "]"
+	return t.name + "[" + duration.Format(t.window) + "]"
 }
 
 // ParseAll parses every expression and reports every bad one at once (the
@@ -269,15 +271,14 @@ func (t *Threshold) parseMetric(written string) error {
 
 // parseWindow parses a window's duration: whole seconds from 1s to maxWindow.
 func parseWindow(s string) (time.Duration, error) {
-	w, err := time.ParseDuration(s)
-	if err != nil || s == "0" {
-		return 0, fmt.Errorf("bad window %q (want e.g. 30s, 1m, 5m)", s)
-	}
+	w, err := duration.Parse(s)
 	switch {
+	case errors.Is(err, duration.ErrRange), err == nil && w > maxWindow:
+		return 0, fmt.Errorf("window %q too long (at most %s)", s, duration.Format(maxWindow))
+	case err != nil:
+		return 0, fmt.Errorf("bad window %q (want e.g. 30s, 1m, 5m)", s)
 	case w < time.Second:
 		return 0, fmt.Errorf("window %q too short (at least 1s)", s)
-	case w > maxWindow:
-		return 0, fmt.Errorf("window %q too long (at most %s)", s, formatDuration(maxWindow))
 	case w%time.Second != 0:
 		return 0, fmt.Errorf("window %q is not whole seconds", s)
 	}
@@ -288,11 +289,16 @@ func parseWindow(s string) (time.Duration, error) {
 func (t *Threshold) parseLimit(s string) error {
 	switch {
 	case t.metric.latency():
+		if isDecimal(strings.TrimLeft(s, "+-")) {
+			// k6 reads a bare number as milliseconds, herd's duration
+			// grammar as seconds: refuse rather than guess.
+			return fmt.Errorf("response time %q needs a unit (want e.g. %sms or %ss)", s, s, s)
+		}
 		d, err := parseDuration(s)
 		if err != nil {
 			return err
 		}
-		t.limit, t.limitText = float64(d), formatDuration(d)
+		t.limit, t.limitText = float64(d), duration.Format(d)
 	case t.metric == metricFailRatio:
 		num, percent := strings.CutSuffix(s, "%")
 		num = strings.TrimSpace(num)
@@ -362,10 +368,11 @@ func (t *Threshold) parseOptions(opts string, present bool) error {
 	return nil
 }
 
-// parseDuration parses a non-negative duration with a unit.
+// parseDuration parses a non-negative duration in herd's grammar
+// (internal/duration).
 func parseDuration(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil || s == "0" || strings.HasPrefix(s, "+") {
+	d, err := duration.Parse(s)
+	if err != nil {
 		return 0, fmt.Errorf("bad duration %q (want e.g. 300ms, 1.5s)", s)
 	}
 	if d < 0 {
@@ -375,7 +382,8 @@ func parseDuration(s string) (time.Duration, error) {
 }
 
 // isDecimal reports whether s is digits with at most one decimal point and
-// at least one digit: "12", "0.5", ".5", "5.".
+// at least one digit: "12", "0.5", ".5", "5." (a percentile, ratio, rate or
+// count; durations are read by internal/duration).
 func isDecimal(s string) bool {
 	digits, dots := 0, 0
 	for _, c := range []byte(s) {
@@ -389,24 +397,4 @@ func isDecimal(s string) bool {
 		}
 	}
 	return digits > 0 && dots <= 1
-}
-
-// formatDuration prints whole seconds compactly ("1m", "1h30m", "90s" as
-// "1m30s") and anything else as time.Duration does.
-func formatDuration(d time.Duration) string {
-	if d <= 0 || d%time.Second != 0 {
-		return d.String()
-	}
-	var b strings.Builder
-	h, m, s := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
-	for _, p := range []struct {
-		n    time.Duration
-		unit string
-	}{{h, "h"}, {m, "m"}, {s, "s"}} {
-		if p.n > 0 {
-			b.WriteString(strconv.FormatInt(int64(p.n), 10))
-			b.WriteString(p.unit)
-		}
-	}
-	return b.String()
 }

@@ -42,6 +42,12 @@ func TestParse(t *testing.T) {
 		{in: "p95<300ms ; ABORT ; grace = 30s", want: "p95<300ms;abort;grace=30s", limit: 300e6},
 		{in: "p95<300ms;grace=1m;abort", want: "p95<300ms;abort;grace=1m", limit: 300e6},
 		{in: "p95<300ms;abort;grace=0s", want: "p95<300ms;abort", limit: 300e6},
+		// Windows and grace periods are durations like any other in herd
+		// (internal/duration): a bare number is seconds, a sign is allowed.
+		{in: "p99[60]<500ms", want: "p99[1m]<500ms", window: time.Minute, limit: 500e6},
+		{in: "p99[+90]<1h1m", want: "p99[1m30s]<1h1m", window: 90 * time.Second, limit: 3660e9},
+		{in: "p95<300ms;abort;grace=30", want: "p95<300ms;abort;grace=30s", limit: 300e6},
+		{in: "p95<+1s", want: "p95<1s", limit: 1e9},
 		// Endpoints: everything before the last colon.
 		{in: "GET /cart: p95<300ms", want: "GET /cart: p95<300ms", scope: "GET /cart", limit: 300e6},
 		{in: "/cart:p95<300ms", want: "/cart: p95<300ms", scope: "/cart", limit: 300e6},
@@ -94,10 +100,11 @@ func TestParseErrors(t *testing.T) {
 		{"", `threshold "": empty (want e.g. p95<300ms)`},
 		{"   ", `threshold "": empty (want e.g. p95<300ms)`},
 		{"p95<3xx", `threshold "p95<3xx": bad duration "3xx" (want e.g. 300ms, 1.5s)`},
-		{"p95<300", `threshold "p95<300": bad duration "300" (want e.g. 300ms, 1.5s)`},
-		{"p95<0", `threshold "p95<0": bad duration "0" (want e.g. 300ms, 1.5s)`},
+		{"p95<300", `threshold "p95<300": response time "300" needs a unit (want e.g. 300ms or 300s)`},
+		{"p95<0", `threshold "p95<0": response time "0" needs a unit (want e.g. 0ms or 0s)`},
+		{"max<1.5", `threshold "max<1.5": response time "1.5" needs a unit (want e.g. 1.5ms or 1.5s)`},
 		{"p95<-1s", `threshold "p95<-1s": duration "-1s" is negative`},
-		{"p95<+1s", `threshold "p95<+1s": bad duration "+1s" (want e.g. 300ms, 1.5s)`},
+		{"p95<1e3ms", `threshold "p95<1e3ms": bad duration "1e3ms" (want e.g. 300ms, 1.5s)`},
 		{"p95<300 ms", `threshold "p95<300 ms": bad duration "300 ms" (want e.g. 300ms, 1.5s)`},
 		{"latency<1s", `threshold "latency<1s": unknown metric "latency" (want one of ` + validMetrics + `)`},
 		{"p<1s", `threshold "p<1s": unknown metric "p" (want one of ` + validMetrics + `)`},
@@ -118,6 +125,9 @@ func TestParseErrors(t *testing.T) {
 		{"p95[500ms]<1s", `threshold "p95[500ms]<1s": window "500ms" too short (at least 1s)`},
 		{"p95[1.5s]<1s", `threshold "p95[1.5s]<1s": window "1.5s" is not whole seconds`},
 		{"p95[2h]<1s", `threshold "p95[2h]<1s": window "2h" too long (at most 1h)`},
+		{"p95[0]<1s", `threshold "p95[0]<1s": window "0" too short (at least 1s)`},
+		{"p95[-1m]<1s", `threshold "p95[-1m]<1s": window "-1m" too short (at least 1s)`},
+		{"p95[9999999999]<1s", `threshold "p95[9999999999]<1s": window "9999999999" too long (at most 1h)`},
 		{"p95[1m]x<1s", `threshold "p95[1m]x<1s": missing operator after "p95[1m]" (want <, <=, > or >=)`},
 		{"fail_ratio<x", `threshold "fail_ratio<x": bad ratio "x" (want e.g. 1% or 0.01)`},
 		{"fail_ratio<%", `threshold "fail_ratio<%": bad ratio "%" (want e.g. 1% or 0.01)`},
@@ -146,6 +156,7 @@ func TestParseErrors(t *testing.T) {
 		{"p95<300ms;grace=30s", `threshold "p95<300ms;grace=30s": grace needs abort (want e.g. p95<300ms;abort;grace=30s)`},
 		{"p95<300ms;abort;grace=soon", `threshold "p95<300ms;abort;grace=soon": grace: bad duration "soon" (want e.g. 300ms, 1.5s)`},
 		{"p95<300ms;abort;grace", `threshold "p95<300ms;abort;grace": grace: bad duration "" (want e.g. 300ms, 1.5s)`},
+		{"p95<300ms;abort;grace=-5", `threshold "p95<300ms;abort;grace=-5": grace: duration "-5" is negative`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/config"
+	"github.com/herdload/herd/internal/duration"
 )
 
 // maxSwarmBody bounds a /swarm request body.
@@ -268,7 +269,12 @@ func classNames(classes []UserClass) string {
 	return strings.Join(names, ", ")
 }
 
-// parseRunTime parses a run time exactly as --run-time does.
+// parseRunTime parses a run time in the grammar of --run-time (a Go
+// duration or a number of seconds), not negative.
 func parseRunTime(v string) (time.Duration, error) {
-	return config.ParseDuration(v)
+	d, err := duration.Parse(v)
+	if err == nil && d < 0 {
+		err = fmt.Errorf("must not be negative, got %s", duration.Format(d))
+	}
+	return d, err
 }
