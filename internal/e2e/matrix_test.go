@@ -351,6 +351,27 @@ func (r *run) startHerdMain() {
 
 // startLocustMaster starts a Locust master and two herd workers.
 func (r *run) startLocustMaster() {
+	t := r.t
+	var port string
+	for try := 1; ; try++ {
+		if port = r.tryLocustMaster(); port != "" {
+			break
+		}
+		if try == 3 {
+			t.Fatal("the Locust master found its ports busy 3 times")
+		}
+	}
+	for i := range 2 {
+		r.workers = append(r.workers, startHerd(t, fmt.Sprintf("herd worker %d", i+1),
+			"--worker", "--master-host", "127.0.0.1", "--master-port", port))
+	}
+}
+
+// tryLocustMaster starts a Locust master on ports free a moment ago (Locust
+// cannot pick one and say which) and waits until it listens, for workers
+// and (web-stop) for browsers. It returns the master's port, or "" when a
+// port was taken meanwhile; the master is then gone.
+func (r *run) tryLocustMaster() string {
 	t, tc := r.t, r.tc
 	port := strconv.Itoa(freePort(t))
 	args := []string{"-f", locustfile(t), "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port,
@@ -372,18 +393,30 @@ func (r *run) startLocustMaster() {
 	} else {
 		args = append(args, "--headless")
 	}
-	r.main = startProc(t, "locust master", env, locustBin, args...)
-	for i := range 2 {
-		r.workers = append(r.workers, startHerd(t, fmt.Sprintf("herd worker %d", i+1),
-			"--worker", "--master-host", "127.0.0.1", "--master-port", port))
-	}
-	if tc.end == webStop {
-		r.web = "http://127.0.0.1:" + strconv.Itoa(webPort)
+	p := startProc(t, "locust master", env, locustBin, args...)
+	busy := func() bool { return p.exited() || strings.Contains(p.stderr.String(), "Address already in use") }
+	listening := false
+	waitFor(t, "the Locust master to listen", func() bool {
+		listening = strings.Contains(p.stderr.String(), "Waiting for workers to be ready")
+		return listening || busy()
+	})
+	if listening && webPort != 0 {
+		web := "http://127.0.0.1:" + strconv.Itoa(webPort)
 		waitFor(t, "Locust's web UI", func() bool {
-			var doc struct{}
-			return getJSON(r.web+"/stats/requests", &doc) == nil
+			var doc struct {
+				State string `json:"state"`
+			}
+			listening = getJSON(web+"/stats/requests", &doc) == nil && doc.State != ""
+			return listening || busy()
 		})
+		r.web = web
 	}
+	if !listening || busy() {
+		p.kill()
+		return ""
+	}
+	r.main = p
+	return port
 }
 
 func locustfile(t *testing.T) string {

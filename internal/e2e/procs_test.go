@@ -136,6 +136,12 @@ func (p *proc) interrupt(t *testing.T) {
 	}
 }
 
+// kill ends p's process group at once and waits for p.
+func (p *proc) kill() {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
 func (p *proc) exited() bool {
 	select {
 	case <-p.done:
