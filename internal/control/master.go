@@ -38,12 +38,15 @@ func (c *Controller) startMaster() error {
 	if host == "" {
 		host = "*"
 	}
+	port := c.cfg.MasterBindPort
 	if c.cfg.Processes != 0 {
-		host = "127.0.0.1" // local workers only
+		// Local workers only, told the port: any free one, so that two
+		// such runs on one machine do not collide.
+		host, port = "127.0.0.1", 0
 	}
 	h := c.opts.Hooks
 	m, err := cluster.StartMaster(context.Background(), cluster.MasterOptions{
-		Bind:          "tcp://" + net.JoinHostPort(host, strconv.Itoa(c.cfg.MasterBindPort)),
+		Bind:          "tcp://" + net.JoinHostPort(host, strconv.Itoa(port)),
 		Logger:        c.log,
 		Classes:       classesOf(c.picked),
 		Rebalance:     c.cfg.EnableRebalancing,

@@ -40,6 +40,7 @@ func startProcesses(opts Options, port, n int, log *slog.Logger) (*processes, er
 		cmd := exec.Command(self[0], args...)
 		cmd.Stdout, cmd.Stderr = opts.Stderr, opts.Stderr
 		cmd.Env = append(os.Environ(), "HERD_PROCESSES=0", "HERD_MASTER=false")
+		ownGroup(cmd)
 		if err := cmd.Start(); err != nil {
 			p.kill()
 			return nil, fmt.Errorf("--processes: starting a worker: %w", err)
