@@ -97,7 +97,7 @@ func FuzzMasterHandle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m.mu.Lock()
 		m.workers, m.indexes, m.learned = map[string]*worker{}, map[string]int{}, map[string]Class{}
-		m.herdNodes, m.stopping = map[string]bool{}, map[string]bool{}
+		m.herdNodes, m.stopping, m.owed = map[string]bool{}, map[string]bool{}, map[string]owing{}
 		m.running, m.placed = len(data)%2 == 0, len(data)%5
 		m.mu.Unlock()
 		i := 0
