@@ -275,3 +275,52 @@ func TestQuitRefusesRegistration(t *testing.T) {
 		}
 	})
 }
+
+// TestQuitRefusesRegistrationOverTheWire: the same with a raw worker on a
+// real socket, as a Locust worker behaves after a stop: its client_ready
+// after the master's quit gets a second quit and no ack, its final
+// report and quit end Quit, and the master logs one quit.
+func TestQuitRefusesRegistrationOverTheWire(t *testing.T) {
+	t.Parallel()
+	logs, logger := newLogs(t)
+	sk := newSink()
+	m, ep := fastMaster(t, MasterOptions{Logger: logger, OnDelta: sk.onDelta, Classes: []Class{{Name: "Shopper", Weight: 1}}})
+	raw := dialRaw(t, ep, "locust_1", true)
+	raw.register(t, wire.ClientReadyVersion("2.12.1"))
+	raw.beating.Store(true)
+	startAndWait(t, m, 2)
+	stopped := make(chan int, 1)
+	go func() { stopped <- m.Stop(testWait) }()
+	raw.waitType(t, wire.TypeStop)
+	raw.send(wire.Signal{Type: wire.TypeClientStopped})
+	<-stopped
+
+	quit := make(chan []string, 1)
+	go func() { quit <- m.Quit(testWait) }()
+	raw.waitType(t, wire.TypeQuit)
+	raw.send(wire.ClientReadyVersion("2.12.1")) // its post-stop sleep is over
+	raw.waitType(t, wire.TypeQuit)
+	raw.send(locustReport(t, "/last", 4, 0))
+	raw.send(wire.Signal{Type: wire.TypeQuit})
+	var missing []string
+	select {
+	case missing = <-quit:
+	case <-time.After(testWait):
+		t.Fatal("Quit did not return when the worker left")
+	}
+	if missing != nil {
+		t.Errorf("Quit named %v, want nil", missing)
+	}
+	if got := sk.entry("GET", "/last").requests; got != 4 {
+		t.Errorf("%d requests of the final report merged, want 4", got)
+	}
+	if n := raw.count(wire.TypeAck); n != 1 {
+		t.Errorf("%d acks, want only the first", n)
+	}
+	if n := logs.count("worker connected"); n != 1 {
+		t.Errorf("the worker connected %d times, want once", n)
+	}
+	if n := logs.count("worker quit"); n != 1 {
+		t.Errorf("the worker's quit logged %d times, want once", n)
+	}
+}
