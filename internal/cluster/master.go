@@ -359,6 +359,10 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 	case wire.TypeQuit:
 		m.mu.Lock()
 		_, known := m.workers[id]
+		if known {
+			// Before anyone waiting for it to leave sees it gone.
+			m.log.Info("master: worker quit", "worker", id)
+		}
 		delete(m.workers, id)
 		delete(m.stopping, id)
 		// Herd and Locust workers alike send their last report first.
@@ -367,7 +371,6 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		if !known {
 			return
 		}
-		m.log.Info("master: worker quit", "worker", id)
 		m.notify()
 		m.afterLoss()
 		// As Locust: the users of a worker that left go to the others.
