@@ -132,7 +132,10 @@ func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
 	defer conn.Close()
 	w := &Worker{opts: opts, local: local, conn: conn, log: opts.Logger.With("node", opts.NodeID), meter: cpu.NewMeter(time.Now()),
 		openEnd: make(chan int64, 1)}
-	if err := w.register(ctx); err != nil {
+	if err := w.register(ctx); errors.Is(err, errQuitBeforeAck) {
+		w.log.Info("the master is quitting: not registering")
+		return nil
+	} else if err != nil {
 		return err
 	}
 	// Heartbeats from now on: a slow OnRegistered must not look like a
@@ -180,7 +183,11 @@ func (w *Worker) send(p wire.Payload) {
 	}
 }
 
-// register sends client_ready until the master acks it.
+// errQuitBeforeAck: the master answered client_ready with quit (it is
+// shutting down).
+var errQuitBeforeAck = errors.New("the master said quit")
+
+// register sends client_ready until the master acks it, or says quit.
 func (w *Worker) register(ctx context.Context) error {
 	for try := range w.opts.ReadyTries {
 		w.send(wire.ClientReadyVersion(w.opts.Version))
@@ -189,6 +196,10 @@ func (w *Worker) register(ctx context.Context) error {
 			m, err := w.recv(deadline)
 			if err != nil {
 				break
+			}
+			if m.Type == wire.TypeQuit {
+				cancel()
+				return errQuitBeforeAck
 			}
 			if m.Type == wire.TypeAck {
 				cancel()

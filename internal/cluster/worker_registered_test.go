@@ -143,3 +143,25 @@ func TestSpawningCompleteCountsWhatRuns(t *testing.T) {
 		t.Errorf("the worker ended with %v", err)
 	}
 }
+
+// TestWorkerLeavesAQuittingMaster: a herd worker that connects to a
+// master that has quit gets quit instead of an ack, and ends without
+// error instead of asking again and again.
+func TestWorkerLeavesAQuittingMaster(t *testing.T) {
+	t.Parallel()
+	logs, logger := newLogs(t)
+	m, ep := fastMaster(t, MasterOptions{Logger: logger})
+	if missing := m.Quit(0); missing != nil {
+		t.Fatalf("Quit named %v with no worker", missing)
+	}
+	run, _ := runWorker(t, ep, "herd_late", newScriptedLocal("Shopper"), WorkerOptions{ReadyRetry: testWait})
+	if err := workerErr(t, run); err != nil {
+		t.Errorf("the worker ended with %v", err)
+	}
+	if n := logs.count("worker connected"); n != 0 {
+		t.Errorf("a worker registered with a master that quit")
+	}
+	if n := logs.count("quitting: a worker asked to register", "herd_late"); n != 1 {
+		t.Errorf("%d refused registrations logged, want 1", n)
+	}
+}
