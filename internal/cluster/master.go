@@ -900,12 +900,13 @@ func (m *Master) Stop(grace time.Duration) int {
 // before it leaves). From then on no worker registers: a client_ready is
 // answered with quit.
 //
-// It returns, sorted, the workers whose final statistics are missing
-// (they neither left nor were stopped and reported since; see
-// AwaitFinalReports), and logs a warning for each. A Locust worker
-// handles the quit only after sleeping its stop timeout since its last
-// stop; if that ends after wait, it is not named when its statistics are
-// complete, and it still gets the quit, which Close flushes.
+// It returns, sorted, the workers whose final statistics are missing, and
+// logs a warning for each: workers given users that neither left nor,
+// after a Stop, delivered their last report (see AwaitFinalReports). A
+// Locust worker handles the quit only once the sleep of its stop timeout
+// after a stop is over; one still asleep at the end of wait is not named
+// when its statistics are complete, and gets the quit all the same (Close
+// delivers what was sent).
 func (m *Master) Quit(wait time.Duration) (missing []string) {
 	m.mu.Lock()
 	m.quitting = true
