@@ -8,4 +8,11 @@
 // distributed percentiles equal single-process ones. The spawn messages to
 // herd workers carry one too (open.go): an open-model run's rate and each
 // worker's exact share of it.
+//
+// A test ends on the master with Stop (workers stop their users and
+// confirm), AwaitFinalReports (a Locust worker sends the rest of its
+// statistics with its next report, up to 3 s after confirming), then,
+// once everything is merged and written, Quit and Close. On a worker,
+// WorkerOptions.OnRegistered runs once the master gave the worker its
+// index, before any order is carried out.
 package cluster

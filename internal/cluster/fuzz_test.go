@@ -97,8 +97,8 @@ func FuzzMasterHandle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m.mu.Lock()
 		m.workers, m.indexes, m.learned = map[string]*worker{}, map[string]int{}, map[string]Class{}
-		m.herdNodes, m.stopping = map[string]bool{}, map[string]bool{}
-		m.running, m.placed = len(data)%2 == 0, len(data)%5
+		m.herdNodes, m.stopping, m.owed = map[string]bool{}, map[string]bool{}, map[string]owing{}
+		m.running, m.placed, m.quitting = len(data)%2 == 0, len(data)%5, len(data)%3 == 0
 		m.mu.Unlock()
 		i := 0
 		splitFuzzFrames(data, func(sender string, frame []byte) {

@@ -39,6 +39,9 @@ type MasterOptions struct {
 	Tick        time.Duration // liveness tick, 1 s
 	Liveness    int           // ticks without heartbeat before "missing", 3
 	RemoveAfter time.Duration // missing this long: removed, 60 s
+	// FinalReportWait bounds AwaitFinalReports: 4 s, Locust's report
+	// interval (3 s) plus a margin for a busy worker and the network.
+	FinalReportWait time.Duration
 }
 
 func (o *MasterOptions) defaults() {
@@ -50,6 +53,7 @@ func (o *MasterOptions) defaults() {
 	}
 	o.Tick = cmpOr(o.Tick, time.Second)
 	o.RemoveAfter = cmpOr(o.RemoveAfter, 60*time.Second)
+	o.FinalReportWait = cmpOr(o.FinalReportWait, locustReportEvery+time.Second)
 	if o.Liveness <= 0 {
 		o.Liveness = 3
 	}
@@ -84,11 +88,20 @@ type worker struct {
 
 func (w *worker) active() bool { return w.missingSince.IsZero() && !w.stopped }
 
+// routerConn is the master's socket: a *transport.Router, or an
+// in-memory fake in tests that run under testing/synctest.
+type routerConn interface {
+	Recv(ctx context.Context) (identity string, payload []byte, err error)
+	SendTo(identity string, payload []byte) error
+	Close() error
+}
+
 // Master coordinates the workers of a distributed test.
 type Master struct {
 	opts   MasterOptions
 	log    *slog.Logger
-	router *transport.Router
+	router routerConn
+	port   int
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	hists  hists // recycled histograms of merged reports
@@ -107,11 +120,13 @@ type Master struct {
 	ramp      context.CancelFunc
 	rampWG    sync.WaitGroup
 	allGone   chan struct{}
-	gone      bool            // allGone is closed
-	herdNodes map[string]bool // registered workers that proved to be herd workers
-	stopping  map[string]bool // workers told to stop that have not confirmed yet
-	changed   chan struct{}   // signalled when worker counts change
-	open      *openRun        // the running open-model run, nil otherwise (open.go)
+	gone      bool             // allGone is closed
+	herdNodes map[string]bool  // registered workers that proved to be herd workers
+	stopping  map[string]bool  // workers told to stop that have not confirmed yet
+	changed   chan struct{}    // signalled when worker counts change
+	open      *openRun         // the running open-model run, nil otherwise (open.go)
+	owed      map[string]owing // statistics not merged yet, by worker id (final.go)
+	quitting  bool             // Quit was called: no worker registers any more
 	closeOnce sync.Once
 
 	// dispatchMu orders spawn messages against stop and quit: a dispatch
@@ -127,27 +142,39 @@ func StartMaster(ctx context.Context, opts MasterOptions) (*Master, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master: binding %s: %w", opts.Bind, err)
 	}
+	return newMaster(opts, r, r.Port()), nil
+}
+
+// newMaster starts serving workers on r, whose TCP port is port.
+func newMaster(opts MasterOptions, r routerConn, port int) *Master {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m := &Master{
-		opts: opts, log: opts.Logger, router: r, cancel: cancel,
+		opts: opts, log: opts.Logger, router: r, port: port, cancel: cancel,
 		workers: map[string]*worker{}, indexes: map[string]int{}, learned: map[string]Class{},
-		herdNodes: map[string]bool{}, stopping: map[string]bool{},
+		herdNodes: map[string]bool{}, stopping: map[string]bool{}, owed: map[string]owing{},
 		allGone: make(chan struct{}), changed: make(chan struct{}, 1),
 	}
 	m.wg.Go(func() { m.receive(runCtx) })
 	m.wg.Go(func() { m.watch(runCtx) })
-	return m, nil
+	return m
 }
 
 // Port is the TCP port the master listens on.
-func (m *Master) Port() int { return m.router.Port() }
+func (m *Master) Port() int { return m.port }
 
-// Close stops serving (after Quit, to let workers go first).
+// Close stops serving (after Quit, to let workers go first). It waits for
+// the goroutines the master started, a ramp's onDone included.
 func (m *Master) Close() {
 	m.closeOnce.Do(func() {
+		m.mu.Lock()
+		if m.ramp != nil {
+			m.ramp()
+		}
+		m.mu.Unlock()
 		m.cancel()
 		m.router.Close()
 		m.wg.Wait()
+		m.rampWG.Wait()
 	})
 }
 
@@ -290,6 +317,8 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 			// can connect and send a report.
 			m.learn(r.UserClassesCount, classes)
 		}
+		// After OnDelta: when the debt is settled, the report is merged.
+		m.reportedLocked(id)
 		m.mu.Unlock()
 		m.notify()
 		if open && herd {
@@ -324,18 +353,24 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 			w.stopped, w.users = true, nil
 		}
 		delete(m.stopping, id)
+		m.stoppedLocked(id)
 		m.mu.Unlock()
 		m.notify()
 	case wire.TypeQuit:
 		m.mu.Lock()
 		_, known := m.workers[id]
+		if known {
+			// Before anyone waiting for it to leave sees it gone.
+			m.log.Info("master: worker quit", "worker", id)
+		}
 		delete(m.workers, id)
 		delete(m.stopping, id)
+		// Herd and Locust workers alike send their last report first.
+		delete(m.owed, id)
 		m.mu.Unlock()
 		if !known {
 			return
 		}
-		m.log.Info("master: worker quit", "worker", id)
 		m.notify()
 		m.afterLoss()
 		// As Locust: the users of a worker that left go to the others.
@@ -387,6 +422,16 @@ func (m *Master) register(routingID string, msg wire.Message) {
 	}
 	id := routingID
 	m.mu.Lock()
+	if m.quitting {
+		m.mu.Unlock()
+		// As Locust's master, which stops listening once it quits: no
+		// ack, no users. A Locust worker sends client_ready when its
+		// post-stop sleep ends, with the quit already waiting for it;
+		// any other worker learns here that it must go.
+		m.log.Debug("master: quitting: a worker asked to register; telling it to quit", "worker", id)
+		m.sendTo(id, wire.Signal{Type: wire.TypeQuit})
+		return
+	}
 	idx, ok := m.indexes[id]
 	if !ok {
 		idx = len(m.indexes)
@@ -678,6 +723,10 @@ func (m *Master) Restrict(names []string) {
 // workers report the target.
 func (m *Master) Start(target int, rate float64, host string, stopTimeout time.Duration, onDone func(users int)) error {
 	m.mu.Lock()
+	if m.quitting {
+		m.mu.Unlock()
+		return errQuitting
+	}
 	if len(m.activeLocked()) == 0 {
 		m.mu.Unlock()
 		return errors.New("no worker is connected")
@@ -690,10 +739,7 @@ func (m *Master) Start(target int, rate float64, host string, stopTimeout time.D
 		m.ramp()
 	}
 	if !m.running {
-		m.placed = 0
-		if m.gone {
-			m.allGone, m.gone = make(chan struct{}), false
-		}
+		m.newTestLocked()
 	}
 	m.running, m.target, m.host, m.stopWait = true, target, host, stopTimeout
 	ctx, cancel := context.WithCancel(context.Background())
@@ -788,7 +834,7 @@ func (m *Master) dispatchTo(n int, ctx context.Context) bool {
 			counts[c.Name] = spread[i][j]
 		}
 		h := host
-		m.sendTo(w.id, wire.Spawn{Timestamp: m.nextTimestamp(), UserClassesCount: counts, Host: &h,
+		m.sendSpawn(w.id, wire.Spawn{Timestamp: m.nextTimestamp(), UserClassesCount: counts, Host: &h,
 			StopTimeout: &secs, ParsedOptions: map[string]any{}})
 	}
 	return true
@@ -821,9 +867,12 @@ func (m *Master) redispatch() {
 
 // Stop tells every worker to stop and waits (at most the stop timeout plus
 // grace) until each active one confirmed (client_stopped), left or went
-// missing. A herd worker sends its final report before it confirms, so
-// every report is merged when Stop returns. It returns how many users
-// were still reported when it gave up.
+// missing. It returns how many users were still reported when it gave up.
+//
+// A herd worker sends its final report before it confirms, so its
+// statistics are complete when Stop returns; a Locust worker sends the
+// rest of its statistics with its next periodic report, up to 3 s later:
+// call AwaitFinalReports before writing final reports.
 func (m *Master) Stop(grace time.Duration) int {
 	m.mu.Lock()
 	m.running, m.placed = false, 0
@@ -846,21 +895,50 @@ func (m *Master) Stop(grace time.Duration) int {
 	return m.UserCount()
 }
 
-// Quit tells every worker to quit and waits up to wait for them to leave,
-// so their final reports arrive.
-func (m *Master) Quit(wait time.Duration) {
+// Quit tells every worker to quit and waits, at most wait, until every
+// worker that still heartbeats has left (a worker sends its last report
+// before it leaves). From then on no worker registers: a client_ready is
+// answered with quit.
+//
+// It returns, sorted, the workers whose final statistics are missing, and
+// logs a warning for each: workers given users that neither left nor,
+// after a Stop, delivered their last report (see AwaitFinalReports). A
+// Locust worker handles the quit only once the sleep of its stop timeout
+// after a stop is over; one still asleep at the end of wait is not named
+// when its statistics are complete, and gets the quit all the same (Close
+// delivers what was sent).
+func (m *Master) Quit(wait time.Duration) (missing []string) {
+	m.mu.Lock()
+	m.quitting = true
+	m.mu.Unlock()
 	m.halt(wire.TypeQuit)
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	m.await(ctx, func() bool {
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		return len(m.workers) == 0
+		for _, w := range m.workers {
+			if w.missingSince.IsZero() {
+				return false
+			}
+		}
+		return true
 	})
+	m.mu.Lock()
+	for id, w := range m.workers {
+		if _, owes := m.owed[id]; !owes {
+			m.log.Info("master: worker did not leave in time; its statistics are complete", "worker", id,
+				"missing", !w.missingSince.IsZero())
+		}
+	}
+	m.mu.Unlock()
+	return m.missingReports()
 }
 
 // halt ends the test's ramp and sends every known worker a stop or quit
-// signal, after any dispatch in progress.
+// signal, after any dispatch in progress. It does not wait for the ramp's
+// goroutine, which may be in its onDone (Close waits for it): a dispatch
+// that starts later sees the test stopped, so no spawn follows the signal.
 func (m *Master) halt(signal string) {
 	m.mu.Lock()
 	if m.ramp != nil {
@@ -872,7 +950,6 @@ func (m *Master) halt(signal string) {
 		ids = append(ids, id)
 	}
 	m.mu.Unlock()
-	m.rampWG.Wait()
 	m.dispatchMu.Lock()
 	for _, id := range ids {
 		m.sendTo(id, wire.Signal{Type: signal})

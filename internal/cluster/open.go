@@ -185,6 +185,10 @@ func (m *Master) StartOpen(plan OpenPlan, host string, stopTimeout time.Duration
 		return true
 	})
 	m.mu.Lock()
+	if m.quitting {
+		m.mu.Unlock()
+		return errQuitting
+	}
 	ws := m.activeLocked()
 	if len(ws) == 0 {
 		m.mu.Unlock()
@@ -208,10 +212,8 @@ func (m *Master) StartOpen(plan OpenPlan, host string, stopTimeout time.Duration
 	if m.ramp != nil {
 		m.ramp()
 	}
+	m.newTestLocked()
 	m.running, m.target, m.placed, m.host, m.stopWait = true, 0, 0, host, stopTimeout
-	if m.gone {
-		m.allGone, m.gone = make(chan struct{}), false
-	}
 	m.open = &openRun{plan: plan, start: time.Now().Add(OpenLead), done: map[string]bool{}, onEnd: onEnd}
 	m.mu.Unlock()
 	m.dispatchOpen()
@@ -280,7 +282,7 @@ func (m *Master) dispatchOpen() {
 			counts[c.Name] = 0
 		}
 		h := host
-		m.sendTo(id, wire.Spawn{Timestamp: m.nextTimestamp(), UserClassesCount: counts, Host: &h,
+		m.sendSpawn(id, wire.Spawn{Timestamp: m.nextTimestamp(), UserClassesCount: counts, Host: &h,
 			StopTimeout: &secs, ParsedOptions: map[string]any{}, Extra: map[string]msgpack.RawMessage{extKey: raw}})
 	}
 	if !first {
@@ -314,6 +316,8 @@ func (m *Master) checkOpenEnd() {
 	m.mu.Unlock()
 	m.log.Info("master: every worker finished its share of the arrival schedule")
 	if run.onEnd != nil {
-		go run.onEnd()
+		// Not on the caller's goroutine, which may be the receive loop
+		// that onEnd's Stop waits on; Close waits for it.
+		m.wg.Go(run.onEnd)
 	}
 }

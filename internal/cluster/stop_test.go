@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/herdload/herd/internal/wire"
@@ -141,5 +142,68 @@ func TestWorkerHeartbeatsWhileStopping(t *testing.T) {
 		}
 	case <-time.After(testWait):
 		t.Fatal("Stop did not return")
+	}
+}
+
+// TestStopSendsAtOnce: Stop's messages go out at the instant it is called,
+// so a distributed run time ends on its deadline: not after the ramp's
+// pause between two steps, nor after a ramp's onDone that is still
+// running (it may wait for the very code that calls Stop). No spawn
+// follows the stop.
+func TestStopSendsAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		rate float64 // 1 user a second: a pause of 1 s after each
+		busy bool    // onDone blocks until the test ends
+	}{{"in the ramp's pause", 1, false}, {"in onDone", 0, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				m, f := fakeMaster(t, MasterOptions{Classes: []Class{{Name: "Shopper", Weight: 1}}})
+				registerFake(t, f, "w", false)
+				release := make(chan struct{})
+				defer close(release) // before the master's Close, which waits for onDone
+				inDone := make(chan struct{}, 1)
+				onDone := func(int) {
+					inDone <- struct{}{}
+					if tc.busy {
+						<-release
+					}
+				}
+				if err := m.Start(10, tc.rate, "http://127.0.0.1:1", 0, onDone); err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
+				if tc.busy {
+					spawnedFake(t, f, "w")
+					select {
+					case <-inDone:
+					default:
+						t.Fatal("onDone did not run")
+					}
+				}
+				time.Sleep(300 * time.Millisecond) // into the pause, or into onDone
+				spawns := len(f.messages(wire.TypeSpawn, "w"))
+				stopAt := time.Now()
+				stopped := make(chan int, 1)
+				go func() { stopped <- m.Stop(time.Second) }()
+				synctest.Wait()
+				stops := f.messages(wire.TypeStop, "w")
+				if len(stops) != 1 || !stops[0].at.Equal(stopAt) {
+					t.Fatalf("stop messages %v, want one sent at %v", stops, stopAt)
+				}
+				f.from(t, "w", wire.Signal{Type: wire.TypeClientStopped})
+				select {
+				case <-stopped:
+				default:
+					t.Fatal("Stop did not return when the worker confirmed")
+				}
+				time.Sleep(3 * time.Second)
+				if n := len(f.messages(wire.TypeSpawn, "w")); n != spawns {
+					t.Errorf("%d spawns after the stop", n-spawns)
+				}
+			})
+		})
 	}
 }

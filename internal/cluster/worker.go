@@ -48,8 +48,19 @@ type WorkerOptions struct {
 	MasterTimeout time.Duration
 	// OnCustom receives custom messages from the master.
 	OnCustom func(typ string, data any)
-	// OnConnected runs once the master acknowledged this worker, with the
-	// index it gave and a way to send custom messages to it.
+	// OnRegistered runs once, synchronously, after the master's first ack,
+	// with the worker index it gave and a way to send custom messages to
+	// it; no message from the master is handled before it returns (a spawn
+	// waits), while heartbeats go on. It is the place for init listeners,
+	// which Locust fires once the index is known. An error ends RunWorker
+	// with that error wrapped, after telling the master this worker quits.
+	// It is not called again when the worker registers again after each
+	// stop: the master's later acks carry the same index (a master keeps a
+	// node's index for its lifetime).
+	OnRegistered func(ctx context.Context, index int, send func(typ string, data any) error) error
+	// OnConnected runs just before OnRegistered, with the same arguments.
+	//
+	// Deprecated: use OnRegistered, which can fail and gets a context.
 	OnConnected func(index int, send func(typ string, data any) error)
 	// ReportExtra adds custom keys to each stats report (Locust's
 	// report_to_master); a master's OnReportExtra receives them.
@@ -121,13 +132,28 @@ func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
 	defer conn.Close()
 	w := &Worker{opts: opts, local: local, conn: conn, log: opts.Logger.With("node", opts.NodeID), meter: cpu.NewMeter(time.Now()),
 		openEnd: make(chan int64, 1)}
-	if err := w.register(ctx); err != nil {
+	if err := w.register(ctx); errors.Is(err, errQuitBeforeAck) {
+		w.log.Info("the master is quitting: not registering")
+		return nil
+	} else if err != nil {
 		return err
 	}
+	// Heartbeats from now on: a slow OnRegistered must not look like a
+	// lost worker.
+	stopBeats := w.beat()
+	defer stopBeats()
 	if opts.OnConnected != nil {
 		opts.OnConnected(w.index, w.sendCustom)
 	}
-	return w.serve(ctx)
+	if opts.OnRegistered != nil {
+		if err := opts.OnRegistered(ctx, w.index, w.sendCustom); err != nil {
+			stopBeats()
+			w.send(wire.Signal{Type: wire.TypeQuit})
+			w.conn.Close() // flushes the quit
+			return fmt.Errorf("worker start-up (index %d): %w", w.index, err)
+		}
+	}
+	return w.serve(ctx, stopBeats)
 }
 
 // sendCustom sends a custom message to the master.
@@ -157,7 +183,11 @@ func (w *Worker) send(p wire.Payload) {
 	}
 }
 
-// register sends client_ready until the master acks it.
+// errQuitBeforeAck: the master answered client_ready with quit (it is
+// shutting down).
+var errQuitBeforeAck = errors.New("the master said quit")
+
+// register sends client_ready until the master acks it, or says quit.
 func (w *Worker) register(ctx context.Context) error {
 	for try := range w.opts.ReadyTries {
 		w.send(wire.ClientReadyVersion(w.opts.Version))
@@ -166,6 +196,10 @@ func (w *Worker) register(ctx context.Context) error {
 			m, err := w.recv(deadline)
 			if err != nil {
 				break
+			}
+			if m.Type == wire.TypeQuit {
+				cancel()
+				return errQuitBeforeAck
 			}
 			if m.Type == wire.TypeAck {
 				cancel()
@@ -206,11 +240,14 @@ func (w *Worker) recv(ctx context.Context) (wire.Message, error) {
 	}
 }
 
-func (w *Worker) serve(ctx context.Context) error {
+// serve handles the master's messages; stopBeats ends the heartbeats.
+func (w *Worker) serve(ctx context.Context, stopBeats func()) error {
 	msgs := make(chan wire.Message, 64)
 	recvCtx, stopRecv := context.WithCancel(context.Background())
-	defer stopRecv()
-	go func() {
+	var recvWG sync.WaitGroup
+	defer recvWG.Wait()
+	defer stopRecv() // before the Wait
+	recvWG.Go(func() {
 		defer close(msgs)
 		for {
 			m, err := w.recv(recvCtx)
@@ -223,9 +260,7 @@ func (w *Worker) serve(ctx context.Context) error {
 				return
 			}
 		}
-	}()
-	stopBeats := w.beat()
-	defer stopBeats()
+	})
 	check := time.NewTicker(w.opts.HeartbeatEvery)
 	defer check.Stop()
 	rep := time.NewTicker(w.opts.ReportEvery)
@@ -333,6 +368,12 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 		}
 		w.masterSeen = time.Now()
 	case wire.TypeAck:
+		// The ack of a registration after a stop (or a late one of the
+		// first): OnRegistered ran once already.
+		if ack, err := wire.DecodeAck(m.Data); err == nil && ack.HasIndex && ack.Index != w.index {
+			w.log.Warn("the master acknowledged this worker again with another index; keeping the first",
+				"index", w.index, "new_index", ack.Index)
+		}
 		w.setState(wire.StateReady)
 	case wire.TypeSpawningComplete, wire.TypeUpdateUserClass:
 		// Newer masters' notices; nothing to do.

@@ -125,21 +125,24 @@ func (d *Dealer) Reconnect() error {
 	return nil
 }
 
-// Close writes what is already queued (for at most the linger time),
-// closes the connection and waits for all of the Dealer's goroutines.
+// Close writes what is already queued and closes the connection once the
+// peer closed its side too (so that what was written arrives: see
+// link.drain), for at most the linger time in all, then waits for all of
+// the Dealer's goroutines.
 func (d *Dealer) Close() error {
 	d.closeOnce.Do(func() {
+		deadline := time.Now().Add(d.opts.linger)
 		d.mu.Lock()
 		close(d.q.stop)
 		l := d.cur
 		d.mu.Unlock()
 		if l != nil {
-			_ = l.nc.SetWriteDeadline(time.Now().Add(d.opts.linger))
+			_ = l.nc.SetWriteDeadline(deadline)
 		}
 		d.writers.Wait()
 		d.cancel()
 		if l != nil {
-			l.close()
+			l.shutdown(deadline)
 		}
 		d.wg.Wait()
 	})
@@ -193,6 +196,7 @@ func (d *Dealer) serve(l *link) bool {
 			break
 		}
 		if !d.q.deliverMessage(l, msg) {
+			l.drain() // closed: until Close's shutdown ends it
 			break
 		}
 	}

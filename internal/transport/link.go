@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -49,6 +50,25 @@ func (l *link) close() {
 		close(l.done)
 		_ = l.nc.Close()
 	})
+}
+
+// shutdown ends a link gracefully, once its writer flushed: FIN follows
+// the last message, and the reader, which drains (see drain) until the
+// peer closes too, gives up at deadline.
+func (l *link) shutdown(deadline time.Time) {
+	if hc, ok := l.nc.(interface{ CloseWrite() error }); ok {
+		_ = hc.CloseWrite()
+	}
+	_ = l.nc.SetReadDeadline(deadline)
+}
+
+// drain reads and discards until the peer closes the connection or the
+// read deadline passes. Closing a socket with unread input makes the
+// kernel send RST instead of FIN, and a peer that receives RST discards
+// what it received but did not read yet: our last messages (a worker's
+// final report and quit, or the master's quit).
+func (l *link) drain() {
+	_, _ = io.Copy(io.Discard, l.br)
 }
 
 // read returns the next data message, answering PINGs on the way (by

@@ -124,9 +124,11 @@ func (r *Router) SendTo(identity string, payload []byte) error {
 	}
 }
 
-// Close stops accepting, writes what is already queued (for at most the
-// linger time), closes every connection and waits for all of the Router's
-// goroutines to end.
+// Close stops accepting, writes what is already queued and closes each
+// peer's connection once the peer closed its side too (so that what was
+// written arrives: see link.drain), for at most the linger time in all;
+// connections still in their handshake are closed at once. It waits for
+// all of the Router's goroutines to end.
 func (r *Router) Close() error {
 	r.closeOnce.Do(func() {
 		r.mu.Lock()
@@ -139,8 +141,16 @@ func (r *Router) Close() error {
 		_ = r.ln.Close()
 		r.writers.Wait()
 		r.mu.Lock()
+		peers := make(map[net.Conn]*routerPeer, len(r.peers))
+		for _, p := range r.peers {
+			peers[p.nc] = p
+		}
 		for nc := range r.conns {
-			_ = nc.Close()
+			if p := peers[nc]; p != nil {
+				p.shutdown(deadline)
+			} else {
+				_ = nc.Close()
+			}
 		}
 		r.mu.Unlock()
 		r.wg.Wait()
@@ -223,6 +233,7 @@ func (r *Router) serve(nc net.Conn) {
 			return
 		}
 		if !r.q.deliverMessage(p.link, msg) {
+			p.drain() // closed: until Close's shutdown ends it
 			return
 		}
 	}
