@@ -181,3 +181,51 @@ func runCluster(t *testing.T, test *herd.Test, n int, args ...string) string {
 	}
 	return stdout.String()
 }
+
+// TestWorkerEvents: a worker's OnInit already knows its index (Locust sets
+// it before init), OnSpawningComplete fires on every worker for its share
+// and on the master when all workers reported theirs.
+func TestWorkerEvents(t *testing.T) {
+	t.Parallel()
+	srv := &countingServer{counts: map[string]int{}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	test := &herd.Test{Users: []*herd.UserType{{
+		Name: "Hammer", Wait: herd.Constant(50 * time.Millisecond), New: func() herd.User { return new(hammer) },
+	}}}
+	var mu sync.Mutex
+	var initIndexes []int
+	spawned := map[herd.Role][]int{}
+	test.Events.OnInit(func(ctx context.Context, _ *herd.RunInfo) error {
+		if n := herd.NodeFrom(ctx); n.Role() == herd.Worker {
+			mu.Lock()
+			initIndexes = append(initIndexes, n.WorkerIndex())
+			mu.Unlock()
+		}
+		return nil
+	})
+	// OnSpawningComplete has no context: the role shows in which process
+	// runs it, told apart here by the user count (the master's is the total).
+	test.Events.OnSpawningComplete(func(users int) {
+		mu.Lock()
+		role := herd.Worker
+		if users == 6 {
+			role = herd.Master
+		}
+		spawned[role] = append(spawned[role], users)
+		mu.Unlock()
+	})
+	runCluster(t, test, 2, "-u", "6", "-r", "100", "-t", "2s", "-H", ts.URL, "--only-summary")
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(initIndexes)
+	if !slices.Equal(initIndexes, []int{0, 1}) {
+		t.Errorf("worker indexes in OnInit: %v, want [0 1]", initIndexes)
+	}
+	if got := spawned[herd.Worker]; len(got) != 2 || got[0]+got[1] != 6 {
+		t.Errorf("workers' OnSpawningComplete: %v, want two shares of 6", got)
+	}
+	if got := spawned[herd.Master]; !slices.Equal(got, []int{6}) {
+		t.Errorf("master's OnSpawningComplete: %v, want [6]", got)
+	}
+}

@@ -251,8 +251,12 @@ func (c *Controller) Run(ctx context.Context) (int, error) {
 	return code, err
 }
 
-// errListener marks a start refused by a TestStart hook.
-var errListener = errors.New("test start listener failed")
+var (
+	// errListener marks a start refused by a TestStart hook.
+	errListener = errors.New("test start listener failed")
+	// errInit marks a process stopped by an Init hook.
+	errInit = errors.New("init listener failed")
+)
 
 // openProcess prepares what every mode needs before a test: the CSV
 // files, a fallback target known before the first test (so the start form
@@ -285,7 +289,7 @@ func (c *Controller) openProcess(ctx context.Context) (int, error) {
 	if c.opts.Hooks.Init != nil {
 		info := RunInfo{Host: c.cfg.Host, Users: c.cfg.Users, SpawnRate: c.cfg.SpawnRate, UserTypes: typeNames(c.picked)}
 		if err := c.opts.Hooks.Init(info); err != nil {
-			return ExitInternal, fmt.Errorf("init listener failed: %w", err)
+			return ExitInternal, fmt.Errorf("%w: %w", errInit, err)
 		}
 	}
 	return 0, nil

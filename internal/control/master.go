@@ -136,7 +136,16 @@ func (e masterEngine) startArrivals(p openPlan, onEnd func()) error {
 }
 
 func (e masterEngine) restrict(names []string) error { e.m.Restrict(names); return nil }
-func (e masterEngine) stop(grace time.Duration) int  { return e.m.Stop(grace) }
+// stop stops the workers' users and waits for their last statistics: a
+// herd worker sends them before it confirms, a Locust worker with its next
+// report (cluster.MasterOptions.FinalReportWait bounds the wait, and the
+// master names any worker whose report did not come).
+func (e masterEngine) stop(grace time.Duration) int {
+	left := e.m.Stop(grace)
+	e.m.AwaitFinalReports(context.Background())
+	return left
+}
+
 func (e masterEngine) users() int                    { return e.m.UserCount() }
 func (e masterEngine) counts() map[string]int        { return e.m.CountsByType() }
 

@@ -24,19 +24,21 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 	defer c.hosts.close()
 	defer w.close()
 	h := c.opts.Hooks
-	var initErr error
 	err := cluster.RunWorker(ctx, cluster.WorkerOptions{
 		Master: "tcp://" + net.JoinHostPort(c.cfg.MasterHost, strconv.Itoa(c.cfg.MasterPort)),
 		Logger: c.log,
-		OnConnected: func(index int, send func(string, any) error) {
+		// Init runs once the master gave this worker its index, as Locust
+		// fires init after the worker connected; no spawn is handled before.
+		OnRegistered: func(_ context.Context, index int, send func(string, any) error) error {
 			if h.Registered != nil {
 				h.Registered(index, send)
 			}
 			if h.Init != nil {
-				if initErr = h.Init(RunInfo{Host: c.cfg.Host, UserTypes: typeNames(c.types)}); initErr != nil {
-					cancel()
+				if err := h.Init(RunInfo{Host: c.cfg.Host, UserTypes: typeNames(c.types)}); err != nil {
+					return fmt.Errorf("%w: %w", errInit, err)
 				}
 			}
+			return nil
 		},
 		OnCustom: func(typ string, data any) {
 			if h.Message != nil {
@@ -46,8 +48,6 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 		ReportExtra: h.ReportExtra,
 	}, w)
 	switch {
-	case initErr != nil:
-		return ExitInternal, fmt.Errorf("init listener failed: %w", initErr)
 	case err == nil, errors.Is(err, context.Canceled):
 		c.log.Info("worker done")
 		return ExitOK, nil
