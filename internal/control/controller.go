@@ -231,6 +231,9 @@ func (c *Controller) Run(ctx context.Context) (int, error) {
 	}
 	if code, err := c.openProcess(ctx); err != nil {
 		c.closeProcess()
+		if c.csv != nil {
+			c.csv.Close()
+		}
 		return code, err
 	}
 	c.wg.Go(func() { c.life() })
@@ -242,13 +245,11 @@ func (c *Controller) Run(ctx context.Context) (int, error) {
 		code, err = c.withUI(ctx)
 	}
 	c.shutdown()
+	c.closeProcess() // every goroutine of the process is joined: nothing changes the statistics now
 	if err != nil {
-		c.closeProcess()
 		return code, err
 	}
-	code, err = c.finish()
-	c.closeProcess()
-	return code, err
+	return c.finish()
 }
 
 var (
@@ -296,8 +297,8 @@ func (c *Controller) openProcess(ctx context.Context) (int, error) {
 }
 
 // closeProcess lets go of what openProcess took, waiting for each: the
-// master and its workers, --processes workers, the fallback target, the
-// CSV files.
+// master and its goroutines, --processes workers, the fallback target.
+// The CSV files stay open for finish (which closes them).
 func (c *Controller) closeProcess() {
 	if c.master != nil {
 		c.master.Close()
@@ -306,9 +307,6 @@ func (c *Controller) closeProcess() {
 		c.processes.wait()
 	}
 	c.hosts.close()
-	if c.csv != nil {
-		c.csv.Close()
-	}
 }
 
 // shutdown stops the current test if one runs, waits until it stopped,
