@@ -494,7 +494,7 @@ func (c *controller) finish() int {
 		c.log.Error("writing reports failed", "err", errors.Join(failed...))
 		code = ExitInternal
 	}
-	q := &Quit{Stats: snap, ExitCode: code}
+	q := &Quit{Stats: newStatsSnapshot(snap), ExitCode: code}
 	for _, fn := range c.test.Events.quitting {
 		fn(q)
 	}
