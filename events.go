@@ -2,8 +2,7 @@ package herd
 
 import (
 	"context"
-
-	"github.com/herdload/herd/internal/stats"
+	"fmt"
 )
 
 // Events are the hooks of a run. Register listeners before the run starts;
@@ -30,28 +29,32 @@ type RunInfo struct {
 }
 
 // UserError is an error or panic raised by user code (a task, OnStart,
-// OnStop) that herd caught and counted.
+// OnStop) that herd caught and counted, as OnUserError listeners get it.
+// It is an error itself, wrapping Err: errors.Is and errors.As see through
+// it.
 type UserError struct {
 	UserType string
 	Task     string // "OnStart", "OnStop" or the task's name
-	Err      error
+	Err      error  // what the code returned; for a panic, "panic: " and its value
 	Panic    bool
 	Stack    string // the panic's stack, "" for a returned error
 }
 
+// Error is "<user type>.<task>: <error>", as the error table's origin
+// reads.
+func (e UserError) Error() string {
+	return fmt.Sprintf("%s.%s: %v", e.UserType, e.Task, e.Err)
+}
+
+// Unwrap returns Err.
+func (e UserError) Unwrap() error { return e.Err }
+
 // Quit is passed to quitting listeners at the very end, after the final
 // statistics are known; a listener may change the exit code.
 type Quit struct {
-	Stats    *StatsSnapshot
+	Stats    *StatsSnapshot // the whole run's final statistics
 	ExitCode int
 }
-
-// StatsSnapshot is a read-only copy of the run's statistics: per-endpoint
-// and total counts, percentiles, rates, failures and errors.
-type StatsSnapshot = stats.Snapshot
-
-// StatsEntry is one row of a StatsSnapshot.
-type StatsEntry = stats.Entry
 
 // OnInit runs after the configuration is resolved and before any user
 // starts. An error aborts the run (exit code 3).

@@ -45,7 +45,7 @@ func ExampleEvents() {
 		})
 	}}}}
 	t.Events.OnQuitting(func(q *herd.Quit) {
-		if q.Stats.Total.FailRatio() > 0.01 || q.Stats.Total.Percentiles[5] > 800*time.Millisecond {
+		if q.Stats.Total.FailRatio() > 0.01 || q.Stats.Total.Percentile(0.95) > 800*time.Millisecond {
 			q.ExitCode = 1
 		}
 		fmt.Println("exit code", q.ExitCode)

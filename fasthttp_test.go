@@ -27,7 +27,7 @@ func TestFastSessionReusesTheResponse(t *testing.T) {
 	htRun(t, htFastHTTP, srv.URL, htRunOpts{}, func(ctx context.Context, c htClient, _ http.Header, _ int) error {
 		r1 := c.Do(ctx, "GET", "/size/3", herd.Body{})
 		text := r1.Text()
-		h := r1.Headers()
+		h := r1.Header()
 		r2 := c.Do(ctx, "GET", "/status/404", herd.Body{})
 		if r1 != r2 {
 			t.Error("FastSession returned a new Response")

@@ -820,12 +820,12 @@ var htCases = []htCase{
 				if r.Text() != `{"a":1,"b":"two"}` {
 					t.Errorf("Text: %q", r.Text())
 				}
-				h := r.Headers()
+				h := r.Header()
 				if h.Get("X-Resp") != "v" || h.Get("Content-Type") != "application/json" || !slices.Equal(h.Values("X-Multi"), []string{"1", "2"}) {
-					t.Errorf("Headers: %v", h)
+					t.Errorf("Header: %v", h)
 				}
-				if r.Headers().Get("X-Resp") != "v" {
-					t.Error("Headers changed on a second call")
+				if r.Header().Get("X-Resp") != "v" {
+					t.Error("Header changed on a second call")
 				}
 				r = c.Do(ctx, "GET", "/text", herd.Body{})
 				if r.Text() != "héllo, wörld" {

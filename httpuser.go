@@ -168,7 +168,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	hr, err := s.HTTP.Do(req)
 	if err == nil {
 		resp.StatusCode = hr.StatusCode
-		resp.Header = hr.Header
+		resp.header = hr.Header
 		resp.Body, resp.Size, err = readBody(hr, s.maxBody())
 		hr.Body.Close()
 	}

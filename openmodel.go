@@ -53,8 +53,9 @@ type openState struct {
 }
 
 // startOpen runs the runner in the open model. Users are started as a pool
-// of o.pool at once; the dispatcher starts when all of them are idle (their
-// OnStart done), or after openReadyWait.
+// of o.pool without a ramp; the dispatcher walks the schedule once all of
+// them are idle (their OnStart done), or after openReadyWait. It returns
+// when the pool is started, or early when the runner stops meanwhile.
 func (r *runner) startOpen(o openOptions) error {
 	weights := make([]dispatch.Type, len(r.types))
 	for i, t := range r.types {
@@ -91,11 +92,20 @@ func (r *runner) startOpen(o openOptions) error {
 		r.mu.Unlock()
 		return nil
 	}
+	if r.ramp != nil {
+		r.ramp()
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	r.ramp = cancel
 	r.open = st
 	r.target = o.pool
-	r.applyLocked(r.poolCounts(o.pool))
-	r.mu.Unlock()
+	// Started under r.mu so that a stop, which closes halt, waits for it.
 	r.rampWG.Go(func() { r.dispatch(st) })
+	r.mu.Unlock()
+	// The pool starts chunk by chunk: a stop, or a new pool size through
+	// start, interrupts it.
+	r.setCount(ctx, o.pool)
 	return nil
 }
 

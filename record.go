@@ -61,7 +61,10 @@ func (e *RequestError) Error() string {
 func (e *RequestError) Unwrap() error { return e.Err }
 
 // StatusError is the error of an HTTP response whose status is a failure
-// (400 or more, unless a Check said otherwise).
+// (400 or more, unless a Check said otherwise): a struct with the fields
+// Code int (the status code, e.g. 429) and Status string (its reason
+// phrase, "Too Many Requests"), whose Error reads "HTTP 429 Too Many
+// Requests". A Response's Err wraps it: find it with errors.As.
 type StatusError = failure.StatusError
 
 // isRecorded reports whether err is a request failure already counted.

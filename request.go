@@ -99,9 +99,6 @@ func Check(fn func(r *Response) error) Option { return Option{kind: optCheck, ch
 // session's body limit) and its size recorded before the request returned.
 type Response struct {
 	StatusCode int
-	// Header holds the response headers (for FastHTTPUser only when asked
-	// for with Headers).
-	Header http.Header
 	// Body is the response body, at most the session's limit; for
 	// FastHTTPUser it is only valid until the session's next request.
 	Body []byte
@@ -113,7 +110,8 @@ type Response struct {
 	kind, name string
 	err        error
 	recorded   bool
-	fast       *fastSession
+	header     http.Header  // net/http's, or made from fast's on demand
+	fast       *fastSession // FastHTTPUser: the session whose response this is
 }
 
 // Err is nil when the request counted as a success. Otherwise it is a
@@ -146,13 +144,15 @@ func (r *Response) JSON(v any) error {
 // Text returns the body as a string (a copy).
 func (r *Response) Text() string { return string(r.Body) }
 
-// Headers returns the response headers; for FastHTTPUser it copies them
-// out of the reused response, so call it only when needed.
-func (r *Response) Headers() http.Header {
-	if r.Header == nil && r.fast != nil {
-		r.Header = r.fast.headers()
+// Header returns the response headers, nil when no response arrived.
+// With HTTPUser it is net/http's map. With FastHTTPUser the first call
+// copies them out of the session's reused response (a request that never
+// asks costs nothing), and like Body they are the latest response's.
+func (r *Response) Header() http.Header {
+	if r.header == nil && r.fast != nil && r.StatusCode != 0 {
+		r.header = r.fast.headers()
 	}
-	return r.Header
+	return r.header
 }
 
 // verdict applies the check, or the default status rule, to a response that

@@ -32,12 +32,14 @@ type runner struct {
 	stopTestOnce sync.Once
 	stopTest     chan struct{} // closed when a task returns ErrStopTest
 
+	// mu guards the fields below. It is held for at most chunk user
+	// starts or stops at a time (see converge).
 	mu      sync.Mutex
 	active  [][]*userHandle // per type, oldest first
 	nextID  int
 	target  int
-	ramp    context.CancelFunc // stops the current ramp
-	rampWG  sync.WaitGroup
+	ramp    context.CancelFunc // stops the current ramp or count change
+	rampWG  sync.WaitGroup     // ramp and open-model dispatcher goroutines
 	stopped bool
 	open    *openState // set in the open model (--arrival-rate)
 
@@ -76,6 +78,7 @@ func dispatchTypes(types []*userType) []dispatch.Type {
 
 // userHandle is the runner's grip on one user.
 type userHandle struct {
+	id     int // in start order
 	typ    int
 	stop   chan struct{} // closed: finish the current task, then stop
 	cancel context.CancelFunc
@@ -165,7 +168,7 @@ func (r *runner) start(target int, rate float64, onDone func(users int)) {
 	r.ramp = cancel
 	from := r.countLocked()
 	r.target = target
-	r.mu.Unlock()
+	defer r.mu.Unlock() // the goroutine joins rampWG before a stop can wait for it
 
 	r.rampWG.Go(func() {
 		defer cancel()
@@ -225,20 +228,19 @@ func rampNext(from, to int, rate float64, n int) time.Duration {
 	return time.Duration(float64(done) / rate * float64(time.Second))
 }
 
-// setCount starts or stops users until n run, following the plan. It
-// returns false once the runner is stopping.
+// setCount starts or stops users until n run, following the plan (or the
+// open model's pool split). It returns false once the runner is stopping or
+// ctx is cancelled (a new target replaced this one).
 func (r *runner) setCount(ctx context.Context, n int) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stopped || ctx.Err() != nil {
-		return false
-	}
+	return r.converge(ctx, func() []int { return r.countsLocked(n) }, r.countsLocked)
+}
+
+// countsLocked is the count of each type when n users run.
+func (r *runner) countsLocked(n int) []int {
 	if r.open != nil {
-		r.applyLocked(r.poolCounts(n))
-	} else {
-		r.applyLocked(r.plan.Counts(n))
+		return r.poolCounts(n)
 	}
-	return true
+	return r.plan.Counts(n)
 }
 
 // restrict makes later counts run only the named types (every type when
@@ -262,55 +264,154 @@ func (r *runner) restrict(names []string) error {
 	return nil
 }
 
-// setTypeCounts starts or stops users at once until each type runs the
-// given count, as a worker does for its master's spawn messages. Types not
-// named run none; unknown names are ignored. It cancels any ramp.
+// setTypeCounts starts or stops users, without a ramp, until each type runs
+// the given count, as a worker does for its master's spawn messages. Types
+// not named run none; unknown names are ignored. It cancels any ramp, and
+// returns early when the runner stops or a later call (or start) replaces
+// it meanwhile.
 func (r *runner) setTypeCounts(counts map[string]int) {
 	want := make([]int, len(r.types))
 	for i, t := range r.types {
 		want[i] = max(counts[t.Name], 0)
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.stopped {
+		r.mu.Unlock()
 		return
 	}
 	if r.ramp != nil {
 		r.ramp()
 	}
-	r.applyLocked(want)
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	r.ramp = cancel
+	r.mu.Unlock()
+	r.converge(ctx, func() []int { return want }, nil)
 }
 
-// applyLocked starts or stops users until want[t] run of each type t.
-func (r *runner) applyLocked(want []int) {
+// chunk bounds the users started or stopped under one hold of r.mu: a stop,
+// a new target or a reading of the counts waits for one chunk at most
+// (a few milliseconds), however far a ramp step or a master's counts jump.
+const chunk = 1000
+
+// converge starts or stops users, chunk by chunk, until each type runs
+// goal()'s count, asked under r.mu each time so that a new plan applies at
+// once. Between chunks it releases r.mu and gives up when ctx is cancelled
+// or the runner stopped, returning false. via, when not nil, gives the
+// counts for an intermediate total: a step of many users then passes
+// through the exact mix of each total on its way (as a slower ramp would).
+func (r *runner) converge(ctx context.Context, goal func() []int, via func(total int) []int) bool {
+	for {
+		r.mu.Lock()
+		if r.stopped || ctx.Err() != nil {
+			r.mu.Unlock()
+			return false
+		}
+		have := make([]int, len(r.active))
+		for t, a := range r.active {
+			have[t] = len(a)
+		}
+		want := goal()
+		var mid []int
+		if cur, total := sum(have), sum(want); via != nil && total > cur+chunk {
+			mid = via(cur + chunk)
+		} else if via != nil && total < cur-chunk {
+			mid = via(cur - chunk)
+		}
+		next := stepCounts(have, want, mid, chunk)
+		gone := r.applyLocked(next)
+		r.mu.Unlock()
+		r.stopUsers(gone)
+		if slices.Equal(next, want) {
+			return true
+		}
+	}
+}
+
+func sum(counts []int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+// stepCounts is the next chunk of a move from the counts have to want: at
+// most budget users change, every type moves toward its count in want and
+// never past it, stops come before starts (they free what starts need), and
+// types are served in order. When mid is not nil, no type moves past its
+// count in mid either (unless that would leave nothing to do), so the move
+// follows mid rather than the type order.
+func stepCounts(have, want, mid []int, budget int) []int {
+	next := slices.Clone(have)
+	for t := range next { // stops
+		to := want[t]
+		if mid != nil {
+			to = max(to, min(mid[t], have[t]))
+		}
+		d := min(max(have[t]-to, 0), budget)
+		next[t] -= d
+		budget -= d
+	}
+	for t := range next { // starts
+		to := want[t]
+		if mid != nil {
+			to = min(to, max(mid[t], have[t]))
+		}
+		d := min(max(to-have[t], 0), budget)
+		next[t] += d
+		budget -= d
+	}
+	if mid != nil && slices.Equal(next, have) {
+		return stepCounts(have, want, nil, budget)
+	}
+	return next
+}
+
+// applyLocked starts or stops users until next[t] run of each type t. It
+// returns the users it took off the active lists, newest first, for
+// stopUsers to stop once r.mu is released.
+func (r *runner) applyLocked(next []int) (gone []*userHandle) {
 	for t := range r.types {
-		for len(r.active[t]) < want[t] {
+		for len(r.active[t]) < next[t] {
 			r.startLocked(t)
 		}
-		for len(r.active[t]) > want[t] {
+		for len(r.active[t]) > next[t] {
 			last := len(r.active[t]) - 1
-			h := r.active[t][last]
+			gone = append(gone, r.active[t][last])
+			r.active[t][last] = nil
 			r.active[t] = r.active[t][:last]
-			r.stopUser(h)
 		}
 	}
+	return gone
 }
 
-// stopUser asks one user to stop, and kills it after the stop timeout.
-func (r *runner) stopUser(h *userHandle) {
-	h.requestStop()
-	if r.opts.stopTimeout <= 0 {
-		h.cancel()
+// stopUsers asks users to stop, and kills them after the stop timeout (one
+// timer for them all).
+func (r *runner) stopUsers(hs []*userHandle) {
+	if len(hs) == 0 {
 		return
 	}
-	time.AfterFunc(r.opts.stopTimeout, h.cancel)
+	for _, h := range hs {
+		h.requestStop()
+	}
+	kill := func() {
+		for _, h := range hs {
+			h.cancel()
+		}
+	}
+	if r.opts.stopTimeout <= 0 {
+		kill()
+		return
+	}
+	time.AfterFunc(r.opts.stopTimeout, kill)
 }
 
 func (r *runner) startLocked(t int) {
 	id := r.nextID
 	r.nextID++
 	ctx, cancel := context.WithCancel(r.ctx)
-	h := &userHandle{typ: t, stop: make(chan struct{}), cancel: cancel}
+	h := &userHandle{id: id, typ: t, stop: make(chan struct{}), cancel: cancel}
 	r.active[t] = append(r.active[t], h)
 	h.x = &executor{r: r, h: h, typ: r.types[t]}
 	r.users.Add(1)
@@ -334,7 +435,8 @@ func (r *runner) forget(h *userHandle) {
 // stop stops every user: they finish their current task, and are killed
 // when the stop timeout expires. It waits for them up to the timeout plus
 // grace, then returns the number of users that still had not returned
-// (user code ignoring its context). stop is idempotent.
+// (user code ignoring its context). stop is idempotent. It holds r.mu only
+// to take the active lists whole, however many users run.
 func (r *runner) stop(grace time.Duration) int {
 	r.mu.Lock()
 	if r.ramp != nil {
@@ -342,11 +444,8 @@ func (r *runner) stop(grace time.Duration) int {
 	}
 	first := !r.stopped
 	r.stopped = true
-	var all []*userHandle
-	for t, a := range r.active {
-		all = append(all, a...)
-		r.active[t] = nil
-	}
+	all := r.active
+	r.active = make([][]*userHandle, len(r.types))
 	open := r.open
 	r.mu.Unlock()
 	if first && open != nil {
@@ -358,8 +457,10 @@ func (r *runner) stop(grace time.Duration) int {
 	}
 
 	if first {
-		for _, h := range all {
-			h.requestStop()
+		for _, a := range all {
+			for _, h := range a {
+				h.requestStop()
+			}
 		}
 		if r.opts.stopTimeout <= 0 {
 			r.cancel()

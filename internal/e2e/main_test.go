@@ -70,7 +70,7 @@ func (v *visitor) Tasks() []herd.Task {
 func (v *visitor) get(path string) func(context.Context) error {
 	return func(ctx context.Context) error {
 		r := v.Client.Get(ctx, path)
-		switch r.Header.Get(signalHeader) {
+		switch r.Header().Get(signalHeader) {
 		case "stop":
 			return herd.ErrStopTest
 		case "halt":

@@ -1,6 +1,9 @@
 package stats
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Percentiles are the quantiles every report shows, as Locust does.
 var Percentiles = []float64{0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0}
@@ -76,6 +79,35 @@ func (e *Entry) FailRatio() float64 {
 		return 0
 	}
 	return float64(e.Failures) / float64(e.Requests)
+}
+
+// Percentile is the response time within which the share q (0 to 1) of the
+// requests completed; see QuantileOf.
+func (e *Entry) Percentile(q float64) time.Duration { return QuantileOf(e.Percentiles, e.Min, q) }
+
+// Percentile is the response time within which the share q (0 to 1) of the
+// timings fell; see QuantileOf.
+func (t *Timing) Percentile(q float64) time.Duration { return QuantileOf(t.Percentiles, t.Min, q) }
+
+// QuantileOf reads the q-quantile (0 to 1) from ps, one value per element
+// of Percentiles: exact (to the histogram's precision) for those quantiles,
+// else the value of the next one up, which bounds it from above. q ≤ 0 is
+// lowest, the fastest time; q ≥ 1 the slowest; NaN or an empty ps give 0.
+func QuantileOf(ps []time.Duration, lowest time.Duration, q float64) time.Duration {
+	if len(ps) != len(Percentiles) || math.IsNaN(q) {
+		return 0
+	}
+	if q <= 0 {
+		return lowest
+	}
+	for i, p := range Percentiles {
+		// A tolerance, so that 0.9999 finds its own entry whatever the
+		// caller's arithmetic.
+		if q <= p+1e-9 {
+			return ps[i]
+		}
+	}
+	return ps[len(ps)-1]
 }
 
 // Failure counts one kind of failed request.

@@ -1,0 +1,5 @@
+package capacity
+
+import "os"
+
+func probeMemory() Limits { return readMemory(os.DirFS("/")) }
