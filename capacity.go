@@ -4,7 +4,6 @@ import (
 	"reflect"
 
 	"github.com/herdload/herd/internal/capacity"
-	"github.com/herdload/herd/internal/dispatch"
 )
 
 // What one user costs a process, as peak resident memory per user with the
@@ -75,12 +74,6 @@ func needFor(types []*userType, counts []int) capacity.Need {
 		n.Files = addSat(n.Files, mulSat(int64(c), int64(fds)))
 	}
 	return n
-}
-
-// planNeed estimates what users need in all when plan splits them over
-// types (as the runner and a master's dispatcher do).
-func planNeed(types []*userType, plan *dispatch.Plan, users int) capacity.Need {
-	return needFor(types, plan.Counts(users))
 }
 
 func mulSat(a, b int64) int64 {

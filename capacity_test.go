@@ -69,15 +69,15 @@ func TestPlanNeed(t *testing.T) {
 	}
 	// 1,002 users: the 2 fixed HTTPUsers, then 750 FastHTTPUsers and 250 others.
 	want := capacity.Need{Users: 1002, Memory: 2*httpUserBytes + 750*fastUserBytes + 250*parkedUserBytes, Files: 752}
-	if got := planNeed(types, plan, 1002); got != want {
-		t.Errorf("planNeed(1002) = %+v, want %+v", got, want)
+	if got := needFor(types, plan.Counts(1002)); got != want {
+		t.Errorf("needFor(Counts(1002)) = %+v, want %+v", got, want)
 	}
 	if got := needFor(types, []int{0, 10, -1}); got != (capacity.Need{Users: 10, Memory: 10 * parkedUserBytes}) {
 		t.Errorf("needFor = %+v", got)
 	}
 
 	// issue 11's run: 2,000,000,000 users (no overflow) on a 24 GiB machine.
-	huge := planNeed(types, plan, 2_000_000_000)
+	huge := needFor(types, plan.Counts(2_000_000_000))
 	limits := capacity.Limits{Memory: 24 << 30, MemoryFrom: "the machine's MemTotal", Available: 20 << 30, Files: 20000, FilesMax: 20000}
 	if _, err := limits.Check(huge); !errors.Is(err, capacity.ErrTooMany) {
 		t.Errorf("2e9 users: %+v, error %v; want ErrTooMany", huge, err)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/herdload/herd/internal/capacity"
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/control"
 	"github.com/herdload/herd/internal/report"
@@ -61,6 +62,16 @@ func (t *Test) controlOptions(cfg config.Config, env Env, log *slog.Logger, all,
 				return nil, err
 			}
 			return localRunner{r}, nil
+		},
+		Capacity: func(counts map[string]int) (string, error) {
+			types := make([]*userType, 0, len(counts))
+			n := make([]int, 0, len(counts))
+			for name, c := range counts {
+				if ut := byName[name]; ut != nil {
+					types, n = append(types, ut), append(n, c)
+				}
+			}
+			return capacity.Probe().Check(needFor(types, n))
 		},
 		TaskRatio: func(names []string, counts map[string]int) report.TaskRatio {
 			return taskRatio(named(names), counts, cfg.Tags, cfg.ExcludeTags)

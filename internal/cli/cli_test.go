@@ -33,6 +33,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"bogus"}, herd.ExitConfig, "", `unknown command "bogus"`},
 		{[]string{"demo", "--list"}, herd.ExitOK, "Shopper\nBrowser\n", ""},
 		{[]string{"demo", "-u", "-1"}, herd.ExitConfig, "", "--users"},
+		{[]string{"demo", "--headless", "-u", "2000000000", "-r", "1000000000", "-t", "5s"}, herd.ExitConfig, "", "too many users for this process"},
 		{[]string{"serve-demo", "--addr", "0.0.0.0:0"}, herd.ExitConfig, "", "loopback"},
 	}
 	for _, tt := range tests {

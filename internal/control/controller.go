@@ -65,6 +65,10 @@ type Options struct {
 	Picked []string
 	// NewLocal creates the users of one test on this process.
 	NewLocal func(LocalSpec) (Local, error)
+	// Capacity checks that counts[type] users fit this process (memory,
+	// open files) before they start: an error refuses them, a warning is
+	// logged. Nil accepts every count.
+	Capacity func(counts map[string]int) (warning string, err error)
 	// TaskRatio is the task ratio of types (names), weighted by the users
 	// running of each type (counts; nil: one cycle of the weights).
 	TaskRatio func(types []string, counts map[string]int) report.TaskRatio

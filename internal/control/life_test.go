@@ -315,3 +315,43 @@ func TestFinalReportsAgree(t *testing.T) {
 		}
 	})
 }
+
+// A user count the process cannot hold is refused before any user starts,
+// a start or a change; one that likely will not fit is warned about.
+func TestCapacityChecksUpFront(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		s := newSetup(t, func(cfg *config.Config, o *Options) {
+			cfg.Headless = false
+			o.Capacity = func(counts map[string]int) (string, error) {
+				switch n := counts["Shopper"]; {
+				case n > 100:
+					return "", errors.New("too many users for this process")
+				case n > 50:
+					return "likely too many", nil
+				}
+				return "", nil
+			}
+		})
+		s.live(t)
+		if err := s.c.Swarm(Start{Users: 1000, SpawnRate: 10}); err == nil || !contains(err.Error(), "too many") {
+			t.Fatalf("Swarm(1000) = %v", err)
+		}
+		if st := s.c.State(); st != Idle || len(s.f.targets()) != 0 || len(s.hooks.list()) != 0 {
+			t.Fatalf("a refused start changed something: %s, ramps %v, hooks %v", st, s.f.targets(), s.hooks.list())
+		}
+		if err := s.c.Swarm(Start{Users: 60, SpawnRate: 60}); err != nil {
+			t.Fatal(err)
+		}
+		if !contains(s.logs.String(), "likely too many") {
+			t.Errorf("no warning logged:\n%s", s.logs)
+		}
+		time.Sleep(2 * time.Second)
+		if err := s.c.Swarm(Start{Users: 500, SpawnRate: 60}); err == nil {
+			t.Error("a change to 500 users was accepted")
+		}
+		if got := s.f.targets(); !slices.Equal(got, []int{60}) {
+			t.Errorf("ramps %v, want only [60]", got)
+		}
+	})
+}

@@ -121,6 +121,15 @@ func (c *Controller) start(req Start) error {
 		}
 		run.lastShape, run.target, run.rate = first, first.Users, first.SpawnRate
 	}
+	if c.master == nil { // workers check their own share
+		peak := run.target
+		if c.open != nil {
+			peak = max(c.open.maxUsers, peak)
+		}
+		if err := c.checkCapacity(types, peak); err != nil {
+			return err
+		}
+	}
 	if c.opts.Hooks.TestStart != nil {
 		if err := c.opts.Hooks.TestStart(); err != nil {
 			return fmt.Errorf("%w: %w", errListener, err)
@@ -217,6 +226,11 @@ func (c *Controller) typesFor(classes []string) (types []Type, only []string, er
 
 // change sets a running test's user count, spawn rate and run time.
 func (c *Controller) change(run *testRun, req Start) error {
+	if c.master == nil {
+		if err := c.checkCapacity(run.types, req.Users); err != nil {
+			return err
+		}
+	}
 	c.log.Info("changing the user count", "users", req.Users, "spawn_rate", req.SpawnRate)
 	if err := c.ramp(run, req.Users, req.SpawnRate); err != nil {
 		return err

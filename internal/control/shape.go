@@ -77,6 +77,13 @@ func (c *Controller) followShape(run *testRun, now time.Time) (ended bool) {
 	if st.Users == last.Users && st.SpawnRate == last.SpawnRate && slices.Equal(st.UserTypes, last.UserTypes) {
 		return false
 	}
+	if c.master == nil && st.Users > last.Users {
+		if err := c.checkCapacity(run.types, st.Users); err != nil {
+			c.log.Error("load shape: not following", "users", st.Users, "err", err)
+			run.lastShape = st // asked once, refused once
+			return false
+		}
+	}
 	if !slices.Equal(st.UserTypes, last.UserTypes) {
 		if err := run.eng.restrict(st.UserTypes); err != nil {
 			c.log.Warn("load shape: cannot restrict user types", "err", err)

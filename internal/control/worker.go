@@ -95,6 +95,10 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 	}
 	run := w.run
 	w.mu.Unlock()
+	if err := w.c.capacity(counts); err != nil {
+		w.c.log.Error("cannot start the users the master asked for: keeping the current ones", "users", counts, "err", err)
+		return
+	}
 	run.SetCounts(counts)
 	if h := w.c.opts.Hooks.SpawningComplete; h != nil {
 		n := 0
