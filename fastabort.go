@@ -30,16 +30,17 @@ type fastAbort struct {
 	gen     uint64   // changes with every own watch, so a late one aborts nothing
 	aborted bool     // conn's deadline was moved to the past
 
-	// The user watch, touched only by the session's goroutine.
+	// Touched only by the session's goroutine.
 	userDone <-chan struct{} // the user's ctx.Done()
-	stopUser func() bool     // releases the watch; nil before the first request
+	stopUser func() bool     // releases the user watch; nil before the first request
+	direct   bool            // the request's ctx is done when the user's is
 }
 
 // longAgo is a deadline every read and write has missed.
 var longAgo = time.Unix(1, 0)
 
-// arm sets up the watch for a request made with ctx, by user's whose life is
-// user. It returns the request's own watch to disarm, or nil.
+// arm sets up the watch for a request made with ctx; user is the context
+// of the user's life. It returns the request's own watch to disarm, or nil.
 func (a *fastAbort) arm(ctx, user context.Context) (stop func() bool) {
 	if a.stopUser == nil {
 		if a.userDone = user.Done(); a.userDone != nil {
@@ -47,7 +48,8 @@ func (a *fastAbort) arm(ctx, user context.Context) (stop func() bool) {
 		}
 	}
 	done := ctx.Done()
-	if done == nil || done == a.userDone {
+	a.direct = done != nil && done == a.userDone
+	if done == nil || a.direct {
 		return nil // nothing can cancel it, or the user watch covers it
 	}
 	a.mu.Lock()
@@ -79,20 +81,21 @@ func (a *fastAbort) close() {
 // in flight for a request made with ctx. It returns false, leaving conn
 // alone, when ctx is already done: nothing is to be sent.
 func (a *fastAbort) begin(ctx context.Context, conn net.Conn, deadline time.Time) (bool, error) {
-	done := ctx.Done()
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	// Checked under the lock: a watch that fired before found no
 	// connection, and its context is done by now.
 	if ctx.Err() != nil {
+		a.mu.Unlock()
 		return false, nil
 	}
 	// Under the lock too, so that an abort cannot come between and be
 	// undone by this deadline.
 	if err := conn.SetDeadline(deadline); err != nil {
+		a.mu.Unlock()
 		return false, err
 	}
-	a.conn, a.byUser, a.aborted = conn, done != nil && done == a.userDone, false
+	a.conn, a.byUser, a.aborted = conn, a.direct, false
+	a.mu.Unlock()
 	return true, nil
 }
 

@@ -172,8 +172,9 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 		resp.err = body.err
 		return resp
 	}
-	if s.env.unsent(ctx) {
-		resp.err = ctx.Err() // the user was killed: nothing to send or record
+	done := ctx.Err() // a cancelled context sends nothing, as in net/http
+	if done != nil && s.env.ctx.Err() != nil {
+		resp.err = done // the user was killed: nothing to send or record
 		return resp
 	}
 	timeout := s.env.timeout
@@ -218,7 +219,7 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	// A Host header is sent instead of the URL's host, as net/http does.
 	req.UseHostHeader = len(req.Header.Host()) > 0
 
-	err := ctx.Err() // a cancelled context sends nothing, as in net/http
+	err := done
 	if err == nil {
 		stop := s.abort.arm(ctx, s.env.ctx)
 		err = s.send(ctx, req, full, start, deadline)

@@ -26,16 +26,19 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// sessionEnv builds a user's environment as executor.start does, outside a run.
-func sessionEnv(host string, maxBody int64) (context.Context, *userEnv, *stats.Stats) {
+// sessionEnv builds a user's environment as executor.start does, outside a
+// run: the user's life is a context of its own, cancelled when tb ends.
+func sessionEnv(tb testing.TB, host string, maxBody int64) (context.Context, *userEnv, *stats.Stats) {
 	st := stats.New(time.Now(), stats.Options{})
+	life, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
 	env := &userEnv{
 		id:       0,
 		typeName: "Bench",
 		host:     host,
 		shard:    st.Shard(0),
 		events:   &Events{},
-		ctx:      context.Background(),
+		ctx:      life,
 		timeout:  time.Minute,
 		maxBody:  maxBody,
 	}
@@ -81,7 +84,7 @@ func serveCanned(c net.Conn, response []byte) {
 }
 
 func BenchmarkSessionGet(b *testing.B) {
-	ctx, env, st := sessionEnv(benchServer(b), 0)
+	ctx, env, st := sessionEnv(b, benchServer(b), 0)
 	s := newSession(env)
 	defer s.Close()
 	b.ReportAllocs()
@@ -95,7 +98,7 @@ func BenchmarkSessionGet(b *testing.B) {
 }
 
 func BenchmarkFastSessionGet(b *testing.B) {
-	ctx, env, st := sessionEnv(benchServer(b), 0)
+	ctx, env, st := sessionEnv(b, benchServer(b), 0)
 	s := newFastSession(env)
 	defer s.Close()
 	b.ReportAllocs()
@@ -188,7 +191,7 @@ func TestBodyLimit(t *testing.T) {
 		io.WriteString(w, strings.Repeat("z", n))
 	}))
 	t.Cleanup(srv.Close)
-	ctx, env, st := sessionEnv(srv.URL, 1000)
+	ctx, env, st := sessionEnv(t, srv.URL, 1000)
 
 	s := newSession(env)
 	defer s.Close()
@@ -252,7 +255,7 @@ func TestBodyLimitDefault(t *testing.T) {
 		w.Write(body[:n]) // fasthttp reads none of a body past its limit
 	}))
 	t.Cleanup(srv.Close)
-	ctx, env, st := sessionEnv(srv.URL, 0)
+	ctx, env, st := sessionEnv(t, srv.URL, 0)
 
 	s := newSession(env)
 	defer s.Close()
@@ -309,7 +312,7 @@ func TestJoinURL(t *testing.T) {
 // types, onto the failure classes net/http's errors get.
 func TestFastErrorClasses(t *testing.T) {
 	t.Parallel()
-	_, env, _ := sessionEnv("http://127.0.0.1:1", 4096)
+	_, env, _ := sessionEnv(t, "http://127.0.0.1:1", 4096)
 	s := newFastSession(env)
 	defer s.Close()
 	readErr := func(err error) error {

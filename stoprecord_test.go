@@ -105,7 +105,10 @@ func (u *stallStdUser) OnStop(ctx context.Context) error {
 }
 
 // stallCustomUser is a custom client: net/http requests timed with Time.
-type stallCustomUser struct{ base string }
+type stallCustomUser struct {
+	base   string
+	client *http.Client
+}
 
 func (u *stallCustomUser) get(ctx context.Context, path string) error {
 	return Time(ctx, "custom", path, func(ctx context.Context) (int64, error) {
@@ -113,7 +116,7 @@ func (u *stallCustomUser) get(ctx context.Context, path string) error {
 		if err != nil {
 			return 0, err
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := u.client.Do(req)
 		if err != nil {
 			return 0, err
 		}
@@ -141,12 +144,14 @@ func (u *stallCustomUser) OnStop(ctx context.Context) error { return u.get(ctx, 
 func TestKillRecordsRequestsInFlight(t *testing.T) {
 	t.Parallel()
 	srv := newStallServer(t)
+	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
 	const perType = 3
 	types := []*UserType{
 		{Name: "Fast", New: func() User { return &stallFastUser{path: "/fast"} }},
 		{Name: "FastSub", New: func() User { return &stallFastUser{path: "/fastsub", sub: true} }},
 		{Name: "Std", New: func() User { return new(stallStdUser) }},
-		{Name: "Custom", New: func() User { return &stallCustomUser{base: srv.URL} }},
+		{Name: "Custom", New: func() User { return &stallCustomUser{base: srv.URL, client: client} }},
 	}
 	// A request timeout far past any test: only the kill can end them.
 	r, st := newTestRunner(t, nil, runnerOptions{requestTimeout: time.Hour}, types...)
