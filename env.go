@@ -35,11 +35,19 @@ func envFrom(ctx context.Context) *userEnv {
 }
 
 // record is the hot path shared by every client: classify, notify, count.
-func (env *userEnv) record(r *Request) {
+// ctx is the context the request was made with.
+//
+// A request that failed because its user was killed (the user's life is
+// over and ctx was cancelled with it) was in flight at the stop: it counts
+// as a failure with one fixed message, and its duration so far as a sample
+// (see Record). A request's own timeout, a task's own cancelled
+// sub-context, or OnStop's context (which outlives a kill) keep their
+// usual class.
+func (env *userEnv) record(ctx context.Context, r *Request) {
 	msg := ""
 	if r.Err != nil {
-		if env.ctx.Err() != nil {
-			return // aborted by a stop, not answered by the target
+		if env.ctx.Err() != nil && ctx.Err() == context.Canceled {
+			r.Err = &failure.InterruptedError{Err: r.Err}
 		}
 		msg = failure.Message(r.Err)
 	}
@@ -51,6 +59,14 @@ func (env *userEnv) record(r *Request) {
 		return
 	}
 	env.shard.Record(r.Kind, r.Name, r.Duration, r.Size, msg)
+}
+
+// unsent reports whether a request about to be made with ctx will not be
+// sent because its user was killed: a client that sees ctx done before it
+// starts sends nothing, so there is nothing to record (a task that ignores
+// the kill and keeps calling would otherwise fill the failure table).
+func (env *userEnv) unsent(ctx context.Context) bool {
+	return env.ctx.Err() != nil && ctx.Err() != nil // the user's first: one call less
 }
 
 // initer is implemented by the embeddable user kinds (HTTPUser,

@@ -31,7 +31,7 @@ func isClosed(c net.Conn) bool {
 func TestFastSessionRedialsAnOldIdleConnection(t *testing.T) {
 	t.Parallel()
 	addr, requests := wireServer(t)
-	ctx, env, _ := sessionEnv("http://"+addr, 0)
+	ctx, env, _ := sessionEnv(t, "http://"+addr, 0)
 	s := newFastSession(env)
 	defer s.Close()
 	for i := range 3 {
@@ -70,7 +70,7 @@ func TestFastSessionKeepsFourHosts(t *testing.T) {
 		addr, _ := wireServer(t)
 		addrs = append(addrs, addr)
 	}
-	ctx, env, _ := sessionEnv("http://"+addrs[0], 0)
+	ctx, env, _ := sessionEnv(t, "http://"+addrs[0], 0)
 	s := newFastSession(env)
 	defer s.Close()
 	var first net.Conn
@@ -102,7 +102,7 @@ func TestFastSessionKeepsFourHosts(t *testing.T) {
 func TestFastSessionMakesTheCookieJarOnTheFirstCookie(t *testing.T) {
 	t.Parallel()
 	addr, _ := wireServer(t)
-	ctx, env, _ := sessionEnv("http://"+addr, 0)
+	ctx, env, _ := sessionEnv(t, "http://"+addr, 0)
 	s := newFastSession(env)
 	defer s.Close()
 	s.Get(ctx, "/")
@@ -149,7 +149,7 @@ func TestFastSessionResendsOnceOnlyIdempotentRequests(t *testing.T) {
 		t.Run(tc.method, func(t *testing.T) {
 			t.Parallel()
 			addr, conns := silentCloser(t)
-			ctx, env, st := sessionEnv("http://"+addr, 0)
+			ctx, env, st := sessionEnv(t, "http://"+addr, 0)
 			s := newFastSession(env)
 			defer s.Close()
 			if r := s.Get(ctx, "/"); r.Err() != nil {
@@ -205,7 +205,7 @@ func TestFastSessionTLS(t *testing.T) {
 	roots.AddCert(srv.Certificate())
 
 	// By default, the system's roots: the test certificate is unknown.
-	ctx, env, _ := sessionEnv(srv.URL, 0)
+	ctx, env, _ := sessionEnv(t, srv.URL, 0)
 	s := newFastSession(env)
 	defer s.Close()
 	r := s.Get(ctx, "/")
@@ -253,7 +253,7 @@ func TestFastSessionTLSHandshakeTimeout(t *testing.T) {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
 		io.Copy(io.Discard, c) // until the client gives up
 	})
-	ctx, env, _ := sessionEnv("https://"+srv.String(), 0)
+	ctx, env, _ := sessionEnv(t, "https://"+srv.String(), 0)
 	s := newFastSession(env)
 	defer s.Close()
 	start := time.Now()
@@ -272,7 +272,7 @@ func TestFastSessionTLSHandshakeTimeout(t *testing.T) {
 func TestFastSessionHTTPClient(t *testing.T) {
 	t.Parallel()
 	addr, _ := wireServer(t)
-	ctx, env, _ := sessionEnv("http://"+addr, 0)
+	ctx, env, _ := sessionEnv(t, "http://"+addr, 0)
 	s := newFastSession(env)
 	defer s.Close()
 	var dials atomic.Int32

@@ -7,7 +7,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -40,32 +39,6 @@ func TestFastSessionReusesTheResponse(t *testing.T) {
 		}
 		return herd.ErrStopTest
 	})
-}
-
-// TestFastSessionBodyLimitDefault: fasthttp cannot read past its limit and
-// keep counting, so a larger body is a failure that names the limit.
-func TestFastSessionBodyLimitDefault(t *testing.T) {
-	t.Parallel()
-	const size = 16<<20 + 4096
-	srv := htServer(t)
-	res := htRun(t, htFastHTTP, srv.URL, htRunOpts{}, func(ctx context.Context, c htClient, _ http.Header, _ int) error {
-		for _, target := range []string{"/chunked/" + strconv.Itoa(size), "/size/" + strconv.Itoa(size)} {
-			if r := c.Do(ctx, "GET", target, herd.Body{}, herd.Name("big")); r.OK() {
-				t.Errorf("GET %s: a body past the limit succeeded", target)
-			}
-		}
-		if r := c.Do(ctx, "GET", "/size/"+strconv.Itoa(16<<20), herd.Body{}, herd.Name("at-limit")); !r.OK() || r.Size != 16<<20 {
-			t.Errorf("body at the limit: Err %v, Size %d", r.Err(), r.Size)
-		}
-		return herd.ErrStopTest
-	})
-	const msg = "response body larger than the 16777216-byte limit: fasthttp: body size exceeds the given limit"
-	if f := res.report.failures(); f["GET big"][msg] != 2 || len(f) != 1 {
-		t.Errorf("failures: %v", f)
-	}
-	if res.code != herd.ExitFailures {
-		t.Errorf("exit code %d", res.code)
-	}
 }
 
 // TestFastSessionDoesNotResendOnANewConnection: a new connection closed

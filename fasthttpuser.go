@@ -25,10 +25,11 @@ import (
 // Unlike HTTPUser's Session, a FastSession reuses one response: a Response
 // and its Body are valid only until the session's next request, and a
 // FastSession must not be used by several goroutines at once. A request in
-// flight cannot be cancelled: stopping a user waits for it, at most its
-// timeout. Like net/http, a FastSession resends a request (once, and only
-// an idempotent one) only when a kept-alive connection turns out to be
-// closed before any answer.
+// flight ends as soon as its context is done, when its user is killed
+// above all (a connection being dialled waits for the dial's end, at most
+// the request's timeout). Like net/http, a FastSession resends a request
+// (once, and only an idempotent one) only when a kept-alive connection
+// turns out to be closed before any answer.
 type FastHTTPUser struct {
 	Client *FastSession
 }
@@ -61,7 +62,8 @@ type FastSession struct {
 	// requests. Such a client brings fasthttp's rules with it: two
 	// goroutines of its own per user, its MaxResponseBodySize (0 is no
 	// limit), its resends (by default, of idempotent requests up to 5
-	// times after any failure), its User-Agent and TLS settings.
+	// times after any failure), its User-Agent and TLS settings; and its
+	// requests run to their deadline even when the user is killed.
 	HTTP *fasthttp.Client
 
 	fastSession
@@ -75,6 +77,7 @@ type fastSession struct {
 	resp  Response
 	uri   []byte         // the request URL, reused
 	conns fastConns      // idle keep-alive connections
+	abort fastAbort      // ends the exchange in flight when its context is done
 	limit int            // body bytes read at most
 	jar   *cookiejar.Jar // made on the first cookie received
 }
@@ -100,6 +103,7 @@ func (s *FastSession) Close() {
 	if s == nil || s.res == nil {
 		return
 	}
+	s.abort.close()
 	s.conns.closeAll()
 	if s.HTTP != nil {
 		s.HTTP.CloseIdleConnections()
@@ -168,6 +172,11 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 		resp.err = body.err
 		return resp
 	}
+	done := ctx.Err() // a cancelled context sends nothing, as in net/http
+	if done != nil && s.env.ctx.Err() != nil {
+		resp.err = done // the user was killed: nothing to send or record
+		return resp
+	}
 	timeout := s.env.timeout
 	if o.timeout > 0 {
 		timeout = o.timeout
@@ -210,9 +219,11 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	// A Host header is sent instead of the URL's host, as net/http does.
 	req.UseHostHeader = len(req.Header.Host()) > 0
 
-	err := ctx.Err() // a cancelled context sends nothing, as in net/http
+	err := done
 	if err == nil {
-		err = s.send(req, full, start, deadline)
+		stop := s.abort.arm(ctx, s.env.ctx)
+		err = s.send(ctx, req, full, start, deadline)
+		s.abort.disarm(stop)
 	}
 	fasthttp.ReleaseRequest(req)
 	resp.Duration = time.Since(start)
@@ -225,13 +236,13 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 		resp.err = s.fastError(err)
 	}
 	resp.recorded = true
-	s.env.record(&Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
+	s.env.record(ctx, &Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
 	return resp
 }
 
 // send sends the prepared request to full (s.uri when "") and follows
 // redirects until the deadline (none when zero); start is when Do began.
-func (s *FastSession) send(req *fasthttp.Request, full string, start, deadline time.Time) error {
+func (s *FastSession) send(ctx context.Context, req *fasthttp.Request, full string, start, deadline time.Time) error {
 	res := s.res
 	var u *url.URL // full, parsed only when cookies need it
 	for hops := 0; ; hops++ {
@@ -253,7 +264,7 @@ func (s *FastSession) send(req *fasthttp.Request, full string, start, deadline t
 			if hops > 0 {
 				now = time.Now()
 			}
-			err = s.roundTrip(req, res, deadline, now)
+			err = s.roundTrip(ctx, req, res, deadline, now)
 		case deadline.IsZero():
 			err = s.HTTP.Do(req, res)
 		default:

@@ -7,6 +7,7 @@ package herd
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -47,14 +48,25 @@ func benchIdle(b *testing.B, users bool) {
 		b.Skipf("open-file limit %d too low", lim.Cur)
 	}
 	url := idleServer(b)
-	ctx, env, _ := sessionEnv(url, 0)
+	_, env, _ := sessionEnv(b, url, 0)
 	sessions := make([]*FastSession, n)
+	// Each session belongs to a user of its own, whose context it watches,
+	// as in a run; the users' own cost is BenchmarkIdleUserMemory's.
+	lives := make([]context.Context, n)
+	for i := range lives {
+		life, cancel := context.WithCancel(context.Background())
+		b.Cleanup(cancel)
+		e := *env
+		e.ctx = life
+		lives[i] = context.WithValue(life, envKey{}, &e)
+	}
 	for b.Loop() {
 		before := idleMemory()
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range sessions {
-			s := newFastSession(env)
+			ctx := lives[i]
+			s := newFastSession(envFrom(ctx))
 			sessions[i] = s
 			if !users {
 				if r := s.Get(ctx, "/"); r.Err() != nil {

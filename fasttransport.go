@@ -2,6 +2,7 @@ package herd
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ import (
 // now is the time the request is sent: it also stamps the connection's
 // idle age when it is kept (a request's duration is nothing against
 // fastMaxIdle, and a clock read less per request is not).
-func (s *FastSession) roundTrip(req *fasthttp.Request, res *fasthttp.Response, deadline, now time.Time) error {
+func (s *FastSession) roundTrip(ctx context.Context, req *fasthttp.Request, res *fasthttp.Response, deadline, now time.Time) error {
 	if !deadline.IsZero() && !now.Before(deadline) {
 		return fasthttp.ErrTimeout
 	}
@@ -55,7 +56,19 @@ func (s *FastSession) roundTrip(req *fasthttp.Request, res *fasthttp.Response, d
 				return err
 			}
 		}
-		stale, err := exchange(c.conn, req, res, deadline, s.limit)
+		ok, err := s.abort.begin(ctx, c.conn, deadline)
+		if !ok {
+			c.conn.Close()
+			if err == nil {
+				err = ctx.Err() // done since Do began, during a dial or between redirects
+			}
+			return err
+		}
+		stale, err := exchange(c.conn, req, res, s.limit)
+		if s.abort.end() && err != nil {
+			c.conn.Close()
+			return ctx.Err() // what the request's context says, not the deadline's timeout
+		}
 		if err == nil {
 			if req.ConnectionClose() || res.ConnectionClose() {
 				c.conn.Close()
@@ -89,21 +102,17 @@ func idempotent(method []byte) bool {
 }
 
 // exchange writes req on conn and reads the answer into res, keeping at
-// most limit body bytes. stale reports a failure before any byte of an
-// answer, when writing or on the first read: a kept-alive connection the
-// server had closed. Timeouts are fasthttp.ErrTimeout, as fasthttp's
-// transport gives them.
+// most limit body bytes, within the deadline the caller set on conn. stale
+// reports a failure before any byte of an answer, when writing or on the
+// first read: a kept-alive connection the server had closed. Timeouts are
+// fasthttp.ErrTimeout, as fasthttp's transport gives them.
 //
 // The read and write buffers come from pools shared by all sessions, only
 // for the request's duration: an idle session holds none. (fasthttp pools
 // them per Client, that is per user, so every idle user would keep 8 KB
 // until two garbage collections pass, which a crowd of users waiting
 // between requests seldom triggers.)
-func exchange(conn net.Conn, req *fasthttp.Request, res *fasthttp.Response, deadline time.Time, limit int) (stale bool, err error) {
-	// One deadline for both directions: one runtime call per request.
-	if err = conn.SetDeadline(deadline); err != nil {
-		return false, err
-	}
+func exchange(conn net.Conn, req *fasthttp.Request, res *fasthttp.Response, limit int) (stale bool, err error) {
 	bw := acquireFastWriter(conn)
 	err = req.Write(bw)
 	if err == nil {

@@ -110,7 +110,7 @@ func readWireRequest(br *bufio.Reader) (raw, path string, ok bool) {
 func TestFastSessionWireBytes(t *testing.T) {
 	t.Parallel()
 	addr, requests := wireServer(t)
-	ctx, env, _ := sessionEnv("http://"+addr, 0)
+	ctx, env, _ := sessionEnv(t, "http://"+addr, 0)
 	s := newFastSession(env)
 	defer s.Close()
 	s.Header.Set("X-Default", "d")

@@ -26,16 +26,19 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// sessionEnv builds a user's environment as executor.start does, outside a run.
-func sessionEnv(host string, maxBody int64) (context.Context, *userEnv, *stats.Stats) {
+// sessionEnv builds a user's environment as executor.start does, outside a
+// run: the user's life is a context of its own, cancelled when tb ends.
+func sessionEnv(tb testing.TB, host string, maxBody int64) (context.Context, *userEnv, *stats.Stats) {
 	st := stats.New(time.Now(), stats.Options{})
+	life, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
 	env := &userEnv{
 		id:       0,
 		typeName: "Bench",
 		host:     host,
 		shard:    st.Shard(0),
 		events:   &Events{},
-		ctx:      context.Background(),
+		ctx:      life,
 		timeout:  time.Minute,
 		maxBody:  maxBody,
 	}
@@ -81,7 +84,7 @@ func serveCanned(c net.Conn, response []byte) {
 }
 
 func BenchmarkSessionGet(b *testing.B) {
-	ctx, env, st := sessionEnv(benchServer(b), 0)
+	ctx, env, st := sessionEnv(b, benchServer(b), 0)
 	s := newSession(env)
 	defer s.Close()
 	b.ReportAllocs()
@@ -95,7 +98,7 @@ func BenchmarkSessionGet(b *testing.B) {
 }
 
 func BenchmarkFastSessionGet(b *testing.B) {
-	ctx, env, st := sessionEnv(benchServer(b), 0)
+	ctx, env, st := sessionEnv(b, benchServer(b), 0)
 	s := newFastSession(env)
 	defer s.Close()
 	b.ReportAllocs()
@@ -188,7 +191,7 @@ func TestBodyLimit(t *testing.T) {
 		io.WriteString(w, strings.Repeat("z", n))
 	}))
 	t.Cleanup(srv.Close)
-	ctx, env, st := sessionEnv(srv.URL, 1000)
+	ctx, env, st := sessionEnv(t, srv.URL, 1000)
 
 	s := newSession(env)
 	defer s.Close()
@@ -227,6 +230,59 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
+// TestBodyLimitDefault: with no limit set, as users get it, the limit is
+// 16 MiB. net/http keeps the first 16 MiB of a larger body and counts it
+// all; fasthttp takes a body of exactly 16 MiB and fails a larger one,
+// naming the limit. (TestBodyLimit covers both body framings at a small
+// limit.) The target writes from one buffer made once; no run time bounds
+// the test, whatever the machine's load.
+func TestBodyLimitDefault(t *testing.T) {
+	t.Parallel()
+	const size = defaultMaxBody + 4096
+	body := bytes.Repeat([]byte("y"), size)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := size
+		if r.URL.Path == "/at-limit" {
+			n = defaultMaxBody
+		}
+		if r.URL.Query().Has("chunked") {
+			w.Write(body[:n/2]) // larger than the response buffer: no Content-Length
+			w.(http.Flusher).Flush()
+			w.Write(body[n/2 : n])
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(n))
+		w.Write(body[:n]) // fasthttp reads none of a body past its limit
+	}))
+	t.Cleanup(srv.Close)
+	ctx, env, st := sessionEnv(t, srv.URL, 0)
+
+	s := newSession(env)
+	defer s.Close()
+	if r := s.Get(ctx, "/big?chunked", Name("std")); r.Err() != nil || r.Size != size || len(r.Body) != defaultMaxBody {
+		t.Errorf("net/http: Err %v, Size %d, kept %d", r.Err(), r.Size, len(r.Body))
+	}
+	f := newFastSession(env)
+	defer f.Close()
+	if r := f.Get(ctx, "/big", Name("fast")); r.OK() {
+		t.Errorf("fasthttp: a body past the limit succeeded")
+	}
+	if r := f.Get(ctx, "/at-limit", Name("fast at the limit")); r.Err() != nil || r.Size != defaultMaxBody {
+		t.Errorf("fasthttp at the limit: Err %v, Size %d", r.Err(), r.Size)
+	}
+
+	now := time.Now()
+	st.Tick(now, 1)
+	snap := st.Snapshot(now, 1)
+	const msg = "response body larger than the 16777216-byte limit: fasthttp: body size exceeds the given limit"
+	if len(snap.Failures) != 1 || snap.Failures[0].Name != "fast" || snap.Failures[0].Error != msg {
+		t.Errorf("failures: %+v", snap.Failures)
+	}
+	if snap.Total.Requests != 3 || snap.Total.Failures != 1 {
+		t.Errorf("total: %d requests, %d failures", snap.Total.Requests, snap.Total.Failures)
+	}
+}
+
 // TestJoinURL covers the URL and name rules on their own.
 func TestJoinURL(t *testing.T) {
 	t.Parallel()
@@ -256,7 +312,7 @@ func TestJoinURL(t *testing.T) {
 // types, onto the failure classes net/http's errors get.
 func TestFastErrorClasses(t *testing.T) {
 	t.Parallel()
-	_, env, _ := sessionEnv("http://127.0.0.1:1", 4096)
+	_, env, _ := sessionEnv(t, "http://127.0.0.1:1", 4096)
 	s := newFastSession(env)
 	defer s.Close()
 	readErr := func(err error) error {

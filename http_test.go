@@ -903,27 +903,3 @@ func TestSessionConcurrentUse(t *testing.T) {
 		t.Errorf("stats: %+v", e)
 	}
 }
-
-// TestSessionBodyLimitDefault reads a body past the default 16 MiB limit:
-// net/http keeps the first bytes and counts them all.
-func TestSessionBodyLimitDefault(t *testing.T) {
-	t.Parallel()
-	const size = 16<<20 + 4096
-	srv := htServer(t)
-	res := htRun(t, htNetHTTP, srv.URL, htRunOpts{}, func(ctx context.Context, c htClient, _ http.Header, _ int) error {
-		r := c.Do(ctx, "GET", "/chunked/"+strconv.Itoa(size), herd.Body{}, herd.Name("big"))
-		if r.Err() != nil || r.Size != size || len(r.Body) != 16<<20 {
-			t.Errorf("big body: Err %v, Size %d, kept %d", r.Err(), r.Size, len(r.Body))
-		}
-		r = c.Do(ctx, "GET", "/size/"+strconv.Itoa(size), herd.Body{}, herd.Name("big-cl"))
-		if r.Err() != nil || r.Size != size || len(r.Body) != 16<<20 {
-			t.Errorf("big body with Content-Length: Err %v, Size %d, kept %d", r.Err(), r.Size, len(r.Body))
-		}
-		return herd.ErrStopTest
-	})
-	for _, n := range []string{"big", "big-cl"} {
-		if e, _ := res.report.entry("GET", n); e.AvgContentLength != size || e.Failures != 0 {
-			t.Errorf("%s: %+v", n, e)
-		}
-	}
-}

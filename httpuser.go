@@ -124,6 +124,11 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 		resp.err = body.err
 		return resp
 	}
+	if s.env.unsent(ctx) {
+		resp.err = ctx.Err() // the user was killed: nothing to send or record
+		return resp
+	}
+	caller := ctx // record's: the kill cancels it, the request's timeout below does not
 	// The timeout is a deadline on the context rather than http.Client's
 	// Timeout, so that a request's Timeout option may be longer than
 	// --request-timeout as well as shorter.
@@ -179,7 +184,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 		resp.err = resp.verdict(o.check)
 	}
 	resp.recorded = true
-	s.env.record(&Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
+	s.env.record(caller, &Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
 	return resp
 }
 

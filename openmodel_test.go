@@ -53,8 +53,10 @@ func TestOpenModelShowsStallsInIntendedTiming(t *testing.T) {
 			},
 		}}}
 		test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+		// -s: the requests in flight at the end (in a stall) finish; killed,
+		// they would count as failures "interrupted at stop" (exit 1).
 		code, stdout, stderr := runTest(t, context.Background(), test,
-			"--headless", "-u", "2", "--arrival-rate", "200/s", "-t", "8s", "--json", "--only-summary")
+			"--headless", "-u", "2", "--arrival-rate", "200/s", "-t", "8s", "-s", "2s", "--json", "--only-summary")
 		if code != herd.ExitOK {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}
@@ -128,7 +130,7 @@ func TestOpenModelDropsWhatThePoolCannotServe(t *testing.T) {
 		test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
 		// 100/s for 10 s; 2 users of 50 ms each serve at most 40/s.
 		code, stdout, stderr := runTest(t, context.Background(), test, "--headless", "--only-summary",
-			"-u", "1", "--max-users", "2", "--max-lateness", "200ms",
+			"-u", "1", "--max-users", "2", "--max-lateness", "200ms", "-s", "1s", // no request interrupted at the end
 			"--arrival-rate", "stages:start=100,10s:100")
 		if code != herd.ExitOK {
 			t.Fatalf("exit %d\n%s", code, stderr)

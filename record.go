@@ -23,23 +23,39 @@ type Request struct {
 // belongs to (the ctx a task was given), and fires the request event.
 // Outside a running user it does nothing.
 //
-// A failed operation whose context was cancelled because its user is being
-// stopped is not counted: the target never got to answer it.
+// An operation still in flight when its user was killed at the stop (the
+// stop timeout expired; with --stop-timeout 0, the default, at once) is
+// not lost: when r.Err is set and ctx was cancelled by the kill, it counts
+// as a request and as a failure "interrupted at stop: no response",
+// whatever its error said. Its Duration, the time it had waited until the
+// kill, is its response time: a lower bound of the answer it never got,
+// recorded so that every counted request has one sample and counts, sums,
+// averages and histograms agree. Record only operations that were
+// attempted: one not started because ctx was already done sent nothing.
+// A failure with OnStop's context, which outlives the kill, or with a
+// context of the task's own that it cancelled or that timed out, keeps its
+// usual message.
 func Record(ctx context.Context, r Request) {
 	if env := envFrom(ctx); env != nil {
-		env.record(&r)
+		env.record(ctx, &r)
 	}
 }
 
 // Time runs op, times it and records it as kind and name; op returns the
 // number of bytes received and its error. The error is returned as a
 // *RequestError, which a task may return to abort itself without counting
-// the failure twice.
+// the failure twice. An op interrupted by its user's kill is recorded as
+// Record says; one that fails because ctx was done (by the kill) before it
+// began is not recorded, as it sent nothing.
 func Time(ctx context.Context, kind, name string, op func(ctx context.Context) (size int64, err error)) error {
+	env := envFrom(ctx)
+	late := env != nil && env.ctx.Err() != nil && ctx.Err() != nil // unsent, inlined
 	start := time.Now()
 	size, err := op(ctx)
 	r := Request{Kind: kind, Name: name, Start: start, Duration: time.Since(start), Size: size, Err: err}
-	Record(ctx, r)
+	if env != nil && (err == nil || !late) {
+		env.record(ctx, &r)
+	}
 	if err != nil {
 		return &RequestError{Kind: kind, Name: name, Err: err}
 	}

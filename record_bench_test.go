@@ -8,12 +8,15 @@ import (
 	"github.com/herdload/herd/internal/stats"
 )
 
-// benchEnv is a user's environment outside a run, for benchmarks.
+// benchEnv is a user's environment outside a run, for benchmarks: its
+// life is a context of its own, as a running user's.
 func benchEnv(b *testing.B) (context.Context, *stats.Stats) {
 	b.Helper()
 	st := stats.New(time.Now(), stats.Options{})
-	env := &userEnv{shard: st.Shard(0), events: &Events{}, ctx: context.Background(), timeout: time.Minute}
-	return context.WithValue(context.Background(), envKey{}, env), st
+	life, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	env := &userEnv{shard: st.Shard(0), events: &Events{}, ctx: life, timeout: time.Minute}
+	return context.WithValue(life, envKey{}, env), st
 }
 
 // BenchmarkRecordAPI is the custom-client path: one herd.Record call.

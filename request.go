@@ -119,7 +119,8 @@ type Response struct {
 // to stop there without counting it twice. A request that could not even be
 // built (a body JSON cannot encode; with HTTPUser, a malformed URL) was not
 // sent nor counted: its error is returned as is, and counts as the task's
-// error if the task returns it.
+// error if the task returns it. Nor is one made after its user was killed
+// (its error is the context's; the kill ends the task anyway).
 func (r *Response) Err() error {
 	if r.err == nil {
 		return nil

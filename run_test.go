@@ -148,7 +148,9 @@ func TestHeadlessRunWritesEveryReport(t *testing.T) {
 	test.Events.OnSpawningComplete(func(n int) { spawned.Store(int64(n)) })
 	test.Events.OnTestStart(func(context.Context) error { started.Add(1); return nil })
 	test.Events.OnTestStop(func(context.Context) { stopped.Add(1) })
-	code, out, errOut := runTest(t, context.Background(), test, "--headless", "-u", "4", "-r", "50", "-t", "2500ms",
+	// -s: the requests in flight at the end finish (killed, they would be
+	// failures "interrupted at stop", and the run would exit 1).
+	code, out, errOut := runTest(t, context.Background(), test, "--headless", "-u", "4", "-r", "50", "-t", "2500ms", "-s", "5s",
 		"-H", ts.URL, "--csv", prefix, "--csv-full-history", "--json-file", jsonFile)
 	if code != 0 {
 		t.Fatalf("exit code %d\n%s", code, errOut)
@@ -207,7 +209,9 @@ func TestInterruptStopsGracefullyWithReports(t *testing.T) {
 		}
 	})
 	began := time.Now()
-	code, out, errOut := runTest(t, ctx, test, "--headless", "-u", "2", "-r", "10", "-t", "1m", "-H", ts.URL, "--only-summary", "Pinger")
+	// -s: a graceful stop lets the requests in flight finish (killed, they
+	// would be failures "interrupted at stop", and the run would exit 1).
+	code, out, errOut := runTest(t, ctx, test, "--headless", "-u", "2", "-r", "10", "-t", "1m", "-s", "5s", "-H", ts.URL, "--only-summary", "Pinger")
 	if code != 0 {
 		t.Fatalf("exit code %d\n%s", code, errOut)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/herdload/herd/internal/failure"
 	"github.com/herdload/herd/internal/stats"
 )
 
@@ -183,11 +184,11 @@ func TestStopTimeoutLetsTasksFinish(t *testing.T) {
 	for _, tt := range []struct {
 		name        string
 		stopTimeout time.Duration
-		wantDone    uint64
+		wantFailed  uint64 // of the 3 requests in flight, those interrupted
 	}{
-		{"killed at once", 0, 0},
-		{"killed before the task ends", 2 * time.Second, 0},
-		{"task finishes within the timeout", 10 * time.Second, 3},
+		{"killed at once", 0, 3},
+		{"killed before the task ends", 2 * time.Second, 3},
+		{"task finishes within the timeout", 10 * time.Second, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -205,8 +206,14 @@ func TestStopTimeoutLetsTasksFinish(t *testing.T) {
 					t.Fatalf("%d users left running", left)
 				}
 				took := time.Since(began)
-				if got := snapshot(st).Total.Requests; got != tt.wantDone {
-					t.Errorf("%d requests recorded, want %d", got, tt.wantDone)
+				snap := snapshot(st)
+				if tot := snap.Total; tot.Requests != 3 || tot.Failures != tt.wantFailed {
+					t.Errorf("%d requests, %d failures recorded; want 3, %d", tot.Requests, tot.Failures, tt.wantFailed)
+				}
+				for _, f := range snap.Failures {
+					if f.Error != failure.InterruptedMessage {
+						t.Errorf("failure %q, want %q", f.Error, failure.InterruptedMessage)
+					}
 				}
 				if limit := min(tt.stopTimeout, 4*time.Second); took > limit {
 					t.Errorf("stop took %v, want at most %v", took, limit)

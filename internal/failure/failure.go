@@ -32,9 +32,12 @@ const (
 	Protocol              // the peer answered something that is not valid HTTP
 	Status                // the peer answered with a failing status
 	User                  // the user's own check rejected the response
+	// Interrupted: the user was killed at the stop while the request was
+	// in flight, before any answer (or a whole one) came.
+	Interrupted
 )
 
-var classNames = [...]string{"error", "dns", "connect", "tls", "timeout", "reset", "protocol", "status", "user"}
+var classNames = [...]string{"error", "dns", "connect", "tls", "timeout", "reset", "protocol", "status", "user", "interrupted"}
 
 func (c Class) String() string {
 	if int(c) < len(classNames) {
@@ -68,10 +71,26 @@ type ProtocolError struct{ Err error }
 func (e *ProtocolError) Error() string { return "invalid response: " + e.Err.Error() }
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
+// InterruptedError is a request still in flight when its user was killed
+// at the stop. Only the caller knows that (a cancelled context says nothing
+// of who cancelled it), so it wraps the client's error in one.
+type InterruptedError struct{ Err error }
+
+// InterruptedMessage is the failure message of every InterruptedError: one
+// row per endpoint, however long each request had been waiting.
+const InterruptedMessage = "interrupted at stop: no response"
+
+func (e *InterruptedError) Error() string { return "interrupted at stop: " + e.Err.Error() }
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
 // Classify returns the class of err and the message its failure row shows.
 func Classify(err error) (Class, string) {
 	if err == nil {
 		return Other, ""
+	}
+	var ie *InterruptedError
+	if errors.As(err, &ie) {
+		return Interrupted, InterruptedMessage
 	}
 	var se *StatusError
 	if errors.As(err, &se) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -292,6 +293,11 @@ func TestClassify(t *testing.T) {
 		{"other with local port", func(*testing.T) error {
 			return errors.New("write tcp 127.0.0.1:54321->127.0.0.1:80: weird")
 		}, Other, "write tcp 127.0.0.1:80: weird"},
+		{"interrupted", func(*testing.T) error { return &InterruptedError{Err: context.Canceled} },
+			Interrupted, "interrupted at stop: no response"},
+		{"interrupted wins over the timeout that aborted it", func(*testing.T) error {
+			return fmt.Errorf("GET /: %w", &InterruptedError{Err: os.ErrDeadlineExceeded})
+		}, Interrupted, "interrupted at stop: no response"},
 		{"control user error wins over timeout", func(*testing.T) error {
 			return &UserError{Err: fmt.Errorf("gave up: %w", context.DeadlineExceeded)}
 		}, User, "gave up: context deadline exceeded"},
@@ -324,7 +330,7 @@ func msgMatches(got, want string) bool {
 func TestClassStrings(t *testing.T) {
 	t.Parallel()
 	want := map[Class]string{Other: "error", DNS: "dns", Connect: "connect", TLS: "tls", Timeout: "timeout",
-		Reset: "reset", Protocol: "protocol", Status: "status", User: "user", Class(99): "Class(99)"}
+		Reset: "reset", Protocol: "protocol", Status: "status", User: "user", Interrupted: "interrupted", Class(99): "Class(99)"}
 	for c, s := range want {
 		if c.String() != s {
 			t.Errorf("%d.String() = %q, want %q", int(c), c.String(), s)
@@ -340,6 +346,9 @@ func TestErrorTypes(t *testing.T) {
 	}
 	if pe := (&ProtocolError{Err: inner}); !errors.Is(pe, inner) || pe.Error() != "invalid response: inner" {
 		t.Errorf("ProtocolError: %v", pe)
+	}
+	if ie := (&InterruptedError{Err: inner}); !errors.Is(ie, inner) || ie.Error() != "interrupted at stop: inner" {
+		t.Errorf("InterruptedError: %v", ie)
 	}
 }
 

@@ -1,0 +1,132 @@
+package herd
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+)
+
+// fastAbort ends a FastSession's exchange in flight as soon as the context
+// its request was made with is done, above all when its user is killed at
+// the stop: fasthttp's reads and writes take no context, so it moves the
+// connection's deadline to the past, and the request fails at once instead
+// of waiting for its timeout.
+//
+// The session watches its user's context with one context.AfterFunc,
+// registered on its first request and released when it closes: a request
+// made with the task's ctx (whose Done is the user's) costs no allocation,
+// only two uncontended lock pairs around each exchange. A request made with
+// another cancellable context (a task's own sub-context, OnStop's, which
+// outlives a kill) is watched on its own, one AfterFunc per request, and so
+// is not aborted by a kill it does not descend from.
+//
+// A dial (connect and TLS handshake) is not aborted: it ends at the
+// request's deadline, and the request then fails as interrupted.
+type fastAbort struct {
+	mu      sync.Mutex
+	conn    net.Conn // the connection of the exchange in flight, or nil
+	byUser  bool     // the exchange in flight is the user watch's to abort
+	gen     uint64   // changes with every own watch, so a late one aborts nothing
+	aborted bool     // conn's deadline was moved to the past
+
+	// Touched only by the session's goroutine.
+	userDone <-chan struct{} // the user's ctx.Done()
+	stopUser func() bool     // releases the user watch; nil before the first request
+	direct   bool            // the request's ctx is done when the user's is
+}
+
+// longAgo is a deadline every read and write has missed.
+var longAgo = time.Unix(1, 0)
+
+// arm sets up the watch for a request made with ctx; user is the context
+// of the user's life. It returns the request's own watch to disarm, or nil.
+func (a *fastAbort) arm(ctx, user context.Context) (stop func() bool) {
+	if a.stopUser == nil {
+		if a.userDone = user.Done(); a.userDone != nil {
+			a.stopUser = context.AfterFunc(user, a.userKilled)
+		}
+	}
+	done := ctx.Done()
+	a.direct = done != nil && done == a.userDone
+	if done == nil || a.direct {
+		return nil // nothing can cancel it, or the user watch covers it
+	}
+	a.mu.Lock()
+	a.gen++
+	gen := a.gen
+	a.mu.Unlock()
+	return context.AfterFunc(ctx, func() { a.ownDone(gen) })
+}
+
+// disarm releases a request's own watch, from arm.
+func (a *fastAbort) disarm(stop func() bool) {
+	if stop == nil {
+		return
+	}
+	stop()
+	a.mu.Lock()
+	a.gen++ // a watch already running finds another generation
+	a.mu.Unlock()
+}
+
+// close releases the user watch.
+func (a *fastAbort) close() {
+	if a.stopUser != nil {
+		a.stopUser()
+	}
+}
+
+// begin sets conn's deadline and makes conn the connection of the exchange
+// in flight for a request made with ctx. It returns false, leaving conn
+// alone, when ctx is already done: nothing is to be sent.
+func (a *fastAbort) begin(ctx context.Context, conn net.Conn, deadline time.Time) (bool, error) {
+	a.mu.Lock()
+	// Checked under the lock: a watch that fired before found no
+	// connection, and its context is done by now.
+	if ctx.Err() != nil {
+		a.mu.Unlock()
+		return false, nil
+	}
+	// Under the lock too, so that an abort cannot come between and be
+	// undone by this deadline.
+	if err := conn.SetDeadline(deadline); err != nil {
+		a.mu.Unlock()
+		return false, err
+	}
+	a.conn, a.byUser, a.aborted = conn, a.direct, false
+	a.mu.Unlock()
+	return true, nil
+}
+
+// end ends the exchange in flight and reports whether it was aborted.
+func (a *fastAbort) end() (aborted bool) {
+	a.mu.Lock()
+	aborted = a.aborted
+	a.conn, a.aborted = nil, false
+	a.mu.Unlock()
+	return aborted
+}
+
+// userKilled runs when the user's context is done.
+func (a *fastAbort) userKilled() {
+	a.mu.Lock()
+	if a.conn != nil && a.byUser {
+		a.abortLocked()
+	}
+	a.mu.Unlock()
+}
+
+// ownDone runs when a request's own context is done.
+func (a *fastAbort) ownDone(gen uint64) {
+	a.mu.Lock()
+	if a.conn != nil && !a.byUser && a.gen == gen {
+		a.abortLocked()
+	}
+	a.mu.Unlock()
+}
+
+func (a *fastAbort) abortLocked() {
+	a.conn.SetDeadline(longAgo) // an error: the exchange fails anyway
+	a.aborted = true
+}
