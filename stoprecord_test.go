@@ -369,3 +369,15 @@ func TestFastSessionKillSparesOnStop(t *testing.T) {
 		t.Errorf("/held: %d requests, %d failures", e.Requests, e.Failures)
 	}
 }
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
