@@ -40,6 +40,11 @@ type StatsEntry struct {
 
 	Requests uint64 // all of them, failures included
 	Failures uint64
+	// Interrupted counts the failures that were still in flight when their
+	// user was killed at the stop ("interrupted at stop: no response"): the
+	// target got them, herd cut them short. Their response times are the
+	// time they had waited, a lower bound.
+	Interrupted uint64
 
 	Min, Max, Mean, Median time.Duration // response times; see also Percentile
 	TotalSize              uint64        // bytes of every response body
@@ -146,7 +151,7 @@ func newStatsSnapshot(s *stats.Snapshot) *StatsSnapshot {
 
 func newStatsEntry(e *stats.Entry) StatsEntry {
 	out := StatsEntry{
-		Method: e.Method, Name: e.Name, Requests: e.Requests, Failures: e.Failures,
+		Method: e.Method, Name: e.Name, Requests: e.Requests, Failures: e.Failures, Interrupted: e.Interrupted,
 		Min: e.Min, Max: e.Max, Mean: e.Mean, Median: e.Median, TotalSize: e.TotalSize,
 		RPS: e.RPS, FailPerSec: e.FailPerSec, CurrentRPS: e.CurrentRPS, CurrentFailPerSec: e.CurrentFailPerSec,
 		LastRequest: e.LastRequest,

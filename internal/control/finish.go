@@ -37,7 +37,7 @@ func (c *Controller) finish() (int, error) {
 	}
 
 	code := ExitOK
-	if snap.Total.Failures > 0 || len(snap.Errors) > 0 {
+	if failed(snap) {
 		code = c.cfg.ExitCodeOnError
 	}
 	if !threshold.Passed(verdicts) {
@@ -93,4 +93,22 @@ func (c *Controller) finish() (int, error) {
 	}
 	c.log.Info("shutting down", "exit_code", code)
 	return code, err
+}
+
+// failed reports whether a run's statistics fail it (--exit-code-on-error):
+// a request failed, or user code raised an error. A request interrupted at
+// the stop (in flight when its user was killed) is herd cutting it short,
+// no verdict on the target, unless its endpoint never answered a request
+// at all during the run: a target that hangs fails the run.
+func failed(snap *stats.Snapshot) bool {
+	if len(snap.Errors) > 0 {
+		return true
+	}
+	for i := range snap.Entries {
+		e := &snap.Entries[i]
+		if e.Failures > e.Interrupted || (e.Interrupted > 0 && e.Interrupted == e.Requests) {
+			return true
+		}
+	}
+	return false
 }

@@ -32,6 +32,7 @@ import (
 //	entry: {
 //	  "method": string, "name": string,
 //	  "num_requests": integer, "num_failures": integer,
+//	  "num_interrupted": integer, // of the failures, those in flight when their user was killed at the stop; absent when 0
 //	  "min_response_time": ms, "max_response_time": ms,
 //	  "avg_response_time": ms, "median_response_time": ms,
 //	  "avg_content_length": number,   // bytes
@@ -189,10 +190,13 @@ type jsonStats struct {
 }
 
 type jsonEntry struct {
-	Method            string          `json:"method"`
-	Name              string          `json:"name"`
-	Requests          uint64          `json:"num_requests"`
-	Failures          uint64          `json:"num_failures"`
+	Method   string `json:"method"`
+	Name     string `json:"name"`
+	Requests uint64 `json:"num_requests"`
+	Failures uint64 `json:"num_failures"`
+	// Interrupted counts the failures cut short at the stop (in flight
+	// when their user was killed); absent when there are none.
+	Interrupted       uint64          `json:"num_interrupted,omitempty"`
 	Min               float64         `json:"min_response_time"`
 	Max               float64         `json:"max_response_time"`
 	Mean              float64         `json:"avg_response_time"`
@@ -254,6 +258,7 @@ func entryJSON(e *stats.Entry) jsonEntry {
 		Name:              e.Name,
 		Requests:          e.Requests,
 		Failures:          e.Failures,
+		Interrupted:       e.Interrupted,
 		Min:               jsonMs(e.Min),
 		Max:               jsonMs(e.Max),
 		Mean:              jsonMs(e.Mean),

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"github.com/herdload/herd/internal/failure"
 	"time"
 
 	"github.com/herdload/herd/internal/histogram"
@@ -67,6 +68,17 @@ func (s *Stats) TakeDelta(now time.Time) *Delta {
 func (s *Stats) Merge(d *Delta, node string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var cut map[Key]uint64 // requests interrupted at the stop, for the observer
+	if s.observer != nil {
+		for _, f := range d.Failures {
+			if f.Error == failure.InterruptedMessage {
+				if cut == nil {
+					cut = map[Key]uint64{}
+				}
+				cut[Key{f.Method, f.Name}] += f.Occurrences
+			}
+		}
+	}
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		if e.Requests == 0 && e.Failures == 0 {
@@ -87,7 +99,7 @@ func (s *Stats) Merge(d *Delta, node string) {
 		c.add(&dl)
 		s.total.add(&dl)
 		if s.observer != nil {
-			s.observer(e.Key, dl.requests, dl.failures, &dl.hist)
+			s.observer(e.Key, dl.requests, dl.failures-min(cut[e.Key], dl.failures), &dl.hist)
 		}
 		c.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
 		s.total.spreadWindow(e.Requests, e.Failures, d.Start, d.End)

@@ -37,6 +37,10 @@ type Entry struct {
 
 	Requests uint64
 	Failures uint64
+	// Interrupted counts the failures that were requests in flight when
+	// their user was killed at the stop (failure.InterruptedMessage): the
+	// target got them, herd cut them short.
+	Interrupted uint64
 
 	Min, Max, Mean, Median time.Duration
 	// Percentiles holds one value per element of the package's Percentiles.

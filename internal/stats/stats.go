@@ -2,6 +2,7 @@ package stats
 
 import (
 	"cmp"
+	"github.com/herdload/herd/internal/failure"
 	"runtime"
 	"slices"
 	"sync"
@@ -55,6 +56,8 @@ type Stats struct {
 
 // Observer sees every batch of requests as it is merged into the
 // statistics: a shard's requests since the last tick, or a worker's report.
+// Its failures leave out the requests interrupted at the stop: they are no
+// verdict on the target (their response times are in h).
 // It runs under the statistics' lock and must not keep h.
 type Observer func(k Key, requests, failures uint64, h *histogram.Histogram)
 
@@ -170,7 +173,8 @@ func (s *Stats) mergeLocked(t *table) {
 		c.add(d)
 		s.total.add(d)
 		if s.observer != nil {
-			s.observer(k, d.requests, d.failures, &d.hist)
+			cut := t.failures[failKey{k.Method, k.Name, failure.InterruptedMessage}]
+			s.observer(k, d.requests, d.failures-min(cut, d.failures), &d.hist)
 		}
 	}
 	for k, n := range t.failures {
@@ -182,9 +186,10 @@ func (s *Stats) mergeLocked(t *table) {
 }
 
 // addFailureLocked counts n failures of one kind; past MaxFailureKinds new
-// kinds share the overflow row.
+// kinds share the overflow row, except the requests interrupted at the
+// stop, which keep a row per endpoint so Entry.Interrupted stays exact.
 func (s *Stats) addFailureLocked(k failKey, n uint64) {
-	if _, ok := s.failures[k]; !ok && len(s.failures) >= MaxFailureKinds {
+	if _, ok := s.failures[k]; !ok && len(s.failures) >= MaxFailureKinds && k.Error != failure.InterruptedMessage {
 		k.Error = OverflowMessage
 	}
 	s.failures[k] += n
@@ -281,6 +286,11 @@ func (s *Stats) Snapshot(now time.Time, users int) *Snapshot {
 		snap.Entries[i] = c.entry(secs, s.reported)
 	}
 	snap.Total = s.total.entry(secs, s.reported)
+	for i := range snap.Entries {
+		e := &snap.Entries[i]
+		e.Interrupted = s.failures[failKey{e.Method, e.Name, failure.InterruptedMessage}]
+		snap.Total.Interrupted += e.Interrupted
+	}
 
 	snap.Failures = make([]Failure, 0, len(s.failures))
 	for k, n := range s.failures {
