@@ -69,6 +69,14 @@ func (env *userEnv) unsent(ctx context.Context) bool {
 	return env.ctx.Err() != nil && ctx.Err() != nil // the user's first: one call less
 }
 
+// unsentError is a request its user's kill cut short before any of it was
+// written: the target got nothing, so a client does not record it (a
+// request that did leave is recorded as interrupted at the stop).
+type unsentError struct{ err error }
+
+func (e unsentError) Error() string { return e.err.Error() }
+func (e unsentError) Unwrap() error { return e.err }
+
 // initer is implemented by the embeddable user kinds (HTTPUser,
 // FastHTTPUser) to set up their client before OnStart.
 type initer interface {

@@ -78,6 +78,7 @@ type fastSession struct {
 	uri   []byte         // the request URL, reused
 	conns fastConns      // idle keep-alive connections
 	abort fastAbort      // ends the exchange in flight when its context is done
+	sent  sentWriter     // the exchange in flight's writes, counted
 	limit int            // body bytes read at most
 	jar   *cookiejar.Jar // made on the first cookie received
 }
@@ -227,6 +228,10 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 	}
 	fasthttp.ReleaseRequest(req)
 	resp.Duration = time.Since(start)
+	if u, ok := err.(unsentError); ok {
+		resp.err = u.err // killed before any of it left: nothing to record
+		return resp
+	}
 	if err == nil {
 		resp.StatusCode = res.StatusCode()
 		resp.Body = res.Body()
@@ -265,6 +270,9 @@ func (s *FastSession) send(ctx context.Context, req *fasthttp.Request, full stri
 				now = time.Now()
 			}
 			err = s.roundTrip(ctx, req, res, deadline, now)
+			if u, ok := err.(unsentError); ok && hops > 0 {
+				err = u.err // the chain's first request did leave
+			}
 		case deadline.IsZero():
 			err = s.HTTP.Do(req, res)
 		default:

@@ -60,13 +60,17 @@ func (s *FastSession) roundTrip(ctx context.Context, req *fasthttp.Request, res 
 		if !ok {
 			c.conn.Close()
 			if err == nil {
-				err = ctx.Err() // done since Do began, during a dial or between redirects
+				err = unsentError{ctx.Err()} // done since Do began, during a dial or between redirects
 			}
 			return err
 		}
-		stale, err := exchange(c.conn, req, res, s.limit)
+		s.sent = sentWriter{conn: c.conn}
+		stale, err := exchange(c.conn, &s.sent, req, res, s.limit)
 		if s.abort.end() && err != nil {
 			c.conn.Close()
+			if s.sent.n == 0 {
+				return unsentError{ctx.Err()} // cut before any of it left: the target got nothing
+			}
 			return ctx.Err() // what the request's context says, not the deadline's timeout
 		}
 		if err == nil {
@@ -104,7 +108,8 @@ func idempotent(method []byte) bool {
 // exchange writes req on conn and reads the answer into res, keeping at
 // most limit body bytes, within the deadline the caller set on conn. stale
 // reports a failure before any byte of an answer, when writing or on the
-// first read: a kept-alive connection the server had closed. Timeouts are
+// first read: a kept-alive connection the server had closed. The request
+// is written through w, which counts what left. Timeouts are
 // fasthttp.ErrTimeout, as fasthttp's transport gives them.
 //
 // The read and write buffers come from pools shared by all sessions, only
@@ -112,8 +117,8 @@ func idempotent(method []byte) bool {
 // them per Client, that is per user, so every idle user would keep 8 KB
 // until two garbage collections pass, which a crowd of users waiting
 // between requests seldom triggers.)
-func exchange(conn net.Conn, req *fasthttp.Request, res *fasthttp.Response, limit int) (stale bool, err error) {
-	bw := acquireFastWriter(conn)
+func exchange(conn net.Conn, w *sentWriter, req *fasthttp.Request, res *fasthttp.Response, limit int) (stale bool, err error) {
+	bw := acquireFastWriter(w)
 	err = req.Write(bw)
 	if err == nil {
 		err = bw.Flush()
@@ -134,6 +139,19 @@ func exchange(conn net.Conn, req *fasthttp.Request, res *fasthttp.Response, limi
 	return err == io.EOF, err
 }
 
+// sentWriter writes to a connection and counts the bytes that left, so a
+// request cut short can tell whether the target got any of it.
+type sentWriter struct {
+	conn net.Conn
+	n    int
+}
+
+func (w *sentWriter) Write(p []byte) (int, error) {
+	n, err := w.conn.Write(p)
+	w.n += n
+	return n, err
+}
+
 // fastBufferSize is fasthttp's default ReadBufferSize and WriteBufferSize.
 const fastBufferSize = 4096
 
@@ -152,12 +170,12 @@ func releaseFastReader(br *bufio.Reader) {
 	fastReaders.Put(br)
 }
 
-func acquireFastWriter(conn net.Conn) *bufio.Writer {
+func acquireFastWriter(w io.Writer) *bufio.Writer {
 	if bw, ok := fastWriters.Get().(*bufio.Writer); ok {
-		bw.Reset(conn)
+		bw.Reset(w)
 		return bw
 	}
-	return bufio.NewWriterSize(conn, fastBufferSize)
+	return bufio.NewWriterSize(w, fastBufferSize)
 }
 
 func releaseFastWriter(bw *bufio.Writer) {

@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	neturl "net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -51,25 +52,45 @@ type Session struct {
 
 	env  *userEnv
 	base string
+	tr   *http.Transport // the session's own, while HTTP uses it
+	// wrote counts the bytes the session's connections wrote: a request
+	// that fails at the kill without the count moving never left.
+	wrote atomic.Uint64
 }
 
 func newSession(env *userEnv) *Session {
 	jar, _ := cookiejar.New(nil) // cannot fail without options
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: env.timeout, KeepAlive: 30 * time.Second}).DialContext,
+	s := &Session{Header: make(http.Header), env: env, base: strings.TrimRight(env.host, "/")}
+	dialer := &net.Dialer{Timeout: env.timeout, KeepAlive: 30 * time.Second}
+	s.tr = &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &countingConn{Conn: c, wrote: &s.wrote}, nil
+		},
 		ForceAttemptHTTP2:     true,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   env.timeout,
 		ExpectContinueTimeout: time.Second,
 	}
-	return &Session{
-		Header: make(http.Header),
-		HTTP:   &http.Client{Transport: tr, Jar: jar},
-		env:    env,
-		base:   strings.TrimRight(env.host, "/"),
-	}
+	s.HTTP = &http.Client{Transport: s.tr, Jar: jar}
+	return s
+}
+
+// countingConn counts what a session's connection writes.
+type countingConn struct {
+	net.Conn
+	wrote *atomic.Uint64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.wrote.Add(uint64(n))
+	return n, err
 }
 
 // Close drops the session's idle connections; herd calls it when the user
@@ -170,6 +191,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	}
 
 	start := time.Now()
+	wrote := s.wrote.Load()
 	hr, err := s.HTTP.Do(req)
 	if err == nil {
 		resp.StatusCode = hr.StatusCode
@@ -178,6 +200,10 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 		hr.Body.Close()
 	}
 	resp.Duration = time.Since(start)
+	if err != nil && s.env.unsent(caller) && s.HTTP.Transport == s.tr && s.wrote.Load() == wrote {
+		resp.err = httpError(err) // killed before any of it left: nothing to record
+		return resp
+	}
 	if err != nil {
 		resp.err = httpError(err)
 	} else {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -379,5 +380,40 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A request whose user is killed before any byte of it left (here: while
+// its connection is still being dialled) never reached the target, so it
+// is not recorded; one that left is recorded as interrupted.
+func TestKillBeforeSendingRecordsNothing(t *testing.T) {
+	t.Parallel()
+	srv := newStallServer(t)
+	_, env, st := sessionEnv(t, srv.URL, 0)
+	life, kill := context.WithCancel(context.Background())
+	env.ctx = life
+	ctx := context.WithValue(life, envKey{}, env)
+	s := newSession(env)
+	defer s.Close()
+	dialing := make(chan struct{})
+	s.tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+		close(dialing)
+		<-ctx.Done() // a dial that never connects before the kill
+		return nil, ctx.Err()
+	}
+	done := make(chan *Response)
+	go func() { done <- s.Get(ctx, "/held") }()
+	<-dialing
+	kill()
+	r := <-done
+	if !errors.Is(r.Err(), context.Canceled) {
+		t.Errorf("Err() = %v, want context.Canceled", r.Err())
+	}
+	st.Tick(time.Now(), 0)
+	if snap := st.Snapshot(time.Now(), 0); snap.Total.Requests != 0 {
+		t.Errorf("a request that never left was recorded: %+v", snap.Total)
+	}
+	if n := srv.received("/held"); n != 0 {
+		t.Fatalf("the target got %d requests", n)
 	}
 }

@@ -136,6 +136,7 @@ func (e masterEngine) startArrivals(p openPlan, onEnd func()) error {
 }
 
 func (e masterEngine) restrict(names []string) error { e.m.Restrict(names); return nil }
+
 // stop stops the workers' users and waits for their last statistics: a
 // herd worker sends them before it confirms, a Locust worker with its next
 // report (cluster.MasterOptions.FinalReportWait bounds the wait, and the
@@ -146,8 +147,8 @@ func (e masterEngine) stop(grace time.Duration) int {
 	return left
 }
 
-func (e masterEngine) users() int                    { return e.m.UserCount() }
-func (e masterEngine) counts() map[string]int        { return e.m.CountsByType() }
+func (e masterEngine) users() int             { return e.m.UserCount() }
+func (e masterEngine) counts() map[string]int { return e.m.CountsByType() }
 
 func (e masterEngine) ended() (<-chan struct{}, Reason) { return e.m.AllGone(), LastWorkerLeft }
 

@@ -25,6 +25,5 @@
 // Environment:
 //
 //	HERD_E2E=required  fail, rather than skip, when Locust is missing
-//	HERD_E2E_KNOWN=1   also run the cases marked as known failures
 //	HERD_E2E_LOGS=1    with -v, log every process's output, not only a failed case's
 package e2e

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// The harness checks itself here, so that it is trusted while every case
-// of the matrix it serves is still a known failure.
+// The harness checks itself here, so that a failing case of the matrix is
+// the product's fault, not the harness's.
 
 // TestTargetCounts drives the target by hand: answered, failed, held,
 // signalled and abandoned requests.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -54,49 +53,33 @@ type matrixCase struct {
 	// refused is what the master says when it refuses the run (the case
 	// then checks the refusal instead of counts).
 	refused string
-	// knownFailure is what fails today (issue 11), as measured: the case
-	// skips with it until a fix lands and the field is cleared. Set
-	// HERD_E2E_KNOWN=1 to run these cases anyway.
-	knownFailure string
 }
-
-// What fails today (issue 11), in the words of several cases'
-// knownFailure; each case adds what it measured (requests/failures).
-const (
-	// lostInFlight: herd does not record a request that a stop aborts.
-	lostInFlight = "the requests in flight when the stop killed the users (-s 0) are in no output (the outputs agree with each other, without them)"
-	// locustLag: a herd master merges Locust workers' last reports (sent
-	// when they stop) after it wrote the CSV files and the history.
-	locustLag = "the Locust workers' last reports (sent when they stop) reach the console summary, the JSON and the HTML report, " +
-		"but not _stats.csv, _failures.csv, the last rows of _stats_history.csv nor the JSON history's last row"
-)
 
 // matrix is every (mode, end) pair, in that order.
 var matrix = []matrixCase{
-	{mode: standalone, end: runTime, knownFailure: lostInFlight + "; measured 28/5, the target 32/9"},
-	{mode: standalone, end: ctrlC, knownFailure: lostInFlight + "; measured 28/5, the target 32/9"},
-	{mode: standalone, end: stopTest, knownFailure: lostInFlight + "; measured 28/2, the target 31/5"},
-	{mode: standalone, end: threshold, knownFailure: lostInFlight + "; measured 31/5, the target 34/8"},
-	{mode: standalone, end: shapeEnd, knownFailure: lostInFlight + "; measured 7/1, the target 11/5"},
-	{mode: standalone, end: arrivalEnd, knownFailure: lostInFlight + "; measured 28/4, the target 32/8"},
-	{mode: standalone, end: webStop, knownFailure: lostInFlight + ", /stats/requests included; measured 27/4, the target 31/8"},
+	{mode: standalone, end: runTime},
+	{mode: standalone, end: ctrlC},
+	{mode: standalone, end: stopTest},
+	{mode: standalone, end: threshold},
+	{mode: standalone, end: shapeEnd},
+	{mode: standalone, end: arrivalEnd},
+	{mode: standalone, end: webStop},
 
-	{mode: processes, end: runTime, knownFailure: lostInFlight + "; measured 29/3, the target 33/7"},
-	{mode: processes, end: ctrlC, knownFailure: lostInFlight + "; and Ctrl-C also reaches the worker processes, whose last reports and quit " +
-		"the stopping master drops (it waits 3 s for their heartbeats): measured 5/1, the target 22/6"},
-	{mode: processes, end: stopTest, knownFailure: lostInFlight + "; measured 30/2, the target 32/4"},
-	{mode: processes, end: threshold, knownFailure: lostInFlight + "; measured 31/6, the target 34/9"},
-	{mode: processes, end: shapeEnd, knownFailure: lostInFlight + "; measured 28/4, the target 32/8"},
-	{mode: processes, end: arrivalEnd, knownFailure: lostInFlight + "; measured 29/7, the target 33/11"},
-	{mode: processes, end: webStop, knownFailure: lostInFlight + ", /stats/requests included; measured 25/6, the target 29/10"},
+	{mode: processes, end: runTime},
+	{mode: processes, end: ctrlC},
+	{mode: processes, end: stopTest},
+	{mode: processes, end: threshold},
+	{mode: processes, end: shapeEnd},
+	{mode: processes, end: arrivalEnd},
+	{mode: processes, end: webStop},
 
-	{mode: herdWorkers, end: runTime, knownFailure: lostInFlight + "; measured 27/3, the target 31/7"},
-	{mode: herdWorkers, end: ctrlC, knownFailure: lostInFlight + "; measured 15/2, the target 19/6"},
-	{mode: herdWorkers, end: stopTest, knownFailure: lostInFlight + "; measured 26/5, the target 28/7"},
-	{mode: herdWorkers, end: threshold, knownFailure: lostInFlight + "; measured 30/7, the target 33/10"},
-	{mode: herdWorkers, end: shapeEnd, knownFailure: lostInFlight + "; measured 26/4, the target 30/8"},
-	{mode: herdWorkers, end: arrivalEnd, knownFailure: lostInFlight + "; measured 28/4, the target 32/8"},
-	{mode: herdWorkers, end: webStop, knownFailure: lostInFlight + ", /stats/requests included; measured 28/3, the target 32/7"},
+	{mode: herdWorkers, end: runTime},
+	{mode: herdWorkers, end: ctrlC},
+	{mode: herdWorkers, end: stopTest},
+	{mode: herdWorkers, end: threshold},
+	{mode: herdWorkers, end: shapeEnd},
+	{mode: herdWorkers, end: arrivalEnd},
+	{mode: herdWorkers, end: webStop},
 
 	{mode: locustWorkers, end: runTime},
 	{mode: locustWorkers, end: ctrlC},
@@ -106,13 +89,13 @@ var matrix = []matrixCase{
 	{mode: locustWorkers, end: arrivalEnd, refused: "--arrival-rate needs herd workers"},
 	{mode: locustWorkers, end: webStop},
 
-	{mode: locustMaster, end: runTime, knownFailure: lostInFlight + " (herd workers under a Locust master); measured 28/4, the target 32/8"},
-	{mode: locustMaster, end: ctrlC, knownFailure: lostInFlight + " (herd workers under a Locust master); measured 29/3, the target 33/7"},
-	{mode: locustMaster, end: stopTest, knownFailure: lostInFlight + " (herd workers under a Locust master); measured 31/6, the target 33/8"},
+	{mode: locustMaster, end: runTime},
+	{mode: locustMaster, end: ctrlC},
+	{mode: locustMaster, end: stopTest},
 	{mode: locustMaster, end: threshold, na: "thresholds are herd's: a Locust master has no --threshold"},
-	{mode: locustMaster, end: shapeEnd, knownFailure: lostInFlight + " (herd workers under a Locust master); measured 22/3, the target 26/7"},
+	{mode: locustMaster, end: shapeEnd},
 	{mode: locustMaster, end: arrivalEnd, na: "the open model is herd's: a Locust master has no --arrival-rate"},
-	{mode: locustMaster, end: webStop, knownFailure: lostInFlight + " (herd workers under a Locust master); measured 9/0, the target 13/4"},
+	{mode: locustMaster, end: webStop},
 }
 
 // The run every case makes.
@@ -143,9 +126,6 @@ func TestMatrix(t *testing.T) {
 			if tc.na != "" {
 				t.Skip("N/A: " + tc.na)
 			}
-			if tc.knownFailure != "" && os.Getenv("HERD_E2E_KNOWN") == "" {
-				t.Skip("issue 11: " + tc.knownFailure)
-			}
 			t.Parallel()
 			if tc.mode == locustWorkers || tc.mode == locustMaster {
 				needLocust(t)
@@ -154,9 +134,6 @@ func TestMatrix(t *testing.T) {
 			for attempt := 1; ; attempt++ {
 				why := newRun(t, tc, scale).do()
 				if why == "" {
-					if tc.knownFailure != "" && !t.Failed() {
-						t.Log("this known failure passes now: clear its knownFailure")
-					}
 					return
 				}
 				if attempt == attempts {
