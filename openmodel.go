@@ -53,9 +53,10 @@ type openState struct {
 }
 
 // startOpen runs the runner in the open model. Users are started as a pool
-// of o.pool without a ramp; the dispatcher walks the schedule once all of
-// them are idle (their OnStart done), or after openReadyWait. It returns
-// when the pool is started, or early when the runner stops meanwhile.
+// of o.pool without a ramp, in the background; the dispatcher walks the
+// schedule once all of them are idle (their OnStart done), or after
+// openReadyWait. It returns once both are under way, so a stop is never
+// kept waiting by a large pool.
 func (r *runner) startOpen(o openOptions) error {
 	weights := make([]dispatch.Type, len(r.types))
 	for i, t := range r.types {
@@ -96,16 +97,18 @@ func (r *runner) startOpen(o openOptions) error {
 		r.ramp()
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
-	defer cancel()
 	r.ramp = cancel
 	r.open = st
 	r.target = o.pool
-	// Started under r.mu so that a stop, which closes halt, waits for it.
+	// Started under r.mu so that a stop, which closes halt, waits for them.
 	r.rampWG.Go(func() { r.dispatch(st) })
-	r.mu.Unlock()
 	// The pool starts chunk by chunk: a stop, or a new pool size through
 	// start, interrupts it.
-	r.setCount(ctx, o.pool)
+	r.rampWG.Go(func() {
+		defer cancel()
+		r.setCount(ctx, o.pool)
+	})
+	r.mu.Unlock()
 	return nil
 }
 
