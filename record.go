@@ -3,9 +3,8 @@ package herd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
-
-	"github.com/herdload/herd/internal/failure"
 )
 
 // Request is one timed operation: an HTTP request, or anything a custom
@@ -77,11 +76,24 @@ func (e *RequestError) Error() string {
 func (e *RequestError) Unwrap() error { return e.Err }
 
 // StatusError is the error of an HTTP response whose status is a failure
-// (400 or more, unless a Check said otherwise): a struct with the fields
-// Code int (the status code, e.g. 429) and Status string (its reason
-// phrase, "Too Many Requests"), whose Error reads "HTTP 429 Too Many
-// Requests". A Response's Err wraps it: find it with errors.As.
-type StatusError = failure.StatusError
+// (400 or more, unless a Check said otherwise). A Response's Err wraps it:
+// find it with errors.As.
+type StatusError struct {
+	Code   int    // the status code, e.g. 429
+	Status string // its reason phrase, "Too Many Requests"; may be ""
+}
+
+// Error reads "HTTP 429 Too Many Requests", the failure table's message.
+func (e *StatusError) Error() string {
+	if e.Status == "" {
+		return fmt.Sprintf("HTTP %d", e.Code)
+	}
+	return fmt.Sprintf("HTTP %d %s", e.Code, e.Status)
+}
+
+// HTTPStatus is the status code, for error classifiers (herd's failure
+// table groups failures by it).
+func (e *StatusError) HTTPStatus() int { return e.Code }
 
 // isRecorded reports whether err is a request failure already counted.
 func isRecorded(err error) bool {

@@ -46,17 +46,11 @@ func (c Class) String() string {
 	return fmt.Sprintf("Class(%d)", int(c))
 }
 
-// StatusError is an HTTP response whose status counts as a failure.
-type StatusError struct {
-	Code   int
-	Status string // reason phrase, e.g. "Not Found"
-}
-
-func (e *StatusError) Error() string {
-	if e.Status == "" {
-		return fmt.Sprintf("HTTP %d", e.Code)
-	}
-	return fmt.Sprintf("HTTP %d %s", e.Code, e.Status)
+// httpStatus is an HTTP response whose status counts as a failure
+// (herd.StatusError): its Error text is its failure message.
+type httpStatus interface {
+	error
+	HTTPStatus() int
 }
 
 // UserError is a failure decided by the user's own response check.
@@ -92,7 +86,7 @@ func Classify(err error) (Class, string) {
 	if errors.As(err, &ie) {
 		return Interrupted, InterruptedMessage
 	}
-	var se *StatusError
+	var se httpStatus
 	if errors.As(err, &se) {
 		return Status, se.Error()
 	}

@@ -283,8 +283,8 @@ func TestClassify(t *testing.T) {
 		{"tls alert", func(*testing.T) error { return fmt.Errorf("quic: %w", tls.AlertError(42)) }, TLS, "tls: bad certificate"},
 		{"tls to http (crypto/tls)", notTLSErr, TLS, "tls: peer did not answer with TLS"},
 		{"tls to http (net/http)", httpsToHTTPErr, TLS, "tls: peer did not answer with TLS"},
-		{"status", func(*testing.T) error { return &StatusError{Code: 404, Status: "Not Found"} }, Status, "HTTP 404 Not Found"},
-		{"status without text", func(*testing.T) error { return fmt.Errorf("x: %w", &StatusError{Code: 599}) }, Status, "HTTP 599"},
+		{"status", func(*testing.T) error { return &testStatus{code: 404, text: "HTTP 404 Not Found"} }, Status, "HTTP 404 Not Found"},
+		{"status without text", func(*testing.T) error { return fmt.Errorf("x: %w", &testStatus{code: 599, text: "HTTP 599"}) }, Status, "HTTP 599"},
 		{"user", func(*testing.T) error { return &UserError{Err: errors.New("wrong price")} }, User, "wrong price"},
 		{"user with pointer", func(*testing.T) error { return &UserError{Err: errors.New("bad item at 0xc000123456")} }, User, "bad item at 0x…"},
 		{"protocol", func(*testing.T) error { return &ProtocolError{Err: errors.New(`malformed HTTP response "SSH-2.0"`)} },
@@ -415,3 +415,12 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+// testStatus is an HTTP status failure, as herd.StatusError.
+type testStatus struct {
+	code int
+	text string
+}
+
+func (e *testStatus) Error() string   { return e.text }
+func (e *testStatus) HTTPStatus() int { return e.code }
