@@ -14,5 +14,5 @@
 // cap and a nesting limit before anything is allocated (see Limits), and
 // every shape problem is reported as an error wrapping ErrInvalid.
 //
-// The protocol itself is described in shared/protocol/locust-wire.md.
+// The protocol itself is described in docs/protocol/locust-wire.md.
 package wire

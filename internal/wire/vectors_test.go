@@ -3,40 +3,11 @@ package wire
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-// sharedVectors is where the vectors live in the shared folder, relative to
-// this package (the repository and shared/ are siblings).
-const sharedVectors = "../../../shared/protocol/vectors"
-
-// TestVectorsMatchShared checks that testdata still holds exact copies of
-// the shared vectors, and that no shared vector is missing here.
-func TestVectorsMatchShared(t *testing.T) {
-	if _, err := os.Stat(sharedVectors); err != nil {
-		t.Skipf("shared vectors not present: %v", err)
-	}
-	for _, sub := range []string{"", "newest"} {
-		for _, ext := range []string{"*.bin", "*.json"} {
-			shared, _ := filepath.Glob(filepath.Join(sharedVectors, sub, ext))
-			for _, src := range shared {
-				base := filepath.Base(src)
-				if strings.HasPrefix(base, "zmtp_") {
-					continue // raw TCP streams: used by the transport tests
-				}
-				want, _ := os.ReadFile(src)
-				got, err := os.ReadFile(filepath.Join("testdata/vectors", sub, base))
-				if err != nil || !bytes.Equal(got, want) {
-					t.Errorf("testdata copy of %s/%s is missing or differs: %v", sub, base, err)
-				}
-			}
-		}
-	}
-}
 
 // TestVectorsDecode decodes every vector and compares it with its JSON.
 func TestVectorsDecode(t *testing.T) {
