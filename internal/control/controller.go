@@ -93,7 +93,9 @@ type Hooks struct {
 	// An error aborts the process (exit code 3).
 	Init func(info RunInfo) error
 	// TestStart runs before a test's first user; an error refuses the
-	// start. TestStop runs after the test's users stopped.
+	// start. It runs on the life loop, so it must not wait for the
+	// controller (a Swarm or Stop from it would never return). TestStop
+	// runs after the test's users stopped, on the stop's goroutine.
 	TestStart func() error
 	TestStop  func()
 	// SpawningComplete runs each time a test's user count reaches its
