@@ -58,8 +58,9 @@ type target struct {
 	received  int
 	fails     int // /fail requests so far
 	eps       map[endpoint]*tally
-	held      []*heldRequest // oldest first
-	signalled int            // held requests answered with a signal
+	gone      map[endpoint]int // held requests whose client went away: cut at the stop
+	held      []*heldRequest   // oldest first
+	signalled int              // held requests answered with a signal
 	// atFirstGone is the held and signalled counts when the first held
 	// request lost its client: the moment the run's stop reached the
 	// target, for checking that the run was quiet then.
@@ -77,7 +78,8 @@ type heldRequest struct {
 // newTarget starts a target; the test's end releases what it still holds
 // and closes it.
 func newTarget(t *testing.T, gateAfter int, holdFor time.Duration) *target {
-	tg := &target{gateAfter: gateAfter, holdFor: holdFor, release: make(chan struct{}), eps: map[endpoint]*tally{}}
+	tg := &target{gateAfter: gateAfter, holdFor: holdFor, release: make(chan struct{}), eps: map[endpoint]*tally{},
+		gone: map[endpoint]int{}}
 	srv := httptest.NewServer(tg)
 	tg.URL = srv.URL
 	t.Cleanup(func() {
@@ -148,6 +150,7 @@ func (tg *target) hold(w http.ResponseWriter, r *http.Request, h *heldRequest, t
 	}
 	if gone {
 		tl.failures++
+		tg.gone[h.ep]++
 	}
 	signal := h.signal
 	tg.mu.Unlock()
@@ -213,6 +216,21 @@ func (tg *target) counts() (map[endpoint]tally, bool) {
 		out[ep] = *tl
 	}
 	return out, true
+}
+
+// failsRun reports whether herd's exit-code rule fails the run the target
+// saw: a request failed with an answer, or an endpoint's requests were all
+// cut at the stop (it never answered); requests cut at the stop otherwise
+// do not count.
+func (tg *target) failsRun() bool {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	for ep, tl := range tg.eps {
+		if tl.failures > tg.gone[ep] || (tl.requests > 0 && tg.gone[ep] == tl.requests) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstGone is the held and signalled counts when the stop reached the
