@@ -72,6 +72,11 @@ type WorkerOptions struct {
 	// ReportExtra adds custom keys to each stats report (Locust's
 	// report_to_master); a master's OnReportExtra receives them.
 	ReportExtra func() map[string]any
+	// OnSpawningComplete runs when the worker confirms a spawn to its
+	// master (Locust's spawning_complete event on a worker), with the
+	// users running. A spawn that a newer one, a stop or a quit
+	// interrupted is not confirmed.
+	OnSpawningComplete func(users int)
 }
 
 func (o *WorkerOptions) defaults() {

@@ -98,15 +98,17 @@ func (j *spawnJob) leave() {
 }
 
 // finish runs confirm and marks the worker running when the job is still
-// the newest one and was not ended: only the newest spawn is confirmed.
-func (j *spawnJob) finish(confirm func()) {
+// the newest one and was not ended (only the newest spawn is confirmed),
+// and reports whether it did.
+func (j *spawnJob) finish(confirm func()) bool {
 	j.s.mu.Lock()
 	defer j.s.mu.Unlock()
 	if j.epoch != j.s.epoch || j.seq != j.s.seq {
-		return
+		return false
 	}
 	confirm()
 	j.s.setState(wire.StateRunning)
+	return true
 }
 
 // end makes every job give up and waits for them. A job inside a call to
@@ -172,11 +174,14 @@ func (w *Worker) spawnNothing() {
 	})
 }
 
-// spawned sends spawning_complete with the users running, if j is the
-// newest spawn.
+// spawned sends spawning_complete with the users running, then runs
+// OnSpawningComplete (Locust's order), if j is the newest spawn.
 func (w *Worker) spawned(j *spawnJob) {
 	counts := w.local.Counts()
-	j.finish(func() {
+	confirmed := j.finish(func() {
 		w.send(wire.SpawningComplete{UserClassesCount: counts, UserCount: sum(counts)})
 	})
+	if confirmed && w.opts.OnSpawningComplete != nil {
+		w.opts.OnSpawningComplete(sum(counts))
+	}
 }

@@ -38,6 +38,7 @@ type gatedLocal struct {
 	out       chan struct{} // closed by the test: an interrupted call returns
 	interrupt chan struct{} // closed and replaced by each Stop, Apply and StartOpen
 	shares    []OpenShare   // StartOpen then Reshare orders
+	spawned   []int         // what OnSpawningComplete got
 
 	working     atomic.Int64 // Apply and StartOpen calls in progress
 	stopsInCall atomic.Int64 // Stop calls made while one was
@@ -119,6 +120,12 @@ func (g *gatedLocal) Reshare(s OpenShare) {
 	g.shares = append(g.shares, s)
 }
 
+func (g *gatedLocal) spawnedHook() []int {
+	g.gmu.Lock()
+	defer g.gmu.Unlock()
+	return slices.Clone(g.spawned)
+}
+
 func (g *gatedLocal) orders() []OpenShare {
 	g.gmu.Lock()
 	defer g.gmu.Unlock()
@@ -144,12 +151,18 @@ func (g *gatedLocal) open(gate *chan struct{}) {
 }
 
 // spawnWorker runs a registered worker over local; its reports carry
-// "working": the local's calls in progress when they were made.
+// "working": the local's calls in progress when they were made. It
+// records the users OnSpawningComplete gets in spawned.
 func spawnWorker(t *testing.T, local *gatedLocal) (*rawMaster, *workerRun, context.CancelFunc) {
 	t.Helper()
 	rm := listenRaw(t)
 	run, cancel := runWorker(t, rm.endpoint(), "herd_1", local, WorkerOptions{
-		ReportExtra: func() map[string]any { return map[string]any{"working": local.working.Load()} }})
+		ReportExtra: func() map[string]any { return map[string]any{"working": local.working.Load()} },
+		OnSpawningComplete: func(users int) {
+			local.gmu.Lock()
+			local.spawned = append(local.spawned, users)
+			local.gmu.Unlock()
+		}})
 	rm.waitType(t, wire.TypeClientReady)
 	rm.send(t, "herd_1", wire.Ack{Index: 0, HasIndex: true})
 	return rm, run, cancel
@@ -256,6 +269,9 @@ func TestWorkerStopInterruptsSpawn(t *testing.T) {
 	if err := workerErr(t, run); err != nil {
 		t.Errorf("the worker ended with %v", err)
 	}
+	if got := local.spawnedHook(); !slices.Equal(got, []int{3}) {
+		t.Errorf("OnSpawningComplete got %v, want [3]: the interrupted spawn is not confirmed", got)
+	}
 }
 
 // TestWorkerNewerSpawnSupersedes: a newer spawn interrupts the count
@@ -283,6 +299,9 @@ func TestWorkerNewerSpawnSupersedes(t *testing.T) {
 	}
 	if c := rm.count(wire.TypeSpawningComplete); c != 1 {
 		t.Errorf("%d spawning_complete, want 1", c)
+	}
+	if got := local.spawnedHook(); !slices.Equal(got, []int{10}) {
+		t.Errorf("OnSpawningComplete got %v, want [10]", got)
 	}
 	if local.stops.Load() != 1 || local.stopsInCall.Load() != 0 {
 		t.Errorf("%d stops (%d during a count change), want one after it", local.stops.Load(), local.stopsInCall.Load())
