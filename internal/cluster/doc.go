@@ -14,5 +14,8 @@
 // statistics with its next report, up to 3 s after confirming), then,
 // once everything is merged and written, Quit and Close. On a worker,
 // WorkerOptions.OnRegistered runs once the master gave the worker its
-// index, before any order is carried out.
+// index, before any order is carried out. A worker carries out spawns off
+// its message loop, as Locust's spawning greenlet (worker_spawn.go): a
+// newer spawn, a stop, a quit or the worker's own end interrupts a count
+// change in progress, and only the newest spawn is confirmed.
 package cluster

@@ -20,6 +20,13 @@ type Local interface {
 	// Apply sets the absolute number of users of each class, starting or
 	// stopping users at once; host ("" keeps the current one) and stop
 	// timeout come from the master. The first Apply of a test starts it.
+	//
+	// The worker calls Apply off its message loop, and may call Apply
+	// again, or Stop, on another goroutine while it runs: the running
+	// Apply should then return early (herd's runner does, between two
+	// chunks of users). After overlapping Applies, the worker calls Apply
+	// once more with the newest counts. Counts and TakeDelta are called
+	// while Apply runs, too.
 	Apply(counts map[string]int, host string, stopTimeout time.Duration)
 	// Stop stops every user (gracefully within the stop timeout) and
 	// returns when they stopped; it ends the test.
@@ -65,6 +72,11 @@ type WorkerOptions struct {
 	// ReportExtra adds custom keys to each stats report (Locust's
 	// report_to_master); a master's OnReportExtra receives them.
 	ReportExtra func() map[string]any
+	// OnSpawningComplete runs when the worker confirms a spawn to its
+	// master (Locust's spawning_complete event on a worker), with the
+	// users running. A spawn that a newer one, a stop or a quit
+	// interrupted is not confirmed.
+	OnSpawningComplete func(users int)
 }
 
 func (o *WorkerOptions) defaults() {
@@ -118,6 +130,8 @@ type Worker struct {
 	openRun  int64      // the running open-model run's start (Unix ns), 0 if none
 	openDone int64      // the run whose share is over, reported to the master
 	openEnd  chan int64 // a share's schedule is over
+
+	spawns *spawner // the spawns in progress (worker_spawn.go)
 }
 
 // RunWorker connects to the master and runs its orders until it says quit
@@ -132,6 +146,7 @@ func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
 	defer conn.Close()
 	w := &Worker{opts: opts, local: local, conn: conn, log: opts.Logger.With("node", opts.NodeID), meter: cpu.NewMeter(time.Now()),
 		openEnd: make(chan int64, 1)}
+	w.spawns = &spawner{setState: w.setState}
 	if err := w.register(ctx); errors.Is(err, errQuitBeforeAck) {
 		w.log.Info("the master is quitting: not registering")
 		return nil
@@ -241,7 +256,15 @@ func (w *Worker) recv(ctx context.Context) (wire.Message, error) {
 }
 
 // serve handles the master's messages; stopBeats ends the heartbeats.
+// Spawns run on goroutines of their own, ended and joined before it
+// returns.
 func (w *Worker) serve(ctx context.Context, stopBeats func()) error {
+	defer func() {
+		// On the paths that did not stop the test (the connection closed).
+		if w.spawns.end(w.local.Stop) {
+			w.local.Stop()
+		}
+	}()
 	msgs := make(chan wire.Message, 64)
 	recvCtx, stopRecv := context.WithCancel(context.Background())
 	var recvWG sync.WaitGroup
@@ -269,7 +292,7 @@ func (w *Worker) serve(ctx context.Context, stopBeats func()) error {
 	for {
 		select {
 		case <-ctx.Done():
-			w.local.Stop()
+			w.stopLocal()
 			stopBeats()
 			// The last statistics first: masters merge reports from any
 			// node, so nothing this worker did is lost when it leaves.
@@ -280,7 +303,7 @@ func (w *Worker) serve(ctx context.Context, stopBeats func()) error {
 		case <-check.C:
 			if !w.masterSeen.IsZero() && time.Since(w.masterSeen) > w.opts.MasterTimeout {
 				stopBeats()
-				w.local.Stop()
+				w.stopLocal()
 				return ErrMasterGone
 			}
 		case <-rep.C:
@@ -334,17 +357,16 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 		if w.getState() == wire.StateReady {
 			w.local.TakeDelta(time.Now()) // a new test starts from empty statistics
 		}
-		w.setState(wire.StateSpawning)
+		// Off this loop (worker_spawn.go): a stop, a quit or a newer
+		// spawn gets through at once; spawning_complete follows the
+		// newest spawn's end.
 		if x != nil && x.Open != nil {
 			w.spawnOpen(x.Open)
 		} else {
-			w.local.Apply(sp.UserClassesCount, w.host, w.stopWait)
+			w.spawnCounts(sp.UserClassesCount, w.host, w.stopWait)
 		}
-		counts := w.local.Counts()
-		w.send(wire.SpawningComplete{UserClassesCount: counts, UserCount: sum(counts)})
-		w.setState(wire.StateRunning)
 	case wire.TypeStop:
-		w.local.Stop()
+		w.stopLocal()
 		w.openRun, w.openDone = 0, 0
 		w.report()
 		w.send(wire.Signal{Type: wire.TypeClientStopped})
@@ -352,7 +374,7 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 		// heartbeats go on meanwhile.
 		w.readyAgain = time.After(w.stopWait)
 	case wire.TypeQuit:
-		w.local.Stop()
+		w.stopLocal()
 		stopBeats()
 		w.report()
 		w.send(wire.Signal{Type: wire.TypeQuit})
@@ -388,28 +410,46 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 	return false
 }
 
+// stopLocal ends the spawns in progress (interrupting them) and stops the
+// users.
+func (w *Worker) stopLocal() {
+	w.spawns.end(w.local.Stop)
+	w.local.Stop()
+}
+
 // spawnOpen starts this worker's share of an open-model run, or changes
-// the share of the running one.
+// the share of the running one, as spawns do: off the message loop (a
+// pool starts in chunks, and stopping a replaced run takes its stop
+// timeout), after the older spawns.
 func (w *Worker) spawnOpen(x *openExt) {
 	ol, ok := w.local.(OpenLocal)
 	if !ok {
 		w.log.Error("the master asked for an arrival-rate run, which this worker cannot run")
+		w.spawnNothing()
 		return
 	}
 	s, err := x.share()
 	if err != nil {
 		w.log.Warn("ignoring a malformed open-model share", "err", err)
+		w.spawnNothing()
 		return
 	}
 	run := s.Start.UnixNano()
 	if run == w.openRun {
 		w.log.Info("new share of the arrival rate", "share", s.Share, "of", s.Shares, "from", s.From)
-		ol.Reshare(s)
+		// After the run's start: it must not be lost, nor supersede it.
+		w.spawns.start(false, func(j *spawnJob) {
+			j.wait()
+			if !j.enter() {
+				return
+			}
+			ol.Reshare(s)
+			j.leave()
+			w.spawned(j)
+		})
 		return
 	}
-	if w.openRun != 0 {
-		ol.Stop() // a new run replaces the old one
-	}
+	replace := w.openRun != 0 // a new run replaces the old one
 	w.openRun, w.openDone = run, 0
 	w.log.Info("starting a share of the arrival rate", "share", s.Share, "of", s.Shares, "pool", s.Pool, "max_users", s.MaxUsers)
 	end := func() {
@@ -418,9 +458,25 @@ func (w *Worker) spawnOpen(x *openExt) {
 		default:
 		}
 	}
-	if err := ol.StartOpen(s, w.host, w.stopWait, end); err != nil {
-		w.log.Error("cannot start the arrival-rate run", "err", err)
-	}
+	host, stopWait := w.host, w.stopWait
+	w.spawns.start(true, func(j *spawnJob) {
+		if replace && j.busy && j.enter() {
+			ol.Stop() // interrupts the old run's start
+			j.leave()
+		}
+		j.wait()
+		if !j.enter() {
+			return
+		}
+		if replace {
+			ol.Stop()
+		}
+		if err := ol.StartOpen(s, host, stopWait, end); err != nil {
+			w.log.Error("cannot start the arrival-rate run", "err", err)
+		}
+		j.leave()
+		w.spawned(j)
+	})
 }
 
 func (w *Worker) heartbeat() {

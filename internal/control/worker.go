@@ -46,6 +46,9 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 			}
 		},
 		ReportExtra: h.ReportExtra,
+		// Once per spawn the worker confirms: not for one that a newer
+		// spawn or a stop interrupted.
+		OnSpawningComplete: h.SpawningComplete,
 	}, w)
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
@@ -100,13 +103,6 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 		return
 	}
 	run.SetCounts(counts)
-	if h := w.c.opts.Hooks.SpawningComplete; h != nil {
-		n := 0
-		for _, v := range counts {
-			n += v
-		}
-		h(n)
-	}
 }
 
 // startLocked starts a test on this worker: the TestStart hook, and a new
@@ -203,12 +199,8 @@ func (w *workerLocal) StartOpen(s cluster.OpenShare, host string, stopTimeout ti
 	if err != nil {
 		return err
 	}
-	err = run.StartOpen(OpenOptions{Next: sched.Next, Start: s.Start, Pool: s.Pool, MaxUsers: s.MaxUsers,
+	return run.StartOpen(OpenOptions{Next: sched.Next, Start: s.Start, Pool: s.Pool, MaxUsers: s.MaxUsers,
 		MaxLate: s.MaxLate, OnEnd: end})
-	if h := w.c.opts.Hooks.SpawningComplete; err == nil && h != nil {
-		h(s.Pool)
-	}
-	return err
 }
 
 // Reshare switches the running share to s from s.From on.
