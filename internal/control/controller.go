@@ -99,8 +99,9 @@ type Hooks struct {
 	TestStart func() error
 	TestStop  func()
 	// SpawningComplete runs each time a test's user count reaches its
-	// target: on this process, on a worker for each spawn its master sent,
-	// on a master when every worker reported its share.
+	// target: on this process, on a worker for each spawn it confirmed to
+	// its master (with the users running), on a master when every worker
+	// reported its share.
 	SpawningComplete func(users int)
 	// Quitting runs last, with the final statistics, and returns the exit
 	// code (it may change code).
