@@ -126,7 +126,7 @@ func (r *htReport) failures() map[string]map[string]int64 {
 type htResult struct {
 	code     int
 	report   htReport
-	elapsed  time.Duration
+	elapsed  time.Duration // for the log only: no test's verdict
 	stderr   string
 	requests []herd.Request // every recorded request, in order
 }
@@ -138,6 +138,10 @@ type htRunOpts struct {
 	args    []string      // more flags
 	wait    herd.WaitTime
 }
+
+// htHang is how long after its run time a run may take to end before the
+// test calls it hung: a guard against hangs, not a budget.
+const htHang = 30 * time.Second
 
 // htRun runs one herd test of flavor's users doing task against host and
 // returns its outcome. The run is bounded by o.runTime; tasks normally end
@@ -164,9 +168,18 @@ func htRun(t *testing.T, f htFlavor, host string, o htRunOpts, task htTask) htRe
 	})
 	args := append([]string{"--headless", "-u", strconv.Itoa(o.users), "-r", "1000",
 		"-t", o.runTime.String(), "-H", host, "--json", "--only-summary"}, o.args...)
-	var stdout, stderr bytes.Buffer
+	var stdout bytes.Buffer
+	stderr := new(syncBuffer) // written by the run's goroutines
 	start := time.Now()
-	res.code = mainRun(test, context.Background(), herd.Env{Args: args, Stdout: &stdout, Stderr: &lockedWriter{w: &stderr}})
+	done := make(chan int, 1)
+	go func() {
+		done <- mainRun(test, context.Background(), herd.Env{Args: args, Stdout: &stdout, Stderr: stderr})
+	}()
+	select {
+	case res.code = <-done:
+	case <-time.After(o.runTime + htHang):
+		t.Fatalf("the run hangs: not ended %v after its %v run time\nstderr:\n%s", htHang, o.runTime, stderr)
+	}
 	res.elapsed = time.Since(start)
 	res.stderr = stderr.String()
 	if err := json.Unmarshal(stdout.Bytes(), &res.report); err != nil {
@@ -175,18 +188,6 @@ func htRun(t *testing.T, f htFlavor, host string, o htRunOpts, task htTask) htRe
 	mu.Lock()
 	defer mu.Unlock()
 	return res
-}
-
-// lockedWriter serialises writes from the run's goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // htEcho is what the echo handler answers.

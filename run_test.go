@@ -208,14 +208,14 @@ func TestInterruptStopsGracefullyWithReports(t *testing.T) {
 			cancel() // what the first Ctrl-C does
 		}
 	})
-	began := time.Now()
 	// -s: a graceful stop lets the requests in flight finish (killed, they
 	// would be failures "interrupted at stop", and the run would exit 1).
 	code, out, errOut := runTest(t, ctx, test, "--headless", "-u", "2", "-r", "10", "-t", "1m", "-s", "5s", "-H", ts.URL, "--only-summary", "Pinger")
 	if code != 0 {
 		t.Fatalf("exit code %d\n%s", code, errOut)
 	}
-	if time.Since(began) > 30*time.Second || !strings.Contains(errOut, "interrupted") {
+	// The cancel, not the 1 m run time, ended the test.
+	if !strings.Contains(errOut, "reason=interrupted") {
 		t.Errorf("did not stop on cancel:\n%s", errOut)
 	}
 	if !strings.Contains(out, "Summary") || strings.Contains(out, "custom") {
@@ -274,10 +274,10 @@ func TestExitCodes(t *testing.T) {
 	t.Run("a task stops the test early", func(t *testing.T) {
 		t.Parallel()
 		test := &herd.Test{Users: []*herd.UserType{{Name: "Stopper", New: func() herd.User { return stopTest{} }}}}
-		began := time.Now()
+		// The task, not the 1 m run time, ended the test.
 		code, _, errOut := runTest(t, context.Background(), test, "--headless", "-t", "1m")
-		if code != 0 || time.Since(began) > 30*time.Second || !strings.Contains(errOut, "a task stopped the test") {
-			t.Errorf("code %d after %v\n%s", code, time.Since(began), errOut)
+		if code != 0 || !strings.Contains(errOut, `reason="a task stopped the test"`) {
+			t.Errorf("code %d\n%s", code, errOut)
 		}
 	})
 }
