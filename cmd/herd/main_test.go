@@ -178,9 +178,11 @@ func TestMasterCommand(t *testing.T) {
 }
 
 // TestKillWorker kills one of two worker processes with SIGKILL mid-run:
-// the master keeps running, moves the users to the survivor
-// (--enable-rebalancing) and its final report counts every request the
-// target saw except, at most, the dead worker's last unreported interval.
+// the master notices, keeps running (moving the users to the survivor,
+// --enable-rebalancing) until it is interrupted, and its final report
+// counts every request the target saw except, at most, the dead worker's
+// last unreported interval. The test ends once the loss was noticed, not
+// after a run time chosen to outlast the heartbeat timeout.
 func TestKillWorker(t *testing.T) {
 	t.Parallel()
 	bin, err := buildHerd(t)
@@ -198,7 +200,7 @@ func TestKillWorker(t *testing.T) {
 	defer cancel()
 	m := startMaster(t, ctx, bin, "demo", "--master", "--headless", "--master-bind-host", "127.0.0.1",
 		"--master-bind-port", "0", "--expect-workers", "2", "--enable-rebalancing", "-u", "20", "-r", "100",
-		"-t", "10s", "-H", target.URL, "--json", "--only-summary", "--exit-code-on-error", "0")
+		"-t", "1m", "-H", target.URL, "--json", "--only-summary", "--exit-code-on-error", "0")
 	master, stdout, port := m.cmd, &m.stdout, m.port
 	var workers []*exec.Cmd
 	for range 2 {
@@ -220,11 +222,23 @@ func TestKillWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	workers[0].Wait()
+	deadline = time.Now().Add(time.Minute) // a hang guard: the heartbeat timeout is seconds
+	for !strings.Contains(m.log.String(), "worker missing") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the master never noticed the dead worker:\n%s", m.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	master.Process.Signal(syscall.SIGINT)
 	if err := master.Wait(); err != nil {
 		t.Fatalf("master: %v", err)
 	}
 	<-m.logDone
 	log := &m.log
+	// The signal ended the test: the loss of one worker of two did not.
+	if !strings.Contains(log.String(), "reason=interrupted") {
+		t.Errorf("the test did not run on until interrupted:\n%s", log.String())
+	}
 	if err := workers[1].Wait(); err != nil {
 		t.Errorf("surviving worker: %v", err)
 	}
@@ -238,9 +252,6 @@ func TestKillWorker(t *testing.T) {
 	}
 	lost := seen.Load() - rep.Total.Requests
 	t.Logf("target saw %d requests, the master reported %d: %d lost with the killed worker", seen.Load(), rep.Total.Requests, lost)
-	if !strings.Contains(log.String(), "missing") {
-		t.Errorf("the master never noticed the dead worker:\n%s", log.String())
-	}
 	// 10 users on the dead worker at ≤ 2 requests/s each, for at most one
 	// 3-second report interval (plus the request in flight).
 	if lost < 0 || lost > 10*2*4 {
@@ -253,8 +264,26 @@ type masterProcess struct {
 	cmd     *exec.Cmd
 	port    string // the port it listens on for workers
 	stdout  bytes.Buffer
-	log     strings.Builder // its stderr, complete once logDone is closed
+	log     lockedLog // its stderr, complete once logDone is closed
 	logDone chan struct{}
+}
+
+// lockedLog is a log written by one goroutine and read by another.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startMaster starts a herd master process and waits for the port it
