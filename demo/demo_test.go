@@ -535,15 +535,14 @@ func TestContextCancel(t *testing.T) {
 			resc <- result{status: resp.StatusCode}
 		}()
 		<-waiting
-		start := time.Now()
 		if err := srv.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if took := time.Since(start); took > 4*time.Second {
-			t.Errorf("Close took %v", took)
-		}
-		if r := <-resc; r.err == nil && r.status != http.StatusServiceUnavailable {
-			t.Errorf("in-flight request got %d, want 503 or an error", r.status)
+		// The 503 proves Close aborted the simulated latency: had it not,
+		// Close would have given up on the request after its shutdown
+		// timeout and cut the connection, an error here.
+		if r := <-resc; r.err != nil || r.status != http.StatusServiceUnavailable {
+			t.Errorf("in-flight request got %d (error %v), want 503", r.status, r.err)
 		}
 	})
 }
