@@ -631,8 +631,9 @@ func uiStatsOf(v []float64) (p50, p95, maxV float64) {
 // endpoints and a 4-hour history (14,400 points, downsampled to 1,200):
 // parse, render (commit) and until the next frame, on the statistics and
 // on the charts tab, plus long tasks. The figures are in web/ui/README.md.
-// It is a measurement, and its verdict a wall-clock budget, so it runs only
-// when asked for: with HERD_UI_PERF_OUT naming the file the figures go to.
+// It is a measurement, so it runs only when asked for, with HERD_UI_PERF_OUT
+// naming the file the figures go to; its only verdicts are structural (the
+// rows are windowed, a chart is drawn, the page logs no error), never a time.
 func TestUIFluidity(t *testing.T) {
 	if os.Getenv("HERD_UI_PERF_OUT") == "" {
 		t.Skip("a measurement: set HERD_UI_PERF_OUT=FILE to run it")
@@ -706,9 +707,6 @@ func TestUIFluidity(t *testing.T) {
 		p50f, _, maxf := uiStatsOf(frame)
 		lines = append(lines, fmt.Sprintf("%-6s tab: update %d KB, %d samples: JSON.parse p50 %.1f ms (max %.1f), parse+render p50 %.1f ms (max %.1f), to next frame p50 %.1f ms (max %.1f)",
 			tab, bytes/1024, len(parse), p50p, maxp, p50c, maxc, p50f, maxf))
-		if p50f > 500 {
-			t.Errorf("%s tab: an update takes %.0f ms to the next frame (p50); the UI is not fluid", tab, p50f)
-		}
 	}
 	var longAfterLoad []float64
 	for _, lt := range perf.LongTasks {
