@@ -25,7 +25,7 @@ func TestShapeAndThresholdsOnAMaster(t *testing.T) {
 	}}}
 	// -s: the requests in flight at the end finish (killed, they would be
 	// failures "interrupted at stop", and the master would exit 1).
-	stdout, stderr := runCluster(t, test, 2, "--shape", "stages:1s:4,3s:4", "-s", "5s", "-H", ts.URL, "--json", "--only-summary",
+	stdout, stderr := runCluster(t, test, 2, "--shape", "stages:1s:4,1s:4", "-s", "5s", "-H", ts.URL, "--json", "--only-summary",
 		"--threshold", "requests>=20", "--threshold", "fail_ratio<50%")
 	var rep struct {
 		jsonReport
@@ -40,7 +40,7 @@ func TestShapeAndThresholdsOnAMaster(t *testing.T) {
 	if rep.Users != 4 {
 		t.Errorf("%d users at the end, want the shape's 4", rep.Users)
 	}
-	// No run time is given: only the shape can have ended the run.
+	// No run time is given: only the shape (2 s) can have ended the run.
 	if !strings.Contains(stderr, `reason="load shape finished"`) {
 		t.Errorf("the shape did not end the run:\n%s", stderr)
 	}
