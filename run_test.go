@@ -229,14 +229,15 @@ func TestExitCodes(t *testing.T) {
 		http.Error(w, "no", http.StatusServiceUnavailable)
 	}))
 	t.Cleanup(failing.Close)
+	// stopper's user makes one request, then stops the test: its failure is
+	// recorded whatever the machine's speed (the run time of a minute only
+	// guards against a hang).
 	stopper := func() *herd.Test {
-		test := pingTest()
-		test.Events.OnRequest(func(r herd.Request) {})
-		return test
+		return &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePingThenStop) }}}}
 	}
 	t.Run("failures give --exit-code-on-error", func(t *testing.T) {
 		t.Parallel()
-		code, out, _ := runTest(t, context.Background(), stopper(), "--headless", "-t", "1s", "-H", failing.URL, "--exit-code-on-error", "7", "Pinger")
+		code, out, _ := runTest(t, context.Background(), stopper(), "--headless", "-t", "1m", "-H", failing.URL, "--exit-code-on-error", "7")
 		if code != 7 || !strings.Contains(out, "HTTP 503 Service Unavailable") {
 			t.Errorf("code %d, want 7\n%s", code, out)
 		}
@@ -249,7 +250,7 @@ func TestExitCodes(t *testing.T) {
 				q.ExitCode = 42
 			}
 		})
-		code, _, _ := runTest(t, context.Background(), test, "--headless", "-t", "1s", "-H", failing.URL, "Pinger")
+		code, _, _ := runTest(t, context.Background(), test, "--headless", "-t", "1m", "-H", failing.URL)
 		if code != 42 {
 			t.Errorf("code %d, want 42", code)
 		}
@@ -283,6 +284,16 @@ func TestExitCodes(t *testing.T) {
 }
 
 type stopTest struct{}
+
+// onePingThenStop requests /ping once, then stops the test.
+type onePingThenStop struct{ herd.HTTPUser }
+
+func (u *onePingThenStop) Tasks() []herd.Task {
+	return []herd.Task{{Name: "ping", Run: func(ctx context.Context) error {
+		u.Client.Get(ctx, "/ping")
+		return herd.ErrStopTest
+	}}}
+}
 
 func (stopTest) Tasks() []herd.Task {
 	return []herd.Task{{Run: func(context.Context) error { return herd.ErrStopTest }}}
