@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/herdload/herd/internal/paralleltest"
 )
 
 // herdBin is this command, built once for every test of the package.
@@ -27,8 +29,9 @@ var herdBin struct {
 	err  error
 }
 
+// The tests wait on the herd and Locust processes they start.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := paralleltest.Main(m, 8)
 	if herdBin.dir != "" {
 		os.RemoveAll(herdBin.dir)
 	}
