@@ -487,7 +487,7 @@ func TestBrowserStartForm(t *testing.T) {
 
 	// Reset the statistics.
 	page.do(t, "reset", chromedp.Click(chromedp.CSS("#reset-stats")))
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		f.mu.Lock()
 		resets := f.resets
 		f.mu.Unlock()
