@@ -9,4 +9,4 @@ import (
 
 // Most of this package's tests wait on real run times (a headless run of
 // 2 s, a master and its workers, a web UI) far more than they use the CPU.
-func TestMain(m *testing.M) { os.Exit(paralleltest.Main(m, 16)) }
+func TestMain(m *testing.M) { os.Exit(paralleltest.Main(m, 8)) }
