@@ -79,29 +79,54 @@ func (u *hammer) Tasks() []herd.Task {
 	}
 }
 
+// stopAfter is a user whose only task waits until enough is closed, then
+// stops the test: a run that ends when it has done its work, however fast
+// the machine is, not after a run time.
+type stopAfter struct{ enough <-chan struct{} }
+
+func (u stopAfter) Tasks() []herd.Task {
+	return []herd.Task{{Name: "wait", Run: func(ctx context.Context) error {
+		select {
+		case <-u.enough:
+			return herd.ErrStopTest
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}}
+}
+
 // TestCountsAndPercentilesAreExact runs a real load test against a local
 // server that counts what it receives: herd's counts must equal the
 // server's exactly, and its percentiles must be within 1% (or 1 ms) of the
-// exact percentiles of every sample taken.
+// exact percentiles of every sample taken. The test stops once 400
+// requests were made (the run time of a minute only guards against a
+// hang), and the requests in flight then finish (-s).
 func TestCountsAndPercentilesAreExact(t *testing.T) {
 	t.Parallel()
 	srv := &countingServer{counts: map[string]int{}}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
+	const enough = 400
+	full := make(chan struct{})
 	var mu sync.Mutex
 	samples := map[string][]time.Duration{}
-	test := &herd.Test{Users: []*herd.UserType{{
-		Name: "Hammer", Wait: herd.Constant(time.Millisecond), New: func() herd.User { return new(hammer) },
-	}}}
+	n := 0
+	test := &herd.Test{Users: []*herd.UserType{
+		{Name: "Hammer", Wait: herd.Constant(time.Millisecond), New: func() herd.User { return new(hammer) }},
+		{Name: "Stopper", FixedCount: 1, New: func() herd.User { return stopAfter{full} }},
+	}}
 	test.Events.OnRequest(func(r herd.Request) {
 		mu.Lock()
+		defer mu.Unlock()
 		samples[r.Kind+" "+r.Name] = append(samples[r.Kind+" "+r.Name], r.Duration)
-		mu.Unlock()
+		if n++; n == enough {
+			close(full)
+		}
 	})
 	var stdout, stderr bytes.Buffer
 	code := mainRun(test, context.Background(), herd.Env{
-		Args:   []string{"--headless", "-u", "8", "-r", "100", "-t", "3s", "-s", "10s", "-H", ts.URL, "--json", "--only-summary"},
+		Args:   []string{"--headless", "-u", "9", "-r", "100", "-t", "1m", "-s", "10s", "-H", ts.URL, "--json", "--only-summary"},
 		Stdout: &stdout, Stderr: &stderr,
 	})
 	if code != herd.ExitOK {
@@ -156,7 +181,7 @@ func TestCountsAndPercentilesAreExact(t *testing.T) {
 			t.Errorf("/spread percentiles %v do not show the server's 0–27 ms spread", e.Percentiles)
 		}
 	}
-	if rep.Total.Requests != total || total < 100 {
+	if rep.Total.Requests != total || total < enough {
 		t.Errorf("total %d, entries sum to %d", rep.Total.Requests, total)
 	}
 	t.Logf("%d requests; total p50 %.3f ms p99 %.3f ms", total, rep.Total.Percentiles["50"], rep.Total.Percentiles["99"])

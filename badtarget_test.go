@@ -1,8 +1,8 @@
 package herd_test
 
 // Targets that misbehave at the network or protocol level. Whatever they
-// do, a run must classify the failures, never crash or hang, end on time
-// and exit with code 1.
+// do, a run must classify the failures, never crash or hang (htRun fails a
+// run that outlives its run time by htHang) and exit with code 1.
 
 import (
 	"bufio"
@@ -146,8 +146,10 @@ var badTargets = []badTarget{
 			t.Cleanup(func() { close(done) }) // first: frees the handlers
 			return srv.URL
 		},
-		args:     []string{"--request-timeout", "300ms"},
-		prefix:   map[string]string{"": "timeout: no complete response within the request timeout"},
+		args: []string{"--request-timeout", "300ms"},
+		// "no complete response", or "could not connect" when a starved
+		// machine took the whole timeout to dial.
+		prefix:   map[string]string{"": "timeout: "},
 		untilEnd: true, // the run time ends during stalled requests
 	},
 	{
@@ -163,7 +165,7 @@ var badTargets = []badTarget{
 			})
 		},
 		args:   []string{"--request-timeout", "300ms"},
-		prefix: map[string]string{"": "timeout: no complete response within the request timeout"},
+		prefix: map[string]string{"": "timeout: "}, // as above
 	},
 	{
 		name: "garbage instead of HTTP",
@@ -272,9 +274,6 @@ func TestBadTargets(t *testing.T) {
 						t.Logf("report: %+v\nstderr:\n%s", res.report, res.stderr)
 					}
 				}()
-				if limit := o.runTime + 3*time.Second; res.elapsed > limit {
-					t.Errorf("the run took %v, more than %v", res.elapsed, limit)
-				}
 				if len(res.report.Errors) != 0 {
 					t.Errorf("request failures counted as errors too: %+v", res.report.Errors)
 				}

@@ -199,6 +199,7 @@ var e2eNumber = regexp.MustCompile(`^[0-9][0-9,]*(\.[0-9]+)?$`)
 // also rewrites docs/screenshot.png (the README's) from the live run; with
 // HERD_UI_SCREENSHOTS set to a directory it writes e2e-stats.png there.
 func TestBrowserEndToEnd(t *testing.T) {
+	t.Parallel()
 	b := e2eOpenBrowser(t) // skips without Chromium, before starting herd
 	test := &herd.Test{
 		Users: []*herd.UserType{{

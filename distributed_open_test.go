@@ -37,6 +37,12 @@ func countRequests(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return ts, &n
 }
 
+// roomy lets the pool grow and iterations wait for a user rather than be
+// dropped, so a starved machine (-race, a CPU hog) changes how long an
+// exact run takes, not what it counts; dropping is the open model's own
+// tests' subject (openmodel_test.go).
+var roomy = []string{"--max-users", "100", "--max-lateness", "1m"}
+
 // scheduleLen is the number of iterations of a finite rate profile.
 func scheduleLen(t *testing.T, spec string, poisson bool) int64 {
 	t.Helper()
@@ -73,7 +79,7 @@ func TestDistributedArrivalRateIsExact(t *testing.T) {
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
 	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
 	// -s: the last iterations may still run when the schedule ends.
-	runCluster(t, test, 2, "--arrival-rate", spec, "-u", "3", "-s", "10s", "-H", ts.URL, "--only-summary")
+	runCluster(t, test, 2, append([]string{"--arrival-rate", spec, "-u", "3", "-s", "10s", "-H", ts.URL, "--only-summary"}, roomy...)...)
 	if got := served.Load(); got != want {
 		t.Errorf("the target got %d requests, the schedule has %d", got, want)
 	}
@@ -95,8 +101,8 @@ func TestDistributedPoissonArrivalsAreShared(t *testing.T) {
 	var snap *herd.StatsSnapshot
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
 	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
-	c := startMaster(t, test, "--expect-workers", "2", "--arrival-rate", spec, "--arrivals", "poisson", "-u", "2", "-s", "10s",
-		"-H", ts.URL, "--only-summary")
+	c := startMaster(t, test, append([]string{"--expect-workers", "2", "--arrival-rate", spec, "--arrivals", "poisson", "-u", "2", "-s", "10s",
+		"-H", ts.URL, "--only-summary"}, roomy...)...)
 	c.addWorkers(t, test, 2)
 	if code := c.wait(t); code != herd.ExitOK {
 		t.Fatalf("master exit code %d\n%s", code, c.stderr.String())
@@ -131,8 +137,8 @@ func TestDistributedArrivalRateResharesForAJoiningWorker(t *testing.T) {
 	var snap *herd.StatsSnapshot
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
 	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
-	c := startMaster(t, test, "--expect-workers", "2", "--arrival-rate", spec, "-u", "2", "-s", "10s",
-		"-H", ts.URL, "--only-summary")
+	c := startMaster(t, test, append([]string{"--expect-workers", "2", "--arrival-rate", spec, "-u", "2", "-s", "10s",
+		"-H", ts.URL, "--only-summary"}, roomy...)...)
 	c.addWorkers(t, test, 2)
 	poll(t, "the first requests", func() bool { return served.Load() > 0 })
 	c.addWorkers(t, test, 1)
@@ -151,7 +157,8 @@ func TestDistributedArrivalRateResharesForAJoiningWorker(t *testing.T) {
 // A worker that leaves during the run loses the iterations of its share
 // due until the others take it over (the re-share boundary, 1 s ahead);
 // everything that ran is counted, and the run still ends with the
-// schedule.
+// schedule. The loss is bounded by the master's own re-share boundary
+// (logged), not by how fast it reacted.
 func TestDistributedArrivalRateResharesForALeavingWorker(t *testing.T) {
 	t.Parallel()
 	ts, served := countRequests(t)
@@ -160,8 +167,8 @@ func TestDistributedArrivalRateResharesForALeavingWorker(t *testing.T) {
 	var snap *herd.StatsSnapshot
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
 	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
-	c := startMaster(t, test, "--expect-workers", "3", "--arrival-rate", spec, "-u", "9", "-s", "10s",
-		"-H", ts.URL, "--only-summary")
+	c := startMaster(t, test, append([]string{"--expect-workers", "3", "--arrival-rate", spec, "-u", "9", "-s", "10s",
+		"-H", ts.URL, "--only-summary"}, roomy...)...)
 	c.addWorkers(t, test, 2)
 	ctx, leave := context.WithCancel(context.Background())
 	left := make(chan int, 1)
@@ -179,9 +186,21 @@ func TestDistributedArrivalRateResharesForALeavingWorker(t *testing.T) {
 	}
 	got := served.Load()
 	lost := want - got - int64(snap.Dropped)
-	t.Logf("the target got %d of %d iterations, %d dropped, %d lost with the worker that left", got, want, snap.Dropped, lost)
-	// At most its share (1/3 of 300/s) for the lead and the messages.
-	if lost < 0 || lost > 150 || int64(snap.Iterations) != got {
+	m := reshareFrom.FindStringSubmatch(c.stderr.String())
+	if m == nil {
+		t.Fatalf("no re-share in the master's log:\n%s", c.stderr.String())
+	}
+	from, err := time.ParseDuration(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The others run every iteration from the boundary on: only the
+	// leaver's share (every third) of the iterations due before it can be
+	// lost, however late the master saw it leave.
+	bound := (dueBefore(t, spec, from) + 2) / 3
+	t.Logf("the target got %d of %d iterations, %d dropped, %d lost with the worker that left (re-shared from %v: at most %d)",
+		got, want, snap.Dropped, lost, from, bound)
+	if lost < 0 || lost > bound || int64(snap.Iterations) != got {
 		t.Errorf("the target got %d requests, the master counted %d iterations (%d dropped); the schedule has %d",
 			got, snap.Iterations, snap.Dropped, want)
 	}
@@ -297,6 +316,24 @@ func BenchmarkDistributedArrivalRate(b *testing.B) {
 		// Every iteration the master counted reached the target.
 		b.ReportMetric(float64(int(snap.Iterations)-served), "unserved")
 	}
+}
+
+var reshareFrom = regexp.MustCompile(`sharing the arrival rate anew.* from=(\S+)`)
+
+// dueBefore is the number of iterations of a uniform rate profile due
+// before offset from.
+func dueBefore(t *testing.T, spec string, from time.Duration) int64 {
+	t.Helper()
+	r, err := shape.ParseRate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := shape.NewArrivals(r, false, 1)
+	var n int64
+	for at, ok := a.Next(); ok && at < from; at, ok = a.Next() {
+		n++
+	}
+	return n
 }
 
 var seedLog = regexp.MustCompile(`open model: the workers share the arrival rate.* seed=(\d+)`)

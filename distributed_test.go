@@ -40,7 +40,7 @@ func TestMasterAndWorkersInProcess(t *testing.T) {
 		mu.Unlock()
 	})
 
-	stdout := runCluster(t, test, 2, "-u", "6", "-r", "100", "-t", "3s", "-s", "10s", "-H", ts.URL, "--json", "--only-summary")
+	stdout, _ := runCluster(t, test, 2, "-u", "6", "-r", "100", "-t", "3s", "-s", "10s", "-H", ts.URL, "--json", "--only-summary")
 	var rep jsonReport
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("bad JSON: %v\n%s", err, stdout)
@@ -135,14 +135,15 @@ func TestCustomMessages(t *testing.T) {
 }
 
 // runCluster runs test as a headless master (with args) and n workers, all
-// in this process, until the master ends; it returns the master's stdout.
-func runCluster(t *testing.T, test *herd.Test, n int, args ...string) string {
+// in this process, until the master ends; it returns the master's stdout
+// and stderr.
+func runCluster(t *testing.T, test *herd.Test, n int, args ...string) (stdout, stderr string) {
 	t.Helper()
 	masterErr := new(syncBuffer)
-	var stdout syncBuffer
+	var masterOut syncBuffer
 	masterDone := make(chan int, 1)
 	go func() {
-		masterDone <- mainRun(test, context.Background(), herd.Env{Stdout: &stdout, Stderr: masterErr, Args: append([]string{
+		masterDone <- mainRun(test, context.Background(), herd.Env{Stdout: &masterOut, Stderr: masterErr, Args: append([]string{
 			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0",
 			"--expect-workers", strconv.Itoa(n), "--headless"}, args...)})
 	}()
@@ -179,7 +180,7 @@ func runCluster(t *testing.T, test *herd.Test, n int, args ...string) string {
 			t.Fatal("a worker did not quit with its master")
 		}
 	}
-	return stdout.String()
+	return masterOut.String(), masterErr.String()
 }
 
 // TestWorkerEvents: a worker's OnInit already knows its index (Locust sets

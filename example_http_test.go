@@ -151,7 +151,7 @@ func ExampleFastHTTPUser() {
 	})
 	code, err := test.Run(context.Background(), herd.Env{
 		// --stop-timeout lets a request in flight at the end finish.
-		Args:   []string{"--headless", "-u", "20", "-r", "20", "-t", "2s", "--stop-timeout", "10", "-H", srv.URL},
+		Args:   []string{"--headless", "-u", "20", "-r", "100", "-t", "1s", "--stop-timeout", "10", "-H", srv.URL},
 		Stdout: io.Discard,
 		Stderr: io.Discard,
 	})

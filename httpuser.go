@@ -200,7 +200,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 		hr.Body.Close()
 	}
 	resp.Duration = time.Since(start)
-	if err != nil && s.env.unsent(caller) && s.HTTP.Transport == s.tr && s.wrote.Load() == wrote {
+	if err != nil && s.cutUnsent(caller, ctx, wrote) {
 		resp.err = httpError(err) // killed before any of it left: nothing to record
 		return resp
 	}
@@ -212,6 +212,16 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	resp.recorded = true
 	s.env.record(caller, &Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
 	return resp
+}
+
+// cutUnsent reports whether a request that failed was cut by its user's
+// kill before any of it left: the kill cancelled ctx, the request's context
+// (its own timeout, had it expired first, would make ctx's error
+// DeadlineExceeded: a timeout that the kill merely followed is recorded),
+// and the session's connections wrote nothing since wrote.
+func (s *Session) cutUnsent(caller, ctx context.Context, wrote uint64) bool {
+	return s.env.unsent(caller) && ctx.Err() == context.Canceled &&
+		s.HTTP.Transport == s.tr && s.wrote.Load() == wrote
 }
 
 func (s *Session) maxBody() int64 {

@@ -417,3 +417,54 @@ func TestKillBeforeSendingRecordsNothing(t *testing.T) {
 		t.Fatalf("the target got %d requests", n)
 	}
 }
+
+// TestSessionCutUnsent pins when a failed Session request counts as cut by
+// the kill before it left (not recorded): only when the kill, not the
+// request's own timeout, ended it. A request whose timeout expired with
+// nothing written (a stuck dial), its user killed a moment later, is a
+// failure like any other: the kill did not cut it.
+func TestSessionCutUnsent(t *testing.T) {
+	t.Parallel()
+	expired := func(ctx context.Context) (context.Context, context.CancelFunc) {
+		return context.WithDeadline(ctx, time.Unix(1, 0))
+	}
+	later := func(ctx context.Context) (context.Context, context.CancelFunc) {
+		return context.WithTimeout(ctx, time.Hour)
+	}
+	for _, tt := range []struct {
+		name    string
+		timeout func(context.Context) (context.Context, context.CancelFunc)
+		killed  bool
+		written bool
+		want    bool
+	}{
+		{"killed before any of it left", later, true, false, true},
+		{"killed, without a timeout", nil, true, false, true},
+		{"killed after some of it left", later, true, true, false},
+		{"its own timeout first, then killed", expired, true, false, false},
+		{"failed on its own, alive", later, false, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			task, kill, _ := recordEnv(t)
+			s := newSession(envFrom(task))
+			defer s.Close()
+			ctx := task
+			if tt.timeout != nil {
+				var cancel context.CancelFunc
+				ctx, cancel = tt.timeout(task)
+				defer cancel()
+			}
+			wrote := s.wrote.Load()
+			if tt.written {
+				s.wrote.Add(10)
+			}
+			if tt.killed {
+				kill()
+			}
+			if got := s.cutUnsent(task, ctx, wrote); got != tt.want {
+				t.Errorf("cutUnsent = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

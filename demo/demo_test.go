@@ -21,8 +21,15 @@ import (
 var fast = Options{LatencyScale: -1, ErrorRate: -1, Seed: 1}
 
 // testClient never uses a proxy, so tests only ever talk to loopback.
-func testClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}
+// testClient is a client of the test's own. Its idle connections close at
+// the test's end, before the servers started earlier do: a connection
+// dialled but never used (net/http may dial one more than it needs) would
+// otherwise hold a server's Close for Shutdown's 5 s grace for new
+// connections.
+func testClient(tb testing.TB) *http.Client {
+	c := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}
+	tb.Cleanup(c.CloseIdleConnections)
+	return c
 }
 
 func startTest(t testing.TB, opts Options) *Server {
@@ -104,7 +111,7 @@ func login(t testing.TB, c *http.Client, base string) *http.Cookie {
 func TestEndpoints(t *testing.T) {
 	t.Parallel()
 	srv := startTest(t, fast)
-	client := testClient()
+	client := testClient(t)
 	session := login(t, client, srv.URL)
 	forged := &http.Cookie{Name: SessionCookie, Value: "000000000000000000000000.00000000000000000000000000000000"}
 	other := login(t, client, startTest(t, fast).URL) // valid, but for another shop
@@ -257,7 +264,7 @@ func TestCookieFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := testClient()
+	c := testClient(t)
 	c.Jar = jar
 
 	if resp, _ := do(t, c, "POST", srv.URL+"/api/orders", `{"product_id":1,"quantity":1}`); resp.StatusCode != 401 {
@@ -471,9 +478,12 @@ func TestContextCancel(t *testing.T) {
 		}()
 		<-waiting
 		cancel()
+		// The 503 proves the cancel ended the wait (the simulated latency,
+		// capped at 30 s, would end in a 200); the minute only guards
+		// against a hang.
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute):
 			t.Fatal("cancelled request still running")
 		}
 		if rec.Code != http.StatusServiceUnavailable {
@@ -500,7 +510,7 @@ func TestContextCancel(t *testing.T) {
 		errc := make(chan error, 1)
 		go func() {
 			req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/products", nil)
-			resp, err := testClient().Do(req)
+			resp, err := testClient(t).Do(req)
 			if err == nil {
 				resp.Body.Close()
 			}
@@ -512,7 +522,7 @@ func TestContextCancel(t *testing.T) {
 			t.Errorf("client error %v, want context.Canceled", err)
 		}
 		// The server is still fine.
-		if resp, b := do(t, testClient(), "GET", srv.URL+"/health", ""); resp.StatusCode != 200 {
+		if resp, b := do(t, testClient(t), "GET", srv.URL+"/health", ""); resp.StatusCode != 200 {
 			t.Errorf("health after cancel: %d %s", resp.StatusCode, b)
 		}
 	})
@@ -526,7 +536,7 @@ func TestContextCancel(t *testing.T) {
 		}
 		resc := make(chan result, 1)
 		go func() {
-			resp, err := testClient().Get(srv.URL + "/api/products/1")
+			resp, err := testClient(t).Get(srv.URL + "/api/products/1")
 			if err != nil {
 				resc <- result{err: err}
 				return
@@ -535,15 +545,14 @@ func TestContextCancel(t *testing.T) {
 			resc <- result{status: resp.StatusCode}
 		}()
 		<-waiting
-		start := time.Now()
 		if err := srv.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if took := time.Since(start); took > 4*time.Second {
-			t.Errorf("Close took %v", took)
-		}
-		if r := <-resc; r.err == nil && r.status != http.StatusServiceUnavailable {
-			t.Errorf("in-flight request got %d, want 503 or an error", r.status)
+		// The 503 proves Close aborted the simulated latency: had it not,
+		// Close would have given up on the request after its shutdown
+		// timeout and cut the connection, an error here.
+		if r := <-resc; r.err != nil || r.status != http.StatusServiceUnavailable {
+			t.Errorf("in-flight request got %d (error %v), want 503", r.status, r.err)
 		}
 	})
 }
@@ -661,7 +670,7 @@ func TestRequests(t *testing.T) {
 	t.Run("server under concurrency", func(t *testing.T) {
 		t.Parallel()
 		srv := startTest(t, Options{LatencyScale: -1, Seed: 12}) // default error rate
-		client := testClient()
+		client := testClient(t)
 		session := login(t, client, srv.URL)
 		const workers, each = 16, 50
 		var wg sync.WaitGroup
@@ -710,7 +719,7 @@ func TestCloseIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := testClient()
+	c := testClient(t)
 	if resp, _ := do(t, c, "GET", s.URL+"/health", ""); resp.StatusCode != 200 {
 		t.Fatalf("health %d", resp.StatusCode)
 	}
@@ -792,7 +801,7 @@ func BenchmarkHandler(b *testing.B) {
 
 func BenchmarkServer(b *testing.B) {
 	srv := startTest(b, fast)
-	client := testClient()
+	client := testClient(b)
 	url := srv.URL + "/api/products/7"
 	b.SetParallelism(4)
 	b.RunParallel(func(pb *testing.PB) {

@@ -80,7 +80,7 @@ func TestLocustWorkersJoinHerdMaster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	master := exec.CommandContext(ctx, bin, "master", "--headless", "--master-bind-host", "127.0.0.1",
-		"--master-bind-port", port, "--expect-workers", "2", "-u", "4", "-r", "10", "-t", "5s",
+		"--master-bind-port", port, "--expect-workers", "2", "-u", "4", "-r", "10", "-t", "3s",
 		"-H", target.URL, "--json", "--only-summary")
 	var out, log bytes.Buffer
 	master.Stdout, master.Stderr = &out, &log
@@ -152,7 +152,7 @@ func TestHerdWorkerJoinsLocustMaster(t *testing.T) {
 	defer cancel()
 	prefix := filepath.Join(dir, "run")
 	master := exec.CommandContext(ctx, locust, "-f", file, "--master", "--master-bind-host", "127.0.0.1",
-		"--master-bind-port", port, "--headless", "-u", "8", "-r", "8", "-t", "6s", "--expect-workers", "1",
+		"--master-bind-port", port, "--headless", "-u", "8", "-r", "8", "-t", "3s", "--expect-workers", "1",
 		"-H", target.URL, "--csv", prefix, "--stop-timeout", "10")
 	master.Dir = dir
 	var mlog bytes.Buffer

@@ -139,7 +139,7 @@ func TestMultiHost(t *testing.T) {
 	}()
 
 	master := inNS("m", bin, "demo", "--master", "--headless", "--master-bind-host", netnsSubnet+"1",
-		"--expect-workers", "2", "-u", "6", "-r", "100", "-t", "5s", "-s", "10s",
+		"--expect-workers", "2", "-u", "6", "-r", "100", "-t", "2s", "-s", "10s",
 		"-H", "http://"+targetAddr, "--json", "--only-summary", "--exit-code-on-error", "0")
 	var masterOut, masterLog bytes.Buffer
 	master.Stdout, master.Stderr = &masterOut, &masterLog

@@ -23,6 +23,8 @@ type fakeRouter struct {
 
 	mu   sync.Mutex
 	sent []sentMsg
+	// onSend, when set, sees each message as the master sends it.
+	onSend func(to string, m wire.Message)
 }
 
 type fakeFrame struct {
@@ -59,7 +61,11 @@ func (f *fakeRouter) SendTo(id string, payload []byte) error {
 	}
 	f.mu.Lock()
 	f.sent = append(f.sent, sentMsg{to: id, msg: m, at: time.Now()})
+	onSend := f.onSend
 	f.mu.Unlock()
+	if onSend != nil {
+		onSend(id, m)
+	}
 	return nil
 }
 

@@ -30,6 +30,7 @@ class Shopper(User):
 // accepts it, gives it the users, counts exactly what it reported (the
 // CSV files), and that both end cleanly on the master's quit.
 func TestHerdWorkerWithLocustMaster(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		errors bool // also failures and errors in user code

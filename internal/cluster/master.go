@@ -449,11 +449,15 @@ func (m *Master) register(routingID string, msg wire.Message) {
 	}
 	delete(m.stopping, id)
 	running, rebalance := m.running, m.opts.Rebalance || m.open != nil
+	// The ack is queued before the lock is released: a dispatch, which
+	// reads the workers under it, may send this worker a spawn only after
+	// its ack (a worker not acked yet drops whatever else comes). SendTo
+	// only queues.
+	m.sendTo(id, wire.Ack{Index: idx, HasIndex: true})
 	m.mu.Unlock()
 	if cr.Kind == wire.VersionText && prefix4(cr.Version) != prefix4(m.opts.Version) {
 		m.log.Warn("master: worker runs a different Locust protocol version", "worker", id, "version", cr.Version)
 	}
-	m.sendTo(id, wire.Ack{Index: idx, HasIndex: true})
 	m.log.Info("master: worker connected", "worker", id, "index", idx)
 	m.notify()
 	if running && rebalance {

@@ -29,7 +29,7 @@ func TestWatchReadsKeysFromATerminal(t *testing.T) {
 			if got != want {
 				t.Errorf("key %q, want %q", got, want)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(30 * time.Second): // a hang guard
 			t.Fatalf("key %q never arrived", want)
 		}
 	}

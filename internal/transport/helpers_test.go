@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// testTimeout bounds every wait in these tests.
-const testTimeout = 10 * time.Second
+// testTimeout bounds every wait in these tests: only a hang reaches it.
+const testTimeout = 30 * time.Second
 
 // newTestRouter binds a Router on a free loopback port.
 func newTestRouter(t *testing.T, opts ...Option) *Router {

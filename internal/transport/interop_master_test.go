@@ -15,12 +15,15 @@ import (
 // client_ready "2.12.1", ack, heartbeats and stats, spawn handling, quit.
 func TestInteropLocustMaster(t *testing.T) {
 	requireLocust(t)
+	// Parallel: it waits on Locust, and runs after the sequential tests,
+	// whose goroutine counts (checkNoLeak) it would skew.
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), interopTimeout)
 	defer cancel()
 	port := freePort(t)
 	master := startLocust(t, ctx, "-f", writeLocustfile(t), "--master",
 		"--master-bind-host", "127.0.0.1", "--master-bind-port", fmt.Sprint(port),
-		"--headless", "-u", "2", "-r", "2", "-t", "6s", "--expect-workers", "1")
+		"--headless", "-u", "2", "-r", "2", "-t", "3s", "--expect-workers", "1")
 
 	id := wire.NodeIDFor("herdtest")
 	d, err := DialDealer(ctx, fmt.Sprintf("tcp://127.0.0.1:%d", port), id)

@@ -15,6 +15,9 @@ import (
 // spawning, spawning_complete, stats and heartbeats, then quit and exit.
 func TestInteropLocustWorker(t *testing.T) {
 	requireLocust(t)
+	// Parallel: it waits on Locust, and runs after the sequential tests,
+	// whose goroutine counts (checkNoLeak) it would skew.
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), interopTimeout)
 	defer cancel()
 	r, err := ListenRouter(ctx, "tcp://127.0.0.1:0")

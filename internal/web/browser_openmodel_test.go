@@ -64,6 +64,7 @@ func openModelThresholds(t *testing.T, start time.Time) []threshold.Result {
 // intended-start line, and the HTML report has all of it. Then a load
 // shape hides the user count and spawn rate.
 func TestBrowserOpenModelAndThresholds(t *testing.T) {
+	t.Parallel()
 	shop := uiShopAPI(300, time.Second)
 	withIntended(shop.snap, shop.history)
 	fake := newFake()
@@ -72,7 +73,8 @@ func TestBrowserOpenModelAndThresholds(t *testing.T) {
 	fake.status.ArrivalRate, fake.status.MaxUsers = "200/s", 400
 	fake.snap, fake.history = shop.snap, shop.history
 	fake.thresholds = openModelThresholds(t, shop.status.StartedAt)
-	s := New(Options{BasePath: "/herd", Assets: Assets(), Report: func(w io.Writer, c Controller) error {
+	// Updates every 200 ms: the live steps below wait for the next one.
+	s := New(Options{BasePath: "/herd", Assets: Assets(), PushEvery: 200 * time.Millisecond, Report: func(w io.Writer, c Controller) error {
 		return WriteHTMLReport(w, ReportFromController(c))
 	}}, fake)
 	ts := httpTestServer(t, s)
@@ -241,7 +243,7 @@ func TestBrowserOpenModelAndThresholds(t *testing.T) {
 	fake.status.Shape, fake.status.ArrivalRate = "stages:30s:100,1m:100", ""
 	fake.mu.Unlock()
 	page.do(t, "reopen the UI", chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#start-form")))
-	// The first update may be the hub's last frame, less than a second old.
+	// The first update may be the hub's last frame, less than a tick old.
 	page.wait(t, "the shape note", `!!document.getElementById('shape-note')`)
 	if got := uiEval[string](t, page, `document.getElementById('shape-note').textContent`); !strings.Contains(got, "Load shape: stages:30s:100,1m:100 drives the user count") {
 		t.Errorf("shape note %q", got)

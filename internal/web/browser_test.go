@@ -40,17 +40,64 @@ type uiPage struct {
 	dialogs  []string
 }
 
-// uiNewPage starts a headless Chromium (one per call) with a fresh
-// profile and a 1366×768 window, and returns its tab, bounded by
-// uiTestTimeout. setup scripts run before every document's own scripts.
+// uiBrowser is one headless Chromium for every browser test of the
+// package, started by the first one (a start costs a second or two of CPU)
+// and closed by TestMain. Each test's tab has a browser context of its own,
+// as fresh as a new profile: no cookie, storage or cache is shared.
+var uiBrowser struct {
+	once  sync.Once
+	ctx   context.Context // the browser's chromedp context
+	close func()
+	err   error
+}
+
+// uiStartBrowser starts the shared browser once and returns its context.
+func uiStartBrowser(t *testing.T) context.Context {
+	t.Helper()
+	exe := browsertest.Chromium(t) // skips (or fails) without one
+	uiBrowser.once.Do(func() {
+		dir, err := os.MkdirTemp("", "herd-ui-test-")
+		if err != nil {
+			uiBrowser.err = err
+			return
+		}
+		// The profile outlives the test that starts the browser.
+		opts := append(browsertest.Options(t, exe), chromedp.UserDataDir(dir))
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		bctx, cancelBrowser := chromedp.NewContext(actx)
+		uiBrowser.ctx = bctx
+		uiBrowser.close = func() {
+			cancelBrowser()
+			cancelAlloc()
+			os.RemoveAll(dir)
+		}
+		// Start the browser without a deadline; tabs are bounded.
+		uiBrowser.err = chromedp.Do(bctx)
+	})
+	if uiBrowser.err != nil {
+		t.Fatalf("start Chromium: %v", uiBrowser.err)
+	}
+	return uiBrowser.ctx
+}
+
+// uiCloseBrowser stops the shared browser, if a test started it.
+func uiCloseBrowser() {
+	if uiBrowser.close != nil {
+		uiBrowser.close()
+	}
+}
+
+// uiNewPage opens a tab of the shared headless Chromium in a browser
+// context of its own, with a 1366×768 viewport, bounded by uiTestTimeout.
+// setup scripts run before every document's own scripts.
 func uiNewPage(t *testing.T, dark bool, setup ...string) *uiPage {
 	t.Helper()
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browsertest.Options(t, browsertest.Chromium(t))...)
+	browser := uiStartBrowser(t)
 	p := &uiPage{}
 	// The download tab probes the optional full-history CSV (404 without
 	// --csv-full-history); that one is expected.
 	p.problems.Expected = []string{"requests_full_history"}
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+	bctx, cancelTab := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(), chromedp.WithListener(func(ev any) {
 		p.problems.Observe(ev)
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -61,13 +108,9 @@ func uiNewPage(t *testing.T, dark bool, setup ...string) *uiPage {
 			p.dialogs = append(p.dialogs, ev.Message)
 		}
 	}))
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	// Start the browser without a deadline, then bound the tab.
+	t.Cleanup(cancelTab) // closes the tab and its browser context
 	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+		t.Fatalf("open a tab: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(bctx, uiTestTimeout)
 	t.Cleanup(cancel)
@@ -160,6 +203,7 @@ const rowsSel = `document.querySelectorAll('#stats-table tbody tr.row')`
 // TestBrowserLive renders the live UI against the running shop: the stats
 // rows, the status bar, every tab and the chart canvases, with no error.
 func TestBrowserLive(t *testing.T) {
+	t.Parallel()
 	f := uiShopAPI(1080, 200*time.Millisecond)
 	f.status.CPUWarning, f.status.CPUShare = true, 0.97
 	page := uiNewPage(t, false)
@@ -224,6 +268,7 @@ func TestBrowserLive(t *testing.T) {
 // TestBrowserXSS: markup in endpoint names, failure messages, errors and
 // threshold expressions is shown as text and never runs.
 func TestBrowserXSS(t *testing.T) {
+	t.Parallel()
 	const (
 		img    = `<img src=x onerror=alert(1)>`
 		setter = `<img src=x onerror="window.__xss=1">`
@@ -271,6 +316,7 @@ func TestBrowserXSS(t *testing.T) {
 // CPU in the warning colour, memory in MB or GB, ids as text; updates
 // arrive live. Without is_master there is no such tab.
 func TestBrowserWorkers(t *testing.T) {
+	t.Parallel()
 	const evilID = `<img src=x onerror=alert(1)>`
 	f := uiShopAPI(300, 200*time.Millisecond)
 	f.status.IsMaster = true
@@ -369,6 +415,7 @@ func TestBrowserWorkers(t *testing.T) {
 // TestBrowserStartForm posts the start form's fields, shows a 400 message
 // inline, then edits and stops the running test.
 func TestBrowserStartForm(t *testing.T) {
+	t.Parallel()
 	f := &uiFakeAPI{
 		every: 200 * time.Millisecond,
 		status: Status{
@@ -440,7 +487,7 @@ func TestBrowserStartForm(t *testing.T) {
 
 	// Reset the statistics.
 	page.do(t, "reset", chromedp.Click(chromedp.CSS("#reset-stats")))
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		f.mu.Lock()
 		resets := f.resets
 		f.mu.Unlock()
@@ -467,6 +514,7 @@ func TestBrowserStartForm(t *testing.T) {
 
 // TestBrowserSorting sorts the (windowed) stats table by any column.
 func TestBrowserSorting(t *testing.T) {
+	t.Parallel()
 	f := &uiFakeAPI{
 		status: Status{State: StateRunning, Users: 10, TargetUsers: 10, SpawnRate: 1, Host: "http://t.test", StartedAt: time.Now()},
 		snap:   uiManySnapshot(time.Now(), 300, 0),
@@ -521,6 +569,7 @@ func TestBrowserSorting(t *testing.T) {
 // file with the network emulated offline: tables, charts, failures and
 // errors render, nothing is fetched, and markup in names stays text.
 func TestBrowserHTMLReport(t *testing.T) {
+	t.Parallel()
 	const evil = `</script><script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
 	f := uiShopAPI(1800, time.Second)
 	f.snap.Entries[2].Name = evil
@@ -631,8 +680,9 @@ func uiStatsOf(v []float64) (p50, p95, maxV float64) {
 // endpoints and a 4-hour history (14,400 points, downsampled to 1,200):
 // parse, render (commit) and until the next frame, on the statistics and
 // on the charts tab, plus long tasks. The figures are in web/ui/README.md.
-// It is a measurement, and its verdict a wall-clock budget, so it runs only
-// when asked for: with HERD_UI_PERF_OUT naming the file the figures go to.
+// It is a measurement, so it runs only when asked for, with HERD_UI_PERF_OUT
+// naming the file the figures go to; its only verdicts are structural (the
+// rows are windowed, a chart is drawn, the page logs no error), never a time.
 func TestUIFluidity(t *testing.T) {
 	if os.Getenv("HERD_UI_PERF_OUT") == "" {
 		t.Skip("a measurement: set HERD_UI_PERF_OUT=FILE to run it")
@@ -706,9 +756,6 @@ func TestUIFluidity(t *testing.T) {
 		p50f, _, maxf := uiStatsOf(frame)
 		lines = append(lines, fmt.Sprintf("%-6s tab: update %d KB, %d samples: JSON.parse p50 %.1f ms (max %.1f), parse+render p50 %.1f ms (max %.1f), to next frame p50 %.1f ms (max %.1f)",
 			tab, bytes/1024, len(parse), p50p, maxp, p50c, maxc, p50f, maxf))
-		if p50f > 500 {
-			t.Errorf("%s tab: an update takes %.0f ms to the next frame (p50); the UI is not fluid", tab, p50f)
-		}
 	}
 	var longAfterLoad []float64
 	for _, lt := range perf.LongTasks {

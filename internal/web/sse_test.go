@@ -83,10 +83,11 @@ func nextUpdate(t *testing.T, br *bufio.Reader) map[string]json.RawMessage {
 	}
 }
 
-// eventually polls cond until it holds or a generous deadline passes.
+// eventually polls cond until it holds or a deadline passes that only a
+// hang reaches.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
