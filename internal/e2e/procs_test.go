@@ -136,6 +136,15 @@ func (p *proc) interrupt(t *testing.T) {
 	}
 }
 
+// terminate asks p to stop gracefully with SIGTERM, as a service manager
+// would.
+func (p *proc) terminate(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("%s: SIGTERM: %v", p.name, err)
+	}
+}
+
 // kill ends p's process group at once and waits for p.
 func (p *proc) kill() {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
