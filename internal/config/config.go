@@ -150,6 +150,10 @@ type Config struct {
 	WebAuth string
 	// TLSCert and TLSKey serve the web UI over HTTPS (--tls-cert, --tls-key).
 	TLSCert, TLSKey string
+	// WebHostAllow are host names the web UI answers to without auth,
+	// besides its bind address, localhost and loopback addresses
+	// (--web-host-allow); "*" allows any.
+	WebHostAllow []string
 	// ClassPicker lets the start form choose user classes (--class-picker).
 	ClassPicker bool
 	// Master runs this process as the master of a distributed test (--master).
@@ -165,11 +169,17 @@ type Config struct {
 	ExpectWorkersMaxWait int
 	// EnableRebalancing redistributes users when workers come and go.
 	EnableRebalancing bool
+	// MasterToken is a shared secret between a master and its workers
+	// (--master-token); empty: none, and Locust workers may join.
+	MasterToken string
 	// Worker runs this process as a worker (--worker) of the master at
 	// MasterHost:MasterPort (default 127.0.0.1:5557).
 	Worker     bool
 	MasterHost string
 	MasterPort int
+	// MaxNames bounds the distinct request names of a run (--max-names);
+	// 0: no limit. Default 20000.
+	MaxNames int
 	// Processes runs that many local worker processes under a master in
 	// this process (--processes; -1: one per core; 0: none).
 	Processes int
@@ -194,5 +204,6 @@ func Default() Config {
 		MasterHost:      "127.0.0.1",
 		MasterPort:      5557,
 		Autoquit:        -1,
+		MaxNames:        20000,
 	}
 }

@@ -58,6 +58,10 @@ func (c *Config) checkField(name string) string {
 				return "must be user:password"
 			}
 		}
+	case "max-names":
+		if c.MaxNames < 0 {
+			return fmt.Sprintf("must not be negative, got %d (0: no limit)", c.MaxNames)
+		}
 	case "autoquit":
 		if c.Autoquit < -1 {
 			return fmt.Sprintf("must be a number of seconds, or -1 to disable, got %d", c.Autoquit)
