@@ -31,6 +31,8 @@ type options struct {
 	queueSize         int
 	keepAliveIdle     time.Duration
 	reconnectInterval time.Duration
+	reconnectMax      time.Duration     // Dealer: back-off cap; 0 keeps the interval fixed
+	monitor           func(DialAttempt) // Dealer: sees every connection attempt
 	linger            time.Duration
 }
 
@@ -59,7 +61,8 @@ func WithMaxMessageSize(n int) Option {
 	}
 }
 
-// WithHandshakeTimeout bounds the ZMTP handshake of each connection.
+// WithHandshakeTimeout bounds the ZMTP handshake of each connection (and
+// a Dealer's TCP connect before it).
 func WithHandshakeTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
