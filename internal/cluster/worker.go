@@ -45,6 +45,9 @@ type WorkerOptions struct {
 	NodeID  string // wire.NewNodeID() when empty
 	Version string // sent in client_ready; Locust masters accept "2.12.1"-style text
 	Logger  *slog.Logger
+	// Token is the master's secret (MasterOptions.Token), presented in the
+	// connection's handshake; "" presents none.
+	Token string
 
 	HeartbeatEvery time.Duration // 1 s
 	ReportEvery    time.Duration // 3 s
@@ -139,7 +142,7 @@ type Worker struct {
 // the master is lost (ErrMasterGone, or an error when it never answered).
 func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
 	opts.defaults()
-	conn, err := transport.DialDealer(ctx, opts.Master, opts.NodeID)
+	conn, err := transport.DialDealer(ctx, opts.Master, opts.NodeID, transport.WithToken(opts.Token))
 	if err != nil {
 		return fmt.Errorf("connecting to the master at %s: %w", opts.Master, err)
 	}
