@@ -370,6 +370,7 @@ func (r *Router) serve(c *conn) {
 	if r.opts.token != "" && !tokenOK(zc.Peer.Meta, r.opts.token) {
 		r.q.report(&PeerError{Identity: id, Remote: nc.RemoteAddr().String(),
 			Err: errorf(ErrToken, "READY without the token's proof, or a wrong one")})
+		r.hold(c, tokenPenalty)
 		return
 	}
 	if id == "" {
@@ -401,6 +402,22 @@ func (r *Router) serve(c *conn) {
 			p.drain() // closed: until Close's shutdown ends it
 			return
 		}
+	}
+}
+
+// tokenPenalty is how long a connection with a wrong token is held
+// before it is closed, unread: a Dealer whose handshake succeeded
+// reconnects at once, and a misconfigured worker would otherwise cost
+// the Router a connection in a tight loop (and guesses would be cheap).
+const tokenPenalty = time.Second
+
+// hold waits for d, or until c is dropped or the Router closes.
+func (r *Router) hold(c *conn, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.ctx.Done():
 	}
 }
 
