@@ -169,20 +169,15 @@ func (r *Router) pendingCount() int {
 }
 
 // TestConnectionLimits: beyond MaxConnections a new connection is closed
-// at once; beyond MaxPending a new one replaces the oldest pending one,
-// so silent connections cannot keep a real peer out.
+// at once, unless some are pending: a new one beyond MaxPending, or beyond
+// MaxConnections, replaces the oldest pending one, so silent connections
+// cannot keep a real peer out.
 func TestConnectionLimits(t *testing.T) {
 	r := newTestRouter(t, WithLimits(Limits{MaxConnections: 3}))
-	var silent []net.Conn
-	for range 3 {
-		nc, err := net.Dial("tcp", r.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = nc.Close() })
-		silent = append(silent, nc)
+	for _, id := range []string{"w_1", "w_2", "w_3"} {
+		newTestDealer(t, r, id)
 	}
-	eventually(t, "three connections", func() bool { return r.pendingCount() == 3 })
+	eventually(t, "three peers", func() bool { return len(r.Peers()) == 3 && r.pendingCount() == 0 })
 	extra, err := net.Dial("tcp", r.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -193,27 +188,29 @@ func TestConnectionLimits(t *testing.T) {
 		t.Fatalf("PeerError = %v", pe)
 	}
 
-	r = newTestRouter(t, WithLimits(Limits{MaxPending: 3}))
-	silent = silent[:0]
-	for range 3 {
-		nc, err := net.Dial("tcp", r.Addr().String())
-		if err != nil {
+	for _, limits := range []Limits{{MaxPending: 3}, {MaxConnections: 3}} {
+		r = newTestRouter(t, WithLimits(limits))
+		var silent []net.Conn
+		for range 3 {
+			nc, err := net.Dial("tcp", r.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = nc.Close() })
+			silent = append(silent, nc)
+			eventually(t, "the connection tracked", func() bool { return r.pendingCount() == len(silent) })
+		}
+		d := newTestDealer(t, r, "w_real")
+		expectPeerClosed(t, silent[0])
+		if pe := recvPeerError(t, r); !errors.Is(pe, ErrRefused) || !strings.Contains(pe.Error(), "oldest") {
+			t.Fatalf("%+v: PeerError = %v", limits, pe)
+		}
+		if err := d.Send([]byte("here")); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = nc.Close() })
-		silent = append(silent, nc)
-		eventually(t, "the connection tracked", func() bool { return r.pendingCount() == len(silent) })
-	}
-	d := newTestDealer(t, r, "w_real")
-	expectPeerClosed(t, silent[0])
-	if pe := recvPeerError(t, r); !errors.Is(pe, ErrRefused) || !strings.Contains(pe.Error(), "oldest") {
-		t.Fatalf("PeerError = %v", pe)
-	}
-	if err := d.Send([]byte("here")); err != nil {
-		t.Fatal(err)
-	}
-	if id, msg := recvRouter(t, r); id != "w_real" || msg != "here" {
-		t.Fatalf("got %q from %q", msg, id)
+		if id, msg := recvRouter(t, r); id != "w_real" || msg != "here" {
+			t.Fatalf("%+v: got %q from %q", limits, msg, id)
+		}
 	}
 }
 
@@ -272,6 +269,7 @@ func TestIdentityInUse(t *testing.T) {
 // wrong one; a Router without a token accepts a Dealer that has one.
 func TestToken(t *testing.T) {
 	r := newTestRouter(t, WithToken("s3cret"))
+	var refused []net.Conn
 	for _, tc := range []struct{ name, token string }{{"none", ""}, {"wrong", "s3cre"}} {
 		nc, err := net.Dial("tcp", r.Addr().String())
 		if err != nil {
@@ -288,7 +286,10 @@ func TestToken(t *testing.T) {
 		if !errors.Is(pe, ErrToken) || pe.Identity != "w_"+tc.name {
 			t.Fatalf("%s: PeerError = %v", tc.name, pe)
 		}
-		expectPeerClosed(t, nc)
+		refused = append(refused, nc)
+	}
+	for _, nc := range refused {
+		expectPeerClosed(t, nc) // after a second (tokenPenalty), unread
 	}
 	d := newTestDealer(t, r, "w_ok", WithToken("s3cret"))
 	if err := d.Send([]byte("hello")); err != nil {

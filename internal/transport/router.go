@@ -63,6 +63,7 @@ type Router struct {
 	mu      sync.Mutex
 	peers   map[string]*routerPeer // routing table: identity → live link
 	conns   map[net.Conn]*conn     // every open connection
+	open    int                    // connections counted against MaxConnections
 	pending int                    // connections not admitted yet
 	members map[string]bool        // identities admitted (Admit) until Forget
 	anon    uint32                 // last generated identity
@@ -256,28 +257,27 @@ func (r *Router) acceptLoop() {
 
 // track records a new connection, within the limits: nil when it is
 // refused, open false once the Router is closed. A new connection beyond
-// MaxPending replaces the oldest pending one: a flood of connections that
-// never become peers delays a real one by no more than its own handshake.
+// MaxPending, or beyond MaxConnections while some are pending, replaces
+// the oldest pending one: a flood of connections that never become peers
+// delays a real one by no more than its own handshake.
 func (r *Router) track(nc net.Conn) (c *conn, open bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.q.stopped() {
 		return nil, false
 	}
-	remote := nc.RemoteAddr().String()
-	if r.pending >= r.opts.maxPending {
+	if r.pending >= r.opts.maxPending || r.open >= r.opts.maxConnections && r.pending > 0 {
 		var oldest *conn
 		for _, o := range r.conns {
 			if o.pending && (oldest == nil || o.accepted.Before(oldest.accepted)) {
 				oldest = o
 			}
 		}
-		if oldest != nil {
-			r.evictLocked(oldest)
-		}
+		r.evictLocked(oldest)
 	}
-	if len(r.conns) >= r.opts.maxConnections {
-		r.q.report(&PeerError{Remote: remote, Err: errorf(ErrRefused, "%d connections open, the limit", len(r.conns))})
+	if r.open >= r.opts.maxConnections {
+		r.q.report(&PeerError{Remote: nc.RemoteAddr().String(),
+			Err: errorf(ErrRefused, "%d connections open, the limit", r.open)})
 		return nil, true
 	}
 	now := time.Now()
@@ -287,14 +287,18 @@ func (r *Router) track(nc net.Conn) (c *conn, open bool) {
 		c.admitBy = now.Add(r.opts.admitTimeout)
 	}
 	r.pending++
+	r.open++
 	r.conns[nc] = c
 	r.wg.Add(1)
 	return c, true
 }
 
-// evictLocked drops a pending connection to make room for a new one.
+// evictLocked drops a pending connection to make room for a new one. It
+// no longer counts as open, although its goroutine may take a moment to
+// end.
 func (r *Router) evictLocked(c *conn) {
 	r.unpendLocked(c)
+	r.open--
 	close(c.evicted)
 	c.cancel()
 	_ = c.nc.Close()
@@ -303,7 +307,7 @@ func (r *Router) evictLocked(c *conn) {
 		id = c.peer.identity
 	}
 	r.q.report(&PeerError{Identity: id, Remote: c.nc.RemoteAddr().String(),
-		Err: errorf(ErrRefused, "%d connections waiting for admission, the limit: dropped the oldest", r.opts.maxPending)})
+		Err: errorf(ErrRefused, "too many connections waiting for admission: dropped the oldest")})
 }
 
 // unpendLocked stops counting c as pending.
@@ -326,6 +330,11 @@ func (r *Router) admitLocked(c *conn) {
 // untrack forgets a connection whose goroutine ends, and closes it.
 func (r *Router) untrack(c *conn) {
 	r.mu.Lock()
+	select {
+	case <-c.evicted: // no longer counted
+	default:
+		r.open--
+	}
 	r.unpendLocked(c)
 	delete(r.conns, c.nc)
 	r.mu.Unlock()
