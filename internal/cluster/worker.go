@@ -45,6 +45,9 @@ type WorkerOptions struct {
 	NodeID  string // wire.NewNodeID() when empty
 	Version string // sent in client_ready; Locust masters accept "2.12.1"-style text
 	Logger  *slog.Logger
+	// Token is the master's secret (MasterOptions.Token), presented in the
+	// connection's handshake; "" presents none.
+	Token string
 
 	HeartbeatEvery time.Duration // 1 s
 	ReportEvery    time.Duration // 3 s
@@ -179,6 +182,7 @@ func dialMaster(ctx context.Context, opts WorkerOptions, log *slog.Logger) (*tra
 	var failed int // DialDealer's monitor runs on this goroutine until it returns
 	var last error
 	conn, err := transport.DialDealer(ctx, opts.Master, opts.NodeID,
+		transport.WithToken(opts.Token),
 		transport.WithHandshakeTimeout(opts.ReadyRetry),
 		transport.WithReconnectInterval(min(time.Second, opts.ReadyRetry)),
 		transport.WithReconnectIntervalMax(opts.ReadyRetry),

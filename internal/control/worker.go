@@ -27,6 +27,7 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 	err := cluster.RunWorker(ctx, cluster.WorkerOptions{
 		Master: "tcp://" + net.JoinHostPort(c.cfg.MasterHost, strconv.Itoa(c.cfg.MasterPort)),
 		Logger: c.log,
+		Token:  c.cfg.MasterToken,
 		// Init runs once the master gave this worker its index, as Locust
 		// fires init after the worker connected; no spawn is handled before.
 		OnRegistered: func(_ context.Context, index int, send func(string, any) error) error {

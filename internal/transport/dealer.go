@@ -290,7 +290,7 @@ func (d *Dealer) dialOnce(ctx context.Context) (*link, error) {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	zc, err := handshake(nc, zmq4.Dealer, d.identity, d.opts.handshakeTimeout)
+	zc, err := handshake(nc, zmq4.Dealer, d.identity, d.opts.token, d.opts.handshakeTimeout)
 	if !stop() || err != nil {
 		_ = nc.Close()
 		if err == nil {
