@@ -26,7 +26,15 @@ import (
 //	  "errors": [error],     // most frequent first
 //	  "history": [row],      // in the order given
 //	  "iterations": integer, // open-model runs: iterations started
-//	  "dropped_iterations": integer // open-model runs: due with no free user
+//	  "dropped_iterations": integer, // open-model runs: due with no free user
+//	  "names_overflow": overflow // only when the run had more distinct names than --max-names
+//	}
+//
+//	overflow: {
+//	  "max_names": integer,    // the cap (0: this process had none, a worker's was reached)
+//	  "name": string,          // the stats row that counts the names past it (method "")
+//	  "num_requests": integer, // its requests
+//	  "message": string        // the warning the console prints
 //	}
 //
 //	entry: {
@@ -121,30 +129,76 @@ func MarshalHistoryJSON(rows []stats.HistoryRow) ([]byte, error) {
 
 // statsJSON is the document of WriteJSON without its history.
 func statsJSON(s *stats.Snapshot) jsonStats {
+	doc := statsHeadJSON(s)
+	doc.Stats = make([]jsonEntry, 0, len(s.Entries))
+	for i := range s.Entries {
+		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
+	}
+	doc.Failures, doc.Errors = listsJSON(s)
+	return doc
+}
+
+// MarshalStatsPartJSON returns the document of [MarshalStatsJSON] reduced
+// to what a live update sends of what changed: its "stats" list holds only
+// the entries s.Entries[i] for i in rows, in that order, and its
+// "failures" and "errors" keys are left out unless lists is set. It is
+// escaped as MarshalStatsJSON escapes.
+func MarshalStatsPartJSON(s *stats.Snapshot, rows []int, lists bool) ([]byte, error) {
+	doc := statsHeadJSON(s)
+	doc.Stats = make([]jsonEntry, 0, len(rows))
+	for _, i := range rows {
+		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
+	}
+	if lists {
+		doc.Failures, doc.Errors = listsJSON(s)
+	}
+	return json.Marshal(doc)
+}
+
+// statsHeadJSON is the document of statsJSON without its three lists.
+func statsHeadJSON(s *stats.Snapshot) jsonStats {
 	doc := jsonStats{
 		StartTime: s.Start.Format(time.RFC3339Nano),
 		EndTime:   s.Time.Format(time.RFC3339Nano),
 		Duration:  finite(s.Duration.Seconds()),
 		Users:     s.Users,
-		Stats:     make([]jsonEntry, 0, len(s.Entries)),
 		Total:     entryJSON(&s.Total),
-		Failures:  make([]jsonFailure, 0, len(s.Failures)),
-		Errors:    make([]jsonError, 0, len(s.Errors)),
 
 		Iterations: s.Iterations,
 		Dropped:    s.Dropped,
 	}
-	for i := range s.Entries {
-		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
-	}
-	for _, f := range s.Failures {
-		doc.Failures = append(doc.Failures, jsonFailure{f.Method, f.Name, f.Error, f.Occurrences})
-	}
-	for _, e := range s.Errors {
-		nodes := append([]string{}, e.Nodes...)
-		doc.Errors = append(doc.Errors, jsonError{e.Count, e.Message, e.Trace, nodes})
+	if s.NamesOverflowed {
+		o := &jsonOverflow{MaxNames: s.MaxNames, Name: stats.OverflowName, Message: NamesOverflowWarning(s)}
+		if e := overflowEntry(s); e != nil {
+			o.Requests = e.Requests
+		}
+		doc.NamesOverflow = o
 	}
 	return doc
+}
+
+// overflowEntry is the entry of the names past --max-names, or nil.
+func overflowEntry(s *stats.Snapshot) *stats.Entry {
+	for i := range s.Entries {
+		if e := &s.Entries[i]; e.Name == stats.OverflowName && e.Method == "" {
+			return e
+		}
+	}
+	return nil
+}
+
+// listsJSON is the failures and errors of s, never nil.
+func listsJSON(s *stats.Snapshot) ([]jsonFailure, []jsonError) {
+	failures := make([]jsonFailure, 0, len(s.Failures))
+	for _, f := range s.Failures {
+		failures = append(failures, jsonFailure{f.Method, f.Name, f.Error, f.Occurrences})
+	}
+	errs := make([]jsonError, 0, len(s.Errors))
+	for _, e := range s.Errors {
+		nodes := append([]string{}, e.Nodes...)
+		errs = append(errs, jsonError{e.Count, e.Message, e.Trace, nodes})
+	}
+	return failures, errs
 }
 
 func rowJSON(r *stats.HistoryRow) jsonRow {
@@ -176,17 +230,28 @@ type jsonDoc struct {
 }
 
 type jsonStats struct {
-	StartTime string        `json:"start_time"`
-	EndTime   string        `json:"end_time"`
-	Duration  float64       `json:"duration_s"`
-	Users     int           `json:"user_count"`
-	Stats     []jsonEntry   `json:"stats"`
-	Total     jsonEntry     `json:"total"`
-	Failures  []jsonFailure `json:"failures"`
-	Errors    []jsonError   `json:"errors"`
+	StartTime string      `json:"start_time"`
+	EndTime   string      `json:"end_time"`
+	Duration  float64     `json:"duration_s"`
+	Users     int         `json:"user_count"`
+	Stats     []jsonEntry `json:"stats"`
+	Total     jsonEntry   `json:"total"`
+	// Failures and Errors are never nil in a whole document (so [] when
+	// empty); only MarshalStatsPartJSON leaves them out.
+	Failures []jsonFailure `json:"failures,omitzero"`
+	Errors   []jsonError   `json:"errors,omitzero"`
 	// Open-model runs only.
 	Iterations uint64 `json:"iterations,omitempty"`
 	Dropped    uint64 `json:"dropped_iterations,omitempty"`
+	// Runs past --max-names only.
+	NamesOverflow *jsonOverflow `json:"names_overflow,omitempty"`
+}
+
+type jsonOverflow struct {
+	MaxNames int    `json:"max_names"`
+	Name     string `json:"name"`
+	Requests uint64 `json:"num_requests"`
+	Message  string `json:"message"`
 }
 
 type jsonEntry struct {
