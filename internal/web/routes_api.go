@@ -163,7 +163,8 @@ const maxViewBody = 1 << 20
 // handleView is POST /api/view: the rows a client of /api/events shows,
 // {"client": the "client" of its updates, "rows": [[method, name], …]}, so
 // that its updates carry their changes first (at most maxViewRows are
-// kept). It answers 204, or 404 when that stream is gone.
+// kept). It answers 204, also for a stream that ended meanwhile (its view
+// no longer matters, and the page should not log an error for it).
 func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Client string    `json:"client"`
@@ -173,12 +174,9 @@ func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
 		s.writeJSON(w, r, http.StatusBadRequest, failure{Message: "view: " + err.Error()})
 		return
 	}
-	sub := s.hub.client(req.Client)
-	if sub == nil {
-		s.writeJSON(w, r, http.StatusNotFound, failure{Message: "view: no such event stream (it ended)"})
-		return
+	if sub := s.hub.client(req.Client); sub != nil {
+		sub.setView(req.Rows)
 	}
-	sub.setView(req.Rows)
 	w.WriteHeader(http.StatusNoContent)
 }
 

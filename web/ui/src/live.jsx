@@ -437,6 +437,7 @@ export function LiveApp() {
       };
       es.onerror = () => {
         lost = true;
+        client.current = ""; // the stream's id ends with it
         setConn("lost");
         if (es.readyState === EventSource.CLOSED) {
           // The browser gave up (e.g. an HTTP error): try again later.
