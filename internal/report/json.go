@@ -139,18 +139,23 @@ func statsJSON(s *stats.Snapshot) jsonStats {
 }
 
 // MarshalStatsPartJSON returns the document of [MarshalStatsJSON] reduced
-// to what a live update sends of what changed: its "stats" list holds only
-// the entries s.Entries[i] for i in rows, in that order, and its
-// "failures" and "errors" keys are left out unless lists is set. It is
-// escaped as MarshalStatsJSON escapes.
-func MarshalStatsPartJSON(s *stats.Snapshot, rows []int, lists bool) ([]byte, error) {
+// to what a live update sends of what changed: its "stats", "failures"
+// and "errors" lists hold only the items at the given positions of
+// s.Entries, s.Failures and s.Errors, in that order. It is escaped as
+// MarshalStatsJSON escapes.
+func MarshalStatsPartJSON(s *stats.Snapshot, rows, failures, errors []int) ([]byte, error) {
 	doc := statsHeadJSON(s)
 	doc.Stats = make([]jsonEntry, 0, len(rows))
 	for _, i := range rows {
 		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
 	}
-	if lists {
-		doc.Failures, doc.Errors = listsJSON(s)
+	doc.Failures = make([]jsonFailure, 0, len(failures))
+	for _, i := range failures {
+		doc.Failures = append(doc.Failures, failureJSON(&s.Failures[i]))
+	}
+	doc.Errors = make([]jsonError, 0, len(errors))
+	for _, i := range errors {
+		doc.Errors = append(doc.Errors, errorJSON(&s.Errors[i]))
 	}
 	return json.Marshal(doc)
 }
@@ -190,15 +195,22 @@ func overflowEntry(s *stats.Snapshot) *stats.Entry {
 // listsJSON is the failures and errors of s, never nil.
 func listsJSON(s *stats.Snapshot) ([]jsonFailure, []jsonError) {
 	failures := make([]jsonFailure, 0, len(s.Failures))
-	for _, f := range s.Failures {
-		failures = append(failures, jsonFailure{f.Method, f.Name, f.Error, f.Occurrences})
+	for i := range s.Failures {
+		failures = append(failures, failureJSON(&s.Failures[i]))
 	}
 	errs := make([]jsonError, 0, len(s.Errors))
-	for _, e := range s.Errors {
-		nodes := append([]string{}, e.Nodes...)
-		errs = append(errs, jsonError{e.Count, e.Message, e.Trace, nodes})
+	for i := range s.Errors {
+		errs = append(errs, errorJSON(&s.Errors[i]))
 	}
 	return failures, errs
+}
+
+func failureJSON(f *stats.Failure) jsonFailure {
+	return jsonFailure{f.Method, f.Name, f.Error, f.Occurrences}
+}
+
+func errorJSON(e *stats.Error) jsonError {
+	return jsonError{e.Count, e.Message, e.Trace, append([]string{}, e.Nodes...)}
 }
 
 func rowJSON(r *stats.HistoryRow) jsonRow {
@@ -236,10 +248,8 @@ type jsonStats struct {
 	Users     int         `json:"user_count"`
 	Stats     []jsonEntry `json:"stats"`
 	Total     jsonEntry   `json:"total"`
-	// Failures and Errors are never nil in a whole document (so [] when
-	// empty); only MarshalStatsPartJSON leaves them out.
-	Failures []jsonFailure `json:"failures,omitzero"`
-	Errors   []jsonError   `json:"errors,omitzero"`
+	Failures  []jsonFailure `json:"failures"`
+	Errors    []jsonError   `json:"errors"`
 	// Open-model runs only.
 	Iterations uint64 `json:"iterations,omitempty"`
 	Dropped    uint64 `json:"dropped_iterations,omitempty"`

@@ -13,41 +13,51 @@ import (
 
 // The live update protocol (docs/web-api.md, /api/events): a stream's
 // first update holds the whole table ("full": true); each later one holds
-// the total and only the rows whose values changed since the stream's
-// previous update, at most maxUpdateRows of them (the rows the client
-// shows first, see POST /api/view, then those it got longest ago), and the
-// failures and errors only when they changed. So a viewer costs the same
-// whether the test has 10 names or 20,000, and only a reconnect, a reset or
-// a new test sends the whole table again.
+// the total and only the items whose values changed since the stream's
+// previous update: rows, failures and errors, at most maxUpdateRows of
+// each (of the rows, those the client shows first, see POST /api/view;
+// then those it got longest ago). So a viewer costs about the same
+// whether the test has 10 names or 20,000, and only a reconnect, a reset
+// or a new test sends the whole table again.
 
-// maxUpdateRows bounds the rows of one update after the first; changed
-// rows beyond it follow in the next updates.
+// maxUpdateRows bounds the items of each list in one update after the
+// first; changed items beyond it follow in the next updates.
 const maxUpdateRows = 500
+
+// The lists of an update.
+const (
+	listRows = iota
+	listFailures
+	listErrors
+	lists
+)
 
 // liveTick is the test's state at one tick, shared by every stream and
 // never changed once published.
 type liveTick struct {
 	seq   uint64 // 1, 2, … per tick taken
-	epoch uint64 // the rows' numbering (see liveTable)
+	epoch uint64 // the items' numbering (see liveTable)
 	snap  *stats.Snapshot
-	at    []int32  // row i's position in snap.Entries
-	rowAt []int32  // the row at position p of snap.Entries
-	ver   []uint64 // the seq of the tick at which row i last changed
-	// listsVer is the seq at which the failures or errors last changed.
-	listsVer                 uint64
+	lists [lists]listTick
+	// rowAt is the number of the row at each position of snap.Entries.
+	rowAt                    []int32
 	state, thresholds, point []byte // JSON
 }
 
-// liveTable numbers the rows of a test (by order of appearance) and keeps
-// what each showed at the last tick, to tell which changed. Only the hub's
-// goroutine uses it.
+// listTick is one list's items at a tick, by number.
+type listTick struct {
+	at  []int32  // item i's position in the snapshot's list
+	ver []uint64 // the seq of the tick at which item i last changed
+}
+
+// liveTable numbers the items of a test's lists (by order of appearance)
+// and keeps what each showed at the last tick, to tell which changed.
+// Only the hub's goroutine uses it.
 type liveTable struct {
 	epoch    uint64
-	index    map[stats.Key]int32
-	sig      []rowSig
-	ver      []uint64
-	lists    *stats.Snapshot // the snapshot whose failures and errors were last seen
-	listsVer uint64
+	rows     changes[stats.Key, rowSig]
+	failures changes[[3]string, uint64] // method, name, error: occurrences
+	errors   changes[errKey, errSig]
 }
 
 // rowSig is what a live row's change is judged on: every column of the
@@ -59,53 +69,78 @@ type rowSig struct {
 	rps, fps           float64
 }
 
-func sigOf(e *stats.Entry) rowSig {
-	return rowSig{e.Requests, e.Failures, e.CurrentRPS, e.CurrentFailPerSec}
+type errKey struct{ message, trace string }
+
+type errSig struct {
+	count uint64
+	nodes int
 }
 
-// update takes snap as tick seq and fills t's rows. A row that is gone (a
-// reset of the statistics, a new test) renumbers them all: a new epoch,
+// changes numbers the items of one list and keeps the tick each last
+// changed at.
+type changes[K comparable, S comparable] struct {
+	index map[K]int32
+	sig   []S
+	ver   []uint64
+}
+
+// see takes the n items of the list at tick seq (item(p) is the key and
+// signature of the one at position p) and returns the number of each
+// position; ok is false when an item seen before is gone.
+func (c *changes[K, S]) see(seq uint64, n int, item func(p int) (K, S)) (numbers []int32, ok bool) {
+	numbers = make([]int32, n)
+	for p := range n {
+		k, sig := item(p)
+		i, seen := c.index[k]
+		if !seen {
+			if c.index == nil {
+				c.index = make(map[K]int32, n)
+			}
+			i = int32(len(c.sig))
+			c.index[k] = i
+			c.sig = append(c.sig, sig)
+			c.ver = append(c.ver, seq)
+		} else if sig != c.sig[i] {
+			c.sig[i], c.ver[i] = sig, seq
+		}
+		numbers[p] = i
+	}
+	return numbers, len(c.sig) == n
+}
+
+// tick is the list's state for a liveTick, given the numbers of its
+// positions.
+func (c *changes[K, S]) tick(numbers []int32) listTick {
+	lt := listTick{at: make([]int32, len(numbers)), ver: slices.Clone(c.ver)}
+	for p, i := range numbers {
+		lt.at[i] = int32(p)
+	}
+	return lt
+}
+
+// update takes snap as tick seq and fills t's lists. An item that is gone
+// (a reset of the statistics, a new test) renumbers them all: a new epoch,
 // whose first update to every stream is the whole table.
 func (lt *liveTable) update(seq uint64, snap *stats.Snapshot, t *liveTick) {
-	t.snap, t.rowAt = snap, make([]int32, len(snap.Entries))
-	for p := range snap.Entries {
+	rows, ok1 := lt.rows.see(seq, len(snap.Entries), func(p int) (stats.Key, rowSig) {
 		e := &snap.Entries[p]
-		k := stats.Key{Method: e.Method, Name: e.Name}
-		i, ok := lt.index[k]
-		if !ok {
-			if lt.index == nil {
-				lt.index = make(map[stats.Key]int32, len(snap.Entries))
-			}
-			i = int32(len(lt.sig))
-			lt.index[k] = i
-			lt.sig = append(lt.sig, sigOf(e))
-			lt.ver = append(lt.ver, seq)
-		} else if sig := sigOf(e); sig != lt.sig[i] {
-			lt.sig[i], lt.ver[i] = sig, seq
-		}
-		t.rowAt[p] = i
-	}
-	if len(lt.sig) > len(snap.Entries) { // some row is gone
+		return stats.Key{Method: e.Method, Name: e.Name}, rowSig{e.Requests, e.Failures, e.CurrentRPS, e.CurrentFailPerSec}
+	})
+	failures, ok2 := lt.failures.see(seq, len(snap.Failures), func(p int) ([3]string, uint64) {
+		f := &snap.Failures[p]
+		return [3]string{f.Method, f.Name, f.Error}, f.Occurrences
+	})
+	errs, ok3 := lt.errors.see(seq, len(snap.Errors), func(p int) (errKey, errSig) {
+		e := &snap.Errors[p]
+		return errKey{e.Message, e.Trace}, errSig{e.Count, len(e.Nodes)}
+	})
+	if !ok1 || !ok2 || !ok3 {
 		*lt = liveTable{epoch: lt.epoch + 1}
 		lt.update(seq, snap, t)
 		return
 	}
-	if lt.lists == nil || !sameLists(lt.lists, snap) {
-		lt.lists, lt.listsVer = snap, seq
-	}
-	t.epoch, t.listsVer = lt.epoch, lt.listsVer
-	t.ver = slices.Clone(lt.ver)
-	t.at = make([]int32, len(t.rowAt))
-	for p, i := range t.rowAt {
-		t.at[i] = int32(p)
-	}
-}
-
-// sameLists reports whether a and b have the same failures and errors.
-func sameLists(a, b *stats.Snapshot) bool {
-	return slices.Equal(a.Failures, b.Failures) && slices.EqualFunc(a.Errors, b.Errors, func(x, y stats.Error) bool {
-		return x.Message == y.Message && x.Trace == y.Trace && x.Count == y.Count && slices.Equal(x.Nodes, y.Nodes)
-	})
+	t.snap, t.epoch, t.rowAt = snap, lt.epoch, rows
+	t.lists = [lists]listTick{lt.rows.tick(rows), lt.failures.tick(failures), lt.errors.tick(errs)}
 }
 
 // buildTick takes the test's state as tick seq (on the hub's goroutine).
@@ -153,22 +188,29 @@ func (sub *subscriber) frame(t *liveTick) ([]byte, error) {
 	pending := 0
 	if full {
 		st, err = report.MarshalStatsJSON(t.snap)
-		sub.sent = slices.Repeat([]uint64{t.seq}, len(t.ver))
-		sub.listsAt = t.seq
+		for l := range sub.sent {
+			sub.sent[l] = slices.Repeat([]uint64{t.seq}, len(t.lists[l].ver))
+		}
 	} else {
-		var rows []int32
-		rows, pending = sub.pick(t)
-		ps := make([]int, len(rows))
-		for j, i := range rows {
-			ps[j] = int(t.at[i])
-			sub.sent[i] = t.seq
+		var picked [lists][]int
+		for l := range picked {
+			var items []int32
+			var waiting int
+			if l == listRows {
+				items, waiting = sub.pick(t, l, sub.viewRows(t))
+				pending = waiting
+			} else {
+				items, _ = sub.pick(t, l, nil)
+			}
+			ps := make([]int, len(items))
+			for j, i := range items {
+				ps[j] = int(t.lists[l].at[i])
+				sub.sent[l][i] = t.seq
+			}
+			slices.Sort(ps) // the snapshot's order
+			picked[l] = ps
 		}
-		slices.Sort(ps) // the table's order
-		lists := t.listsVer > sub.listsAt
-		if lists {
-			sub.listsAt = t.seq
-		}
-		st, err = report.MarshalStatsPartJSON(t.snap, ps, lists)
+		st, err = report.MarshalStatsPartJSON(t.snap, picked[listRows], picked[listFailures], picked[listErrors])
 	}
 	if err != nil {
 		return nil, err
@@ -198,35 +240,47 @@ func (sub *subscriber) frame(t *liveTick) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// pick chooses the rows (by number) of a diff update: the changed ones the
-// client shows, then the changed ones it got longest ago (new rows first),
-// up to maxUpdateRows; pending is how many changed rows wait for later.
-func (sub *subscriber) pick(t *liveTick) (rows []int32, pending int) {
-	for len(sub.sent) < len(t.ver) {
-		sub.sent = append(sub.sent, 0) // new rows: never sent
-	}
-	changed := func(i int32) bool { return t.ver[i] > sub.sent[i] }
+// viewRows is the numbers of the rows the client shows.
+func (sub *subscriber) viewRows(t *liveTick) []int32 {
 	sub.mu.Lock()
 	view := sub.view
 	sub.mu.Unlock()
-	picked := make(map[int32]bool, len(view))
+	var out []int32
 	for _, k := range view {
 		if p, ok := findEntry(t.snap.Entries, k); ok {
-			if i := t.rowAt[p]; changed(i) && !picked[i] {
-				picked[i] = true
-				rows = append(rows, i)
-			}
+			out = append(out, t.rowAt[p])
+		}
+	}
+	return out
+}
+
+// pick chooses the items (by number) of list l for a diff update: the
+// changed ones among first, then the changed ones it sent longest ago (new
+// items first), up to maxUpdateRows; pending is how many changed items
+// wait for later.
+func (sub *subscriber) pick(t *liveTick, l int, first []int32) (items []int32, pending int) {
+	ver := t.lists[l].ver
+	for len(sub.sent[l]) < len(ver) {
+		sub.sent[l] = append(sub.sent[l], 0) // new items: never sent
+	}
+	sent := sub.sent[l]
+	changed := func(i int32) bool { return ver[i] > sent[i] }
+	taken := make(map[int32]bool, len(first))
+	for _, i := range first {
+		if changed(i) && !taken[i] && len(items) < maxUpdateRows {
+			taken[i] = true
+			items = append(items, i)
 		}
 	}
 	var rest []int32
-	for i := range int32(len(t.ver)) {
-		if changed(i) && !picked[i] {
+	for i := range int32(len(ver)) {
+		if changed(i) && !taken[i] {
 			rest = append(rest, i)
 		}
 	}
-	slices.SortStableFunc(rest, func(a, b int32) int { return cmp.Compare(sub.sent[a], sub.sent[b]) })
-	n := max(0, min(len(rest), maxUpdateRows-len(rows)))
-	return append(rows, rest[:n]...), len(rest) - n
+	slices.SortStableFunc(rest, func(a, b int32) int { return cmp.Compare(sent[a], sent[b]) })
+	n := min(len(rest), maxUpdateRows-len(items))
+	return append(items, rest[:n]...), len(rest) - n
 }
 
 // findEntry finds k in entries, sorted by name then method (Snapshot's

@@ -48,10 +48,11 @@ type subscriber struct {
 	wake chan struct{} // capacity 1: a tick newer than the last frame is out
 
 	// Only the stream's goroutine uses these (frame.go).
-	last    uint64   // seq of the tick of the last frame written; 0: none yet
-	epoch   uint64   // the rows' numbering of the last frame
-	sent    []uint64 // per row: the seq of the tick whose values it last sent
-	listsAt uint64   // the seq whose failures and errors it last sent
+	last  uint64 // seq of the tick of the last frame written; 0: none yet
+	epoch uint64 // the items' numbering of the last frame
+	// sent is, per list and item, the seq of the tick whose values it
+	// last sent.
+	sent [lists][]uint64
 
 	mu   sync.Mutex
 	view []viewKey // the rows the client shows (POST /api/view)
