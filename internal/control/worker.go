@@ -20,7 +20,8 @@ import (
 func (c *Controller) runWorker(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := &workerLocal{c: c, st: stats.New(time.Now(), stats.Options{}), quit: cancel}
+	st := stats.New(time.Now(), stats.Options{MaxNames: c.cfg.MaxNames, OnOverflow: c.warnNamesOverflow})
+	w := &workerLocal{c: c, st: st, quit: cancel}
 	defer c.hosts.close()
 	defer w.close()
 	h := c.opts.Hooks
@@ -117,6 +118,9 @@ func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error 
 		return err
 	}
 	w.noHost = missing
+	// A new test: its names count afresh toward --max-names (nothing was
+	// recorded since the master took the last test's report).
+	w.st.Reset(time.Now())
 	if h := w.c.opts.Hooks.TestStart; h != nil {
 		if err := h(); err != nil {
 			w.c.log.Error("test start listener failed", "err", err)

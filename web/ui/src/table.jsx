@@ -2,7 +2,7 @@
 // run with thousands of endpoints stays fluid while it updates every second.
 // The header sticks to the top and the total row to the bottom of the
 // scrolling box.
-import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 
 const OVERSCAN = 8; // rows rendered above and below the visible ones
 const WINDOW_FROM = 60; // fewer rows than this are all rendered
@@ -51,8 +51,9 @@ function Row({ row, columns, cls }) {
 /**
  * columns: [{key, label, title?, width?, num?, titled?, value(row), fmt?(v,row), cls?(row,v), head? (header class)}]
  * rows: the data rows; total: the pinned total row (optional).
+ * onView(rows), optional: called after each render with the rows in view.
  */
-export function DataTable({ columns, rows, total, rowKey, initialSort, label, class: extra, empty, id }) {
+export function DataTable({ columns, rows, total, rowKey, initialSort, label, class: extra, empty, id, onView }) {
   const [sort, setSort] = useState(initialSort || null);
   const sorted = useMemo(() => {
     if (!sort) return rows;
@@ -102,6 +103,9 @@ export function DataTable({ columns, rows, total, rowKey, initialSort, label, cl
     if (start > end) start = Math.max(0, end - OVERSCAN);
   }
   const visible = sorted.slice(start, end);
+  useEffect(() => {
+    if (onView) onView(visible);
+  });
 
   const toggle = (c) => {
     setSort((s) =>
