@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/herdload/herd/internal/refusedport"
 )
 
 // timedLogs keeps log records with the (fake) time they were made at.
@@ -54,12 +56,9 @@ func (l *timedLogs) records() []timedRec {
 	return append([]timedRec(nil), l.recs...)
 }
 
-// closedPort is a TCP endpoint on 127.0.0.1 that refuses connections:
-// a port that was free a moment ago.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	return fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
-}
+// closedPort is a TCP endpoint on 127.0.0.1 that refuses connections
+// while the test runs.
+func closedPort(t *testing.T) string { return refusedport.Endpoint(t) }
 
 // TestWorkerDialBackoff: a worker whose master refuses connections logs
 // the first failed attempt at once, with the address and the error, and

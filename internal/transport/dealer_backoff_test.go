@@ -3,13 +3,14 @@ package transport
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/herdload/herd/internal/refusedport"
 )
 
 // attempts records what a Dealer's dial monitor sees, with the (fake)
@@ -42,7 +43,7 @@ func (r *attempts) list() []DialAttempt {
 // is not reported.
 func TestDialDealerBackoff(t *testing.T) {
 	t.Parallel()
-	endpoint := fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
+	endpoint := refusedport.Endpoint(t)
 	for _, tc := range []struct {
 		name      string
 		opts      []Option

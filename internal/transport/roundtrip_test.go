@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/herdload/herd/internal/refusedport"
 )
 
 // TestRoundTrip sends both ways between one Dealer and the Router.
@@ -251,7 +253,7 @@ func TestCloseFlushesAndLeaksNothing(t *testing.T) {
 func TestDialDealerGivesUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := DialDealer(ctx, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)), "w")
+	_, err := DialDealer(ctx, refusedport.Endpoint(t), "w")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("DialDealer with nothing listening: %v", err)
 	}
