@@ -33,6 +33,11 @@ type Options struct {
 	// Auth is "user:password" to require HTTP basic auth on every route, or
 	// "" for none.
 	Auth string
+	// AllowedHosts are the host names (a port is ignored) the server
+	// answers to without Auth, besides localhost, IP addresses and Addr's
+	// host; "*" allows any. Requests for another name get 421, against DNS
+	// rebinding (hostcheck.go). With Auth, every name is answered.
+	AllowedHosts []string
 	// TLSCert and TLSKey are PEM files to serve HTTPS; both or neither.
 	TLSCert, TLSKey string
 	// Logger receives request errors; nil discards them.

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// DNS rebinding: a page on evil.example whose name the attacker then points
+// at 127.0.0.1 (or at the machine's LAN address) is same-origin with
+// itself, so the browser lets its scripts call the web UI with
+// "Host: evil.example" and Sec-Fetch-Site: same-origin, which no CSRF check
+// can tell from the UI's own requests. Only the Host header gives it away:
+// without --web-auth the server answers only the names it knows it has.
+//
+// Which Host values pass:
+//   - localhost (resolved by the machine itself, never by an attacker's DNS);
+//   - any IP literal: rebinding needs a name the attacker controls, and a
+//     request whose Host is an address was sent to that address, so
+//     http://10.0.0.5:8089 keeps working from another machine whatever
+//     --web-host is, with no need to list the machine's interfaces;
+//   - the bind address when it is a name (--web-host loadgen.internal);
+//   - the names of Options.AllowedHosts (--web-host-allow), or any with "*";
+//   - no Host at all (HTTP/1.0 clients): a browser always sends one.
+//
+// With Options.Auth the check is off: a rebound page is a new origin the
+// user never gave the password to, so its requests get 401 anyway, and a
+// reverse proxy in front of an authenticated UI keeps working without
+// --web-host-allow.
+
+// hostPolicy is the set of Host names the server answers to without auth.
+type hostPolicy struct {
+	any   bool                // "*" was allowed: no check
+	names map[string]struct{} // normalised by hostOf
+}
+
+// newHostPolicy allows localhost, IP literals, bindAddr's host when it is a
+// name, and allow ("*": anything).
+func newHostPolicy(bindAddr string, allow []string) hostPolicy {
+	p := hostPolicy{names: map[string]struct{}{}}
+	if host, _, err := net.SplitHostPort(bindAddr); err == nil {
+		if h := hostOf(host); h != "" && h != "*" {
+			p.names[h] = struct{}{}
+		}
+	}
+	for _, a := range allow {
+		a = strings.TrimSpace(a)
+		if a == "*" {
+			p.any = true
+		}
+		if h := hostOf(a); h != "" {
+			p.names[h] = struct{}{}
+		}
+	}
+	return p
+}
+
+// allows reports whether a request with this Host header may be answered.
+func (p hostPolicy) allows(hostHeader string) bool {
+	if p.any || hostHeader == "" {
+		return true
+	}
+	host := hostOf(hostHeader)
+	if isLocalhost(host) || isIPLiteral(host) {
+		return true
+	}
+	_, ok := p.names[host]
+	return ok
+}
+
+// hostOf is the host of a Host header or a host name, without port,
+// brackets or trailing dot, in lower case: "Evil.Example.:8089" →
+// "evil.example", "[::1]:80" → "::1".
+func hostOf(hostport string) string {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// isLocalhost reports whether host (as from hostOf) is localhost. Names
+// under .localhost are not: some resolvers ask DNS for them.
+func isLocalhost(host string) bool {
+	return host == "localhost"
+}
+
+// isIPLiteral reports whether host (as from hostOf) is an IPv4 or IPv6
+// address.
+func isIPLiteral(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// maxHostShown bounds the Host echoed in a refusal.
+const maxHostShown = 100
+
+// checkHost answers 421 Misdirected Request to a request whose Host the
+// policy does not allow. 421 rather than 403: the request is not forbidden
+// to this client, it names a host this server was not configured for
+// (RFC 9110, 15.5.20), which is what a rebound name is; it also keeps the
+// refusal apart from auth's 401 and the cross-site 403 in logs and tests.
+// The plain-text answer says how to reach the UI instead.
+func checkHost(p hostPolicy, next http.Handler) http.Handler {
+	if p.any {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.allows(r.Host) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		shown := hostOf(r.Host)
+		if len(shown) > maxHostShown {
+			shown = shown[:maxHostShown] + "…"
+		}
+		writeText(w, http.StatusMisdirectedRequest,
+			"421 misdirected request: this herd web UI does not answer to the host name \""+shown+"\" "+
+				"(a protection against DNS rebinding). Open it as localhost or by IP address, "+
+				"or start herd with --web-host-allow "+shown+" (or with --web-auth).\n")
+	})
+}
