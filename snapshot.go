@@ -29,7 +29,18 @@ type StatsSnapshot struct {
 	// iterations: those started, and those that were due when every user
 	// of the pool was busy, so never ran. Both are 0 in closed-model runs.
 	Iterations, Dropped uint64
+
+	// MaxNames is the --max-names cap on distinct endpoints, 0 for none.
+	// NamesOverflowed is set when the run had more than it (or a worker
+	// more than its own): the requests of the endpoints past it are
+	// counted in one entry, named OverflowName, with Method "".
+	MaxNames        int
+	NamesOverflowed bool
 }
+
+// OverflowName is the name of the entry that counts the requests of the
+// endpoints past --max-names.
+const OverflowName = stats.OverflowName
 
 // StatsEntry is the statistics of one endpoint (a method and a name), or of
 // them all (StatsSnapshot.Total). Response times are service times, from
@@ -136,6 +147,7 @@ func newStatsSnapshot(s *stats.Snapshot) *StatsSnapshot {
 		Failures:   make([]StatsFailureRow, len(s.Failures)),
 		Errors:     make([]StatsErrorRow, len(s.Errors)),
 		Iterations: s.Iterations, Dropped: s.Dropped,
+		MaxNames: s.MaxNames, NamesOverflowed: s.NamesOverflowed,
 	}
 	for i := range s.Entries {
 		out.Entries[i] = newStatsEntry(&s.Entries[i])

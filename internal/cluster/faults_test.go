@@ -316,10 +316,11 @@ func TestMasterSurvivesGarbage(t *testing.T) {
 	nc.Write(append(zmtpFrame([]byte("a"), true), zmtpFrame(message(t, "heartbeat", nil, "multi_1"), false)...))
 	nc.Close()
 
-	// A peer whose identity is not UTF-8: refused at client_ready.
+	// A peer whose identity is not UTF-8: refused at client_ready (its
+	// node_id cannot be its identity).
 	nc = zmtpDial(t, addr, "\xff\xfe")
 	nc.Write(zmtpFrame(message(t, "client_ready", "2.12.1", "x"), false))
-	poll(t, "the non-UTF-8 id refused", func() bool { return logs.count("not UTF-8") == 1 })
+	poll(t, "the non-UTF-8 id refused", func() bool { return logs.count("not its sender's", "client_ready") == 1 })
 	nc.Close()
 
 	// Garbage from a worker the master does not know: logged, no answer.
@@ -366,9 +367,11 @@ func TestMasterSurvivesGarbage(t *testing.T) {
 	if n := stranger.count(wire.TypeReconnect); n != 0 {
 		t.Errorf("an unknown worker got %d reconnects", n)
 	}
-	poll(t, "the custom messages", func() bool { return len(customs) >= 4 })
-	if logs.count("too large") == 0 || logs.count("multi-frame") == 0 || logs.count("undecodable") < 2*undecodable {
-		t.Error("the master did not log every bad frame")
+	// Only the known worker's: the stranger never registered.
+	poll(t, "the custom messages", func() bool { return len(customs) >= 2 })
+	// The first of each kind in full, the rest in a summary every 10 s.
+	if logs.count("too large") == 0 || logs.count("multi-frame") == 0 || logs.count("undecodable") == 0 {
+		t.Error("the master did not log the bad frames")
 	}
 	for _, c := range m.Classes() {
 		if c.Name != "Shopper" {

@@ -42,6 +42,16 @@ type MasterOptions struct {
 	// FinalReportWait bounds AwaitFinalReports: 4 s, Locust's report
 	// interval (3 s) plus a margin for a busy worker and the network.
 	FinalReportWait time.Duration
+
+	// Token, when set, is a secret every worker must present (herd
+	// workers do with WorkerOptions.Token): a peer without it, or with
+	// another one, is disconnected right after its ZMTP handshake, before
+	// anything it sends is read. Locust workers cannot present one: leave
+	// it empty to mix them in. See transport.Router.
+	Token string
+	// Limits bound what peers cost the master (see transport.Limits; zero
+	// fields take its defaults). AdmitTimeout defaults to JoinTimeout.
+	Limits transport.Limits
 }
 
 func (o *MasterOptions) defaults() {
@@ -51,6 +61,7 @@ func (o *MasterOptions) defaults() {
 	if o.Version == "" {
 		o.Version = wire.LocustVersion
 	}
+	o.Limits.AdmitTimeout = cmpOr(o.Limits.AdmitTimeout, JoinTimeout)
 	o.Tick = cmpOr(o.Tick, time.Second)
 	o.RemoveAfter = cmpOr(o.RemoveAfter, 60*time.Second)
 	o.FinalReportWait = cmpOr(o.FinalReportWait, locustReportEvery+time.Second)
@@ -96,6 +107,13 @@ type routerConn interface {
 	Close() error
 }
 
+// admitter is a routerConn that drops connections which do not become
+// workers (transport.Router: Admit and Forget).
+type admitter interface {
+	Admit(identity string)
+	Forget(identity string)
+}
+
 // Master coordinates the workers of a distributed test.
 type Master struct {
 	opts   MasterOptions
@@ -105,6 +123,7 @@ type Master struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	hists  hists // recycled histograms of merged reports
+	warns  *warnings
 
 	mu        sync.Mutex
 	workers   map[string]*worker
@@ -138,7 +157,8 @@ type Master struct {
 // StartMaster binds the master's socket and starts serving workers.
 func StartMaster(ctx context.Context, opts MasterOptions) (*Master, error) {
 	opts.defaults()
-	r, err := transport.ListenRouter(ctx, opts.Bind)
+	r, err := transport.ListenRouter(ctx, opts.Bind, transport.WithToken(opts.Token),
+		transport.WithHandshakeTimeout(opts.Limits.AdmitTimeout), transport.WithLimits(opts.Limits))
 	if err != nil {
 		return nil, fmt.Errorf("master: binding %s: %w", opts.Bind, err)
 	}
@@ -149,7 +169,7 @@ func StartMaster(ctx context.Context, opts MasterOptions) (*Master, error) {
 func newMaster(opts MasterOptions, r routerConn, port int) *Master {
 	runCtx, cancel := context.WithCancel(context.Background())
 	m := &Master{
-		opts: opts, log: opts.Logger, router: r, port: port, cancel: cancel,
+		opts: opts, log: opts.Logger, router: r, port: port, cancel: cancel, warns: newWarnings(opts.Logger, warnEvery),
 		workers: map[string]*worker{}, indexes: map[string]int{}, learned: map[string]Class{},
 		herdNodes: map[string]bool{}, stopping: map[string]bool{}, owed: map[string]owing{},
 		allGone: make(chan struct{}), changed: make(chan struct{}, 1),
@@ -202,7 +222,7 @@ func (m *Master) receive(ctx context.Context) {
 			if ctx.Err() != nil || errors.Is(err, transport.ErrClosed) {
 				return
 			}
-			m.log.Warn("master: receive failed", "err", err)
+			m.warns.warn(time.Now(), peerErrorKind(err), "master: a peer was dropped or its message refused", "err", err)
 			continue
 		}
 		m.handleFrame(id, payload)
@@ -216,7 +236,7 @@ func (m *Master) receive(ctx context.Context) {
 func (m *Master) handleFrame(id string, payload []byte) {
 	msg, err := wire.Decode(payload)
 	if err != nil {
-		m.log.Warn("master: dropping an undecodable message", "worker", id, "err", err)
+		m.warns.warn(time.Now(), "undecodable", "master: dropping an undecodable message", "worker", id, "err", err)
 		m.mu.Lock()
 		_, known := m.workers[id]
 		m.mu.Unlock()
@@ -228,15 +248,30 @@ func (m *Master) handleFrame(id string, payload []byte) {
 	m.handle(id, msg)
 }
 
-func (m *Master) handle(routingID string, msg wire.Message) {
-	id := msg.NodeID
+// handle acts on one message from the connection whose routing id is id.
+// The sender is always the connection's identity: a message whose
+// node_id says otherwise is dropped (Locust and herd workers send their
+// identity; anything else is a peer speaking for another). Only
+// client_ready comes from peers that never registered; their other
+// messages are dropped.
+func (m *Master) handle(id string, msg wire.Message) {
+	if msg.NodeID != id {
+		m.warns.warn(time.Now(), "node_id_mismatch", "master: dropping a message whose node_id is not its sender's",
+			"worker", id, "node_id", msg.NodeID, "type", msg.Type)
+		return
+	}
+	if msg.Type != wire.TypeClientReady && !m.everRegistered(id) {
+		m.warns.warn(time.Now(), "unregistered", "master: dropping a message from a peer that never registered",
+			"worker", id, "type", msg.Type)
+		return
+	}
 	switch msg.Type {
 	case wire.TypeClientReady:
-		m.register(routingID, msg)
+		m.register(id, msg)
 	case wire.TypeHeartbeat:
 		hb, err := wire.DecodeHeartbeat(msg.Data)
 		if err != nil {
-			m.log.Warn("master: bad heartbeat", "worker", id, "err", err)
+			m.warns.warn(time.Now(), "bad_message", "master: bad heartbeat", "worker", id, "err", err)
 			return
 		}
 		m.mu.Lock()
@@ -268,12 +303,12 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		// A herd worker's exact histograms make its rounded ones redundant.
 		r, err := wire.DecodeStatsReportExact(msg.Data, extKey)
 		if err != nil {
-			m.log.Warn("master: bad stats report", "worker", id, "err", err)
+			m.warns.warn(time.Now(), "bad_message", "master: bad stats report", "worker", id, "err", err)
 			return
 		}
 		d, classes, err := fromReportHists(r, time.Now(), &m.hists)
 		if err != nil {
-			m.log.Warn("master: bad stats report", "worker", id, "err", err)
+			m.warns.warn(time.Now(), "bad_message", "master: bad stats report", "worker", id, "err", err)
 			return
 		}
 		if m.opts.OnDelta != nil {
@@ -338,7 +373,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 	case wire.TypeSpawningComplete:
 		sc, err := wire.DecodeSpawningComplete(msg.Data)
 		if err != nil {
-			m.log.Warn("master: bad spawning_complete", "worker", id, "err", err)
+			m.warns.warn(time.Now(), "bad_message", "master: bad spawning_complete", "worker", id, "err", err)
 			return
 		}
 		m.mu.Lock()
@@ -371,6 +406,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 		if !known {
 			return
 		}
+		m.forget(id)
 		m.notify()
 		m.afterLoss()
 		// As Locust: the users of a worker that left go to the others.
@@ -378,7 +414,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 	case wire.TypeException:
 		ex, err := wire.DecodeException(msg.Data)
 		if err != nil {
-			m.log.Warn("master: bad exception", "worker", id, "err", err)
+			m.warns.warn(time.Now(), "bad_message", "master: bad exception", "worker", id, "err", err)
 			return
 		}
 		m.mu.Lock()
@@ -394,7 +430,7 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 	default:
 		if wire.IsBuiltin(msg.Type) {
 			// ack, spawn, stop, ...: master-to-worker types.
-			m.log.Warn("master: dropping an unexpected message", "worker", id, "type", msg.Type)
+			m.warns.warn(time.Now(), "bad_message", "master: dropping an unexpected message", "worker", id, "type", msg.Type)
 			return
 		}
 		if m.opts.OnCustom != nil {
@@ -405,22 +441,36 @@ func (m *Master) handle(routingID string, msg wire.Message) {
 	}
 }
 
+// everRegistered reports whether id ever registered: only registered workers
+// send anything but client_ready (one removed after missing too long may
+// still report what its users did).
+func (m *Master) everRegistered(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ever := m.indexes[id]
+	return ever
+}
+
+// forget tells the socket that id is no longer a worker: a new connection
+// with its identity must register again within JoinTimeout.
+func (m *Master) forget(id string) {
+	if a, ok := m.router.(admitter); ok {
+		a.Forget(id)
+	}
+}
+
 // register accepts a worker's client_ready and acks it.
-func (m *Master) register(routingID string, msg wire.Message) {
+func (m *Master) register(id string, msg wire.Message) {
 	cr, err := wire.DecodeClientReady(msg.Data)
 	if err != nil {
-		m.log.Warn("master: refusing a worker with unreadable client_ready", "worker", routingID, "err", err)
+		m.warns.warn(time.Now(), "bad_message", "master: refusing a worker with unreadable client_ready", "worker", id, "err", err)
 		return
 	}
-	if !utf8.ValidString(routingID) {
+	if !utf8.ValidString(id) {
 		// Nothing can be sent to it (Locust also refuses such ids).
-		m.log.Warn("master: refusing a worker whose id is not UTF-8", "worker", routingID)
+		m.warns.warn(time.Now(), "bad_message", "master: refusing a worker whose id is not UTF-8", "worker", id)
 		return
 	}
-	if routingID != msg.NodeID {
-		m.log.Warn("master: worker's routing id and node id differ; using the routing id", "routing", routingID, "node", msg.NodeID)
-	}
-	id := routingID
 	m.mu.Lock()
 	if m.quitting {
 		m.mu.Unlock()
@@ -449,6 +499,10 @@ func (m *Master) register(routingID string, msg wire.Message) {
 	}
 	delete(m.stopping, id)
 	running, rebalance := m.running, m.opts.Rebalance || m.open != nil
+	// Admitted before the ack, after which the worker sends its reports.
+	if a, ok := m.router.(admitter); ok {
+		a.Admit(id)
+	}
 	// The ack is queued before the lock is released: a dispatch, which
 	// reads the workers under it, may send this worker a spawn only after
 	// its ack (a worker not acked yet drops whatever else comes). SendTo
@@ -543,6 +597,7 @@ func (m *Master) watch(ctx context.Context) {
 // heartbeats bring it back up.
 func (m *Master) tick(now time.Time) {
 	var lost, removed bool
+	var gone []string
 	m.mu.Lock()
 	for id, w := range m.workers {
 		w.liveness--
@@ -555,10 +610,15 @@ func (m *Master) tick(now time.Time) {
 		case !w.missingSince.IsZero() && now.Sub(w.missingSince) >= m.opts.RemoveAfter:
 			delete(m.workers, id)
 			removed = true
+			gone = append(gone, id)
 			m.log.Warn("master: worker removed after missing too long", "worker", id)
 		}
 	}
 	m.mu.Unlock()
+	m.warns.flush(now)
+	for _, id := range gone {
+		m.forget(id)
+	}
 	if lost || removed {
 		m.notify()
 		m.afterLoss()

@@ -45,13 +45,24 @@ type WorkerOptions struct {
 	NodeID  string // wire.NewNodeID() when empty
 	Version string // sent in client_ready; Locust masters accept "2.12.1"-style text
 	Logger  *slog.Logger
+	// Token is the master's secret (MasterOptions.Token), presented in the
+	// connection's handshake; "" presents none.
+	Token string
 
 	HeartbeatEvery time.Duration // 1 s
 	ReportEvery    time.Duration // 3 s
-	ReadyRetry     time.Duration // 5 s between client_ready attempts
-	ReadyTries     int           // 60
+	// ReadyRetry is the pause between client_ready attempts, the longest
+	// between connection attempts (they begin 1 s apart and double), and
+	// the bound of one connection attempt; 5 s, Locust's.
+	ReadyRetry time.Duration
+	// ReadyTries bounds the connection attempts, then the client_ready
+	// attempts: the worker gives up after as many failed ones; 60.
+	ReadyTries int
 	// MasterTimeout ends the worker when a master that sent heartbeats
-	// stops sending them (Locust ≥ 2.19 masters); 60 s.
+	// stops sending them (Locust ≥ 2.19 masters); 60 s. Time during which
+	// this worker itself did not run (a stopped process, a suspended
+	// machine) does not count: after such a pause the worker registers
+	// again if its master forgot it meanwhile.
 	MasterTimeout time.Duration
 	// OnCustom receives custom messages from the master.
 	OnCustom func(typ string, data any)
@@ -62,8 +73,8 @@ type WorkerOptions struct {
 	// which Locust fires once the index is known. An error ends RunWorker
 	// with that error wrapped, after telling the master this worker quits.
 	// It is not called again when the worker registers again after each
-	// stop: the master's later acks carry the same index (a master keeps a
-	// node's index for its lifetime).
+	// stop, or after a pause: the master's later acks carry the same index
+	// (a master keeps a node's index for its lifetime).
 	OnRegistered func(ctx context.Context, index int, send func(typ string, data any) error) error
 	// OnConnected runs just before OnRegistered, with the same arguments.
 	//
@@ -108,11 +119,20 @@ func cmpOr(d, def time.Duration) time.Duration {
 // ErrMasterGone is returned when the master stopped answering.
 var ErrMasterGone = errors.New("cluster: the master stopped sending heartbeats")
 
+// masterConn is the worker's socket to its master: a *transport.Dealer, or
+// an in-memory one in tests.
+type masterConn interface {
+	Send(payload []byte) error
+	Recv(ctx context.Context) ([]byte, error)
+	Reconnect() error
+	Close() error
+}
+
 // Worker is one worker's connection to its master.
 type Worker struct {
 	opts  WorkerOptions
 	local Local
-	conn  *transport.Dealer
+	conn  masterConn
 	log   *slog.Logger
 	meter *cpu.Meter
 
@@ -122,9 +142,11 @@ type Worker struct {
 	lastSpawn  float64
 	host       string
 	stopWait   time.Duration
-	masterSeen time.Time        // last master heartbeat; zero: the master sends none
-	readyAgain <-chan time.Time // after a stop: when to send client_ready
-	failing    atomic.Bool      // the last send failed (log once)
+	watch      masterWatch        // the master's heartbeats (worker_liveness.go)
+	paused     chan time.Duration // the heartbeat timer fired this late: the process did not run
+	rejoining  bool               // registering again after a pause: the ack is due
+	readyAgain <-chan time.Time   // after a stop: when to send client_ready
+	failing    atomic.Bool        // the last send failed (log once)
 
 	// The open model (open.go), used by the serve goroutine only.
 	openRun  int64      // the running open-model run's start (Unix ns), 0 if none
@@ -139,12 +161,74 @@ type Worker struct {
 // the master is lost (ErrMasterGone, or an error when it never answered).
 func RunWorker(ctx context.Context, opts WorkerOptions, local Local) error {
 	opts.defaults()
-	conn, err := transport.DialDealer(ctx, opts.Master, opts.NodeID)
+	log := opts.Logger.With("node", opts.NodeID)
+	conn, err := dialMaster(ctx, opts, log)
 	if err != nil {
-		return fmt.Errorf("connecting to the master at %s: %w", opts.Master, err)
+		return err
 	}
+	return runWorkerOn(ctx, opts, local, conn, log)
+}
+
+// dialMaster connects to the master. A failed attempt is logged at once
+// with its error; the next one follows a pause that doubles from 1 s up
+// to ReadyRetry, and after ReadyTries failed attempts it gives up. Later,
+// the Dealer reconnects on its own after a lost connection, with the same
+// pauses, logged from the second failed attempt on (a master that quits
+// closes its side before this worker has read its quit).
+func dialMaster(ctx context.Context, opts WorkerOptions, log *slog.Logger) (*transport.Dealer, error) {
+	ctx, giveUp := context.WithCancel(ctx)
+	defer giveUp()
+	start := time.Now()
+	var failed int // DialDealer's monitor runs on this goroutine until it returns
+	var last error
+	conn, err := transport.DialDealer(ctx, opts.Master, opts.NodeID,
+		transport.WithToken(opts.Token),
+		transport.WithHandshakeTimeout(opts.ReadyRetry),
+		transport.WithReconnectInterval(min(time.Second, opts.ReadyRetry)),
+		transport.WithReconnectIntervalMax(opts.ReadyRetry),
+		transport.WithDialMonitor(func(a transport.DialAttempt) {
+			switch {
+			case a.Reconnect:
+				logRedial(log, opts.Master, a)
+			case a.Err == nil:
+			case a.Try >= opts.ReadyTries:
+				failed, last = a.Try, a.Err
+				giveUp()
+			default:
+				failed, last = a.Try, a.Err
+				log.Warn("cannot connect to the master", "master", opts.Master,
+					"try", fmt.Sprintf("%d/%d", a.Try, opts.ReadyTries), "retry_in", a.Wait, "err", a.Err)
+			}
+		}))
+	switch {
+	case err != nil && failed >= opts.ReadyTries:
+		return nil, fmt.Errorf("cannot connect to the master at %s: %d attempts in %v failed, the last with: %w",
+			opts.Master, failed, time.Since(start).Round(time.Second), last)
+	case err != nil:
+		return nil, fmt.Errorf("connecting to the master at %s: %w", opts.Master, err)
+	}
+	return conn, nil
+}
+
+// logRedial logs the Dealer's attempts to reconnect to the master.
+func logRedial(log *slog.Logger, master string, a transport.DialAttempt) {
+	switch {
+	case a.Err != nil && a.Try == 1:
+		log.Debug("the connection to the master was lost; reconnecting", "master", master, "err", a.Err)
+	case a.Err != nil:
+		log.Warn("cannot reconnect to the master", "master", master, "try", a.Try, "retry_in", a.Wait, "err", a.Err)
+	case a.Try > 2: // after a warning
+		log.Info("reconnected to the master", "master", master, "attempts", a.Try)
+	default:
+		log.Debug("reconnected to the master", "master", master)
+	}
+}
+
+// runWorkerOn is RunWorker over a connection made.
+func runWorkerOn(ctx context.Context, opts WorkerOptions, local Local, conn masterConn, log *slog.Logger) error {
 	defer conn.Close()
-	w := &Worker{opts: opts, local: local, conn: conn, log: opts.Logger.With("node", opts.NodeID), meter: cpu.NewMeter(time.Now()),
+	w := &Worker{opts: opts, local: local, conn: conn, log: log, meter: cpu.NewMeter(time.Now()),
+		watch: newMasterWatch(opts.HeartbeatEvery, opts.MasterTimeout), paused: make(chan time.Duration, 1),
 		openEnd: make(chan int64, 1)}
 	w.spawns = &spawner{setState: w.setState}
 	if err := w.register(ctx); errors.Is(err, errQuitBeforeAck) {
@@ -300,12 +384,22 @@ func (w *Worker) serve(ctx context.Context, stopBeats func()) error {
 			w.send(wire.Signal{Type: wire.TypeQuit})
 			w.conn.Close() // flushes the queue
 			return nil
-		case <-check.C:
-			if !w.masterSeen.IsZero() && time.Since(w.masterSeen) > w.opts.MasterTimeout {
+		case due := <-check.C:
+			now := time.Now()
+			switch w.watch.check(due, now) {
+			case masterGone:
 				stopBeats()
 				w.stopLocal()
-				return ErrMasterGone
+				return fmt.Errorf("%w (none for %v)", ErrMasterGone, w.opts.MasterTimeout)
+			case masterQuiet:
+				w.log.Warn("no heartbeat from the master", "master", w.opts.Master,
+					"for", w.watch.silence(now).Round(time.Millisecond), "leaving_after", w.opts.MasterTimeout)
+			case masterForgot:
+				w.rejoin()
 			}
+		case p := <-w.paused:
+			w.log.Warn("this worker did not run for a while: its process was stopped or starved", "for", p.Round(time.Millisecond))
+			w.watch.paused(time.Now())
 		case <-rep.C:
 			w.report()
 		case run := <-w.openEnd:
@@ -385,16 +479,22 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 			w.log.Warn("reconnecting to the master failed", "err", err)
 		}
 	case wire.TypeHeartbeat:
-		if w.masterSeen.IsZero() {
+		if w.watch.seen.IsZero() {
 			w.log.Debug("the master sends heartbeats: this worker leaves when they stop", "timeout", w.opts.MasterTimeout)
 		}
-		w.masterSeen = time.Now()
+		if silence := w.watch.heartbeat(time.Now()); silence > 0 {
+			w.log.Info("heartbeats from the master again", "master", w.opts.Master, "after", silence.Round(time.Millisecond))
+		}
 	case wire.TypeAck:
-		// The ack of a registration after a stop (or a late one of the
-		// first): OnRegistered ran once already.
+		// The ack of a registration after a stop or a pause (or a late
+		// one of the first): OnRegistered ran once already.
 		if ack, err := wire.DecodeAck(m.Data); err == nil && ack.HasIndex && ack.Index != w.index {
 			w.log.Warn("the master acknowledged this worker again with another index; keeping the first",
 				"index", w.index, "new_index", ack.Index)
+		}
+		if w.rejoining {
+			w.rejoining = false
+			w.log.Info("registered with the master again", "master", w.opts.Master, "index", w.index)
 		}
 		w.setState(wire.StateReady)
 	case wire.TypeSpawningComplete, wire.TypeUpdateUserClass:
@@ -408,6 +508,22 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 		}
 	}
 	return false
+}
+
+// rejoin registers this worker with its master again after a pause that
+// made the master forget it. The master gave its users to other workers
+// (or ended the test when it had none left), so they stop first, and
+// their last statistics go out: masters merge any node's reports.
+func (w *Worker) rejoin() {
+	w.log.Warn("the master has not answered since this worker's pause: it must have removed this worker; stopping the users and registering again",
+		"master", w.opts.Master)
+	w.stopLocal()
+	w.openRun, w.openDone = 0, 0
+	w.report()
+	w.readyAgain = nil
+	w.rejoining = true
+	w.setState(wire.StateReady)
+	w.send(wire.ClientReadyVersion(w.opts.Version))
 }
 
 // stopLocal ends the spawns in progress (interrupting them) and stops the
@@ -510,8 +626,17 @@ func (w *Worker) beat() (stop func()) {
 			select {
 			case <-done:
 				return
-			case <-t.C:
+			case due := <-t.C:
+				// Late by more than a heartbeat or two: this process
+				// did not run (nothing else holds up this goroutine).
+				late := time.Since(due)
 				w.heartbeat()
+				if late >= pauseMin(w.opts.HeartbeatEvery) {
+					select {
+					case w.paused <- late:
+					default:
+					}
+				}
 			}
 		}
 	})

@@ -44,6 +44,10 @@ type fakes struct {
 	openErr error // StartOpen fails with it
 	// schedule is how long an open-model schedule runs before OnEnd.
 	schedule time.Duration
+	// unique gives every request a name of its own ("/item/N"), as a test
+	// that puts an id in its URLs; otherwise all are "/fake".
+	unique bool
+	seq    int // the last N
 }
 
 func (f *fakes) newLocal(spec LocalSpec) (Local, error) {
@@ -124,7 +128,14 @@ func (l *fakeLocal) startWorkLocked() {
 			n := l.users
 			l.mu.Unlock()
 			for range n {
-				l.spec.Stats.Shard(0).Record("GET", "/fake", 10*time.Millisecond, 100, "")
+				name := "/fake"
+				l.f.mu.Lock()
+				if l.f.unique {
+					l.f.seq++
+					name = "/item/" + strconv.Itoa(l.f.seq)
+				}
+				l.f.mu.Unlock()
+				l.spec.Stats.Shard(0).Record("GET", name, 10*time.Millisecond, 100, "")
 			}
 		}
 	}(l.work)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/herdload/herd/internal/cluster"
 	"github.com/herdload/herd/internal/stats"
+	"github.com/herdload/herd/internal/transport"
 	"github.com/herdload/herd/internal/web"
 )
 
@@ -53,6 +54,9 @@ func (c *Controller) startMaster() error {
 		OnDelta:       c.mergeDelta,
 		OnCustom:      h.Message,
 		OnReportExtra: h.WorkerReport,
+		Token:         c.cfg.MasterToken,
+		// A worker's report grows with its request names.
+		Limits: transport.Limits{MaxMessageSize: cluster.MaxReportSize(c.cfg.MaxNames)},
 	})
 	if err != nil {
 		return err

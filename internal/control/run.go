@@ -157,7 +157,8 @@ func (c *Controller) start(req Start) error {
 // launch gives run its statistics and engine and starts its users.
 func (c *Controller) launch(run *testRun, only []string) error {
 	run.started = time.Now()
-	run.stats = stats.New(run.started, stats.Options{FullHistory: c.cfg.CSVFullHistory})
+	run.stats = stats.New(run.started, stats.Options{FullHistory: c.cfg.CSVFullHistory,
+		MaxNames: c.cfg.MaxNames, OnOverflow: c.warnNamesOverflow})
 	eng, err := c.newEngine(run)
 	if err != nil {
 		return err
@@ -189,6 +190,18 @@ func (c *Controller) launch(run *testRun, only []string) error {
 		c.log.Info("run time limit set", "run_time", run.runTime)
 	}
 	return nil
+}
+
+// warnNamesOverflow says, once a test (and once more after a reset of
+// its statistics), that its request names went past --max-names. It runs
+// under the statistics' lock.
+func (c *Controller) warnNamesOverflow() {
+	limit := fmt.Sprintf("more than %d distinct request names (--max-names)", c.cfg.MaxNames)
+	if c.cfg.MaxNames <= 0 {
+		limit = "a worker had more distinct request names than its --max-names"
+	}
+	c.log.Warn(fmt.Sprintf("%s: the requests of the names past it are counted in one row, %q; give requests whose URL holds an id one name (herd.Name(\"/items/{id}\")), or raise --max-names",
+		limit, stats.OverflowName))
 }
 
 // typesFor is the types a start runs (the named classes, or the picked

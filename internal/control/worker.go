@@ -20,13 +20,15 @@ import (
 func (c *Controller) runWorker(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := &workerLocal{c: c, st: stats.New(time.Now(), stats.Options{}), quit: cancel}
+	st := stats.New(time.Now(), stats.Options{MaxNames: c.cfg.MaxNames, OnOverflow: c.warnNamesOverflow})
+	w := &workerLocal{c: c, st: st, quit: cancel}
 	defer c.hosts.close()
 	defer w.close()
 	h := c.opts.Hooks
 	err := cluster.RunWorker(ctx, cluster.WorkerOptions{
 		Master: "tcp://" + net.JoinHostPort(c.cfg.MasterHost, strconv.Itoa(c.cfg.MasterPort)),
 		Logger: c.log,
+		Token:  c.cfg.MasterToken,
 		// Init runs once the master gave this worker its index, as Locust
 		// fires init after the worker connected; no spawn is handled before.
 		OnRegistered: func(_ context.Context, index int, send func(string, any) error) error {
@@ -116,6 +118,9 @@ func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error 
 		return err
 	}
 	w.noHost = missing
+	// A new test: its names count afresh toward --max-names (nothing was
+	// recorded since the master took the last test's report).
+	w.st.Reset(time.Now())
 	if h := w.c.opts.Hooks.TestStart; h != nil {
 		if err := h(); err != nil {
 			w.c.log.Error("test start listener failed", "err", err)

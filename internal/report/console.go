@@ -167,6 +167,33 @@ func writeIterations(b *bytes.Buffer, s *stats.Snapshot) {
 	b.WriteByte('\n')
 }
 
+// writeNamesOverflow warns that the run had more distinct request names
+// than the statistics kept apart; nothing when it had not.
+func writeNamesOverflow(b *bytes.Buffer, s *stats.Snapshot) {
+	if w := NamesOverflowWarning(s); w != "" {
+		b.WriteString("\nWarning: " + w + "\n")
+	}
+}
+
+// NamesOverflowWarning is the warning for a run whose distinct request
+// names went past --max-names (s.NamesOverflowed), "" otherwise.
+func NamesOverflowWarning(s *stats.Snapshot) string {
+	if !s.NamesOverflowed {
+		return ""
+	}
+	limit := "the --max-names cap"
+	if s.MaxNames > 0 {
+		limit = fmt.Sprintf("--max-names (%d)", s.MaxNames)
+	}
+	var n uint64
+	if e := overflowEntry(s); e != nil {
+		n = e.Requests
+	}
+	return fmt.Sprintf("more distinct request names than %s: the %d %s of the names past it are counted in one row, %q. "+
+		"Give requests whose URL holds an id one name (herd.Name(\"/items/{id}\")), or raise --max-names.",
+		limit, n, plural(int(min(n, 2)), "request", "requests"), stats.OverflowName)
+}
+
 func writePercentileTable(b *bytes.Buffer, s *stats.Snapshot, l layout, title string, of func(*stats.Entry) []time.Duration) {
 	b.WriteString(title + "\n")
 	// Locust's layout: the first value column is 8 wide, the others 6.
@@ -323,6 +350,7 @@ func WriteSummary(w io.Writer, s *stats.Snapshot) {
 	writePercentiles(&b, s, l)
 	writeIntendedPercentiles(&b, s, l)
 	writeIterations(&b, s)
+	writeNamesOverflow(&b, s)
 	if len(s.Failures) > 0 {
 		b.WriteByte('\n')
 		writeFailures(&b, s, l)

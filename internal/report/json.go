@@ -26,7 +26,15 @@ import (
 //	  "errors": [error],     // most frequent first
 //	  "history": [row],      // in the order given
 //	  "iterations": integer, // open-model runs: iterations started
-//	  "dropped_iterations": integer // open-model runs: due with no free user
+//	  "dropped_iterations": integer, // open-model runs: due with no free user
+//	  "names_overflow": overflow // only when the run had more distinct names than --max-names
+//	}
+//
+//	overflow: {
+//	  "max_names": integer,    // the cap (0: this process had none, a worker's was reached)
+//	  "name": string,          // the stats row that counts the names past it (method "")
+//	  "num_requests": integer, // its requests
+//	  "message": string        // the warning the console prints
 //	}
 //
 //	entry: {
@@ -121,30 +129,88 @@ func MarshalHistoryJSON(rows []stats.HistoryRow) ([]byte, error) {
 
 // statsJSON is the document of WriteJSON without its history.
 func statsJSON(s *stats.Snapshot) jsonStats {
+	doc := statsHeadJSON(s)
+	doc.Stats = make([]jsonEntry, 0, len(s.Entries))
+	for i := range s.Entries {
+		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
+	}
+	doc.Failures, doc.Errors = listsJSON(s)
+	return doc
+}
+
+// MarshalStatsPartJSON returns the document of [MarshalStatsJSON] reduced
+// to what a live update sends of what changed: its "stats", "failures"
+// and "errors" lists hold only the items at the given positions of
+// s.Entries, s.Failures and s.Errors, in that order. It is escaped as
+// MarshalStatsJSON escapes.
+func MarshalStatsPartJSON(s *stats.Snapshot, rows, failures, errors []int) ([]byte, error) {
+	doc := statsHeadJSON(s)
+	doc.Stats = make([]jsonEntry, 0, len(rows))
+	for _, i := range rows {
+		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
+	}
+	doc.Failures = make([]jsonFailure, 0, len(failures))
+	for _, i := range failures {
+		doc.Failures = append(doc.Failures, failureJSON(&s.Failures[i]))
+	}
+	doc.Errors = make([]jsonError, 0, len(errors))
+	for _, i := range errors {
+		doc.Errors = append(doc.Errors, errorJSON(&s.Errors[i]))
+	}
+	return json.Marshal(doc)
+}
+
+// statsHeadJSON is the document of statsJSON without its three lists.
+func statsHeadJSON(s *stats.Snapshot) jsonStats {
 	doc := jsonStats{
 		StartTime: s.Start.Format(time.RFC3339Nano),
 		EndTime:   s.Time.Format(time.RFC3339Nano),
 		Duration:  finite(s.Duration.Seconds()),
 		Users:     s.Users,
-		Stats:     make([]jsonEntry, 0, len(s.Entries)),
 		Total:     entryJSON(&s.Total),
-		Failures:  make([]jsonFailure, 0, len(s.Failures)),
-		Errors:    make([]jsonError, 0, len(s.Errors)),
 
 		Iterations: s.Iterations,
 		Dropped:    s.Dropped,
 	}
-	for i := range s.Entries {
-		doc.Stats = append(doc.Stats, entryJSON(&s.Entries[i]))
-	}
-	for _, f := range s.Failures {
-		doc.Failures = append(doc.Failures, jsonFailure{f.Method, f.Name, f.Error, f.Occurrences})
-	}
-	for _, e := range s.Errors {
-		nodes := append([]string{}, e.Nodes...)
-		doc.Errors = append(doc.Errors, jsonError{e.Count, e.Message, e.Trace, nodes})
+	if s.NamesOverflowed {
+		o := &jsonOverflow{MaxNames: s.MaxNames, Name: stats.OverflowName, Message: NamesOverflowWarning(s)}
+		if e := overflowEntry(s); e != nil {
+			o.Requests = e.Requests
+		}
+		doc.NamesOverflow = o
 	}
 	return doc
+}
+
+// overflowEntry is the entry of the names past --max-names, or nil.
+func overflowEntry(s *stats.Snapshot) *stats.Entry {
+	for i := range s.Entries {
+		if e := &s.Entries[i]; e.Name == stats.OverflowName && e.Method == "" {
+			return e
+		}
+	}
+	return nil
+}
+
+// listsJSON is the failures and errors of s, never nil.
+func listsJSON(s *stats.Snapshot) ([]jsonFailure, []jsonError) {
+	failures := make([]jsonFailure, 0, len(s.Failures))
+	for i := range s.Failures {
+		failures = append(failures, failureJSON(&s.Failures[i]))
+	}
+	errs := make([]jsonError, 0, len(s.Errors))
+	for i := range s.Errors {
+		errs = append(errs, errorJSON(&s.Errors[i]))
+	}
+	return failures, errs
+}
+
+func failureJSON(f *stats.Failure) jsonFailure {
+	return jsonFailure{f.Method, f.Name, f.Error, f.Occurrences}
+}
+
+func errorJSON(e *stats.Error) jsonError {
+	return jsonError{e.Count, e.Message, e.Trace, append([]string{}, e.Nodes...)}
 }
 
 func rowJSON(r *stats.HistoryRow) jsonRow {
@@ -176,17 +242,26 @@ type jsonDoc struct {
 }
 
 type jsonStats struct {
-	StartTime string        `json:"start_time"`
-	EndTime   string        `json:"end_time"`
-	Duration  float64       `json:"duration_s"`
-	Users     int           `json:"user_count"`
-	Stats     []jsonEntry   `json:"stats"`
-	Total     jsonEntry     `json:"total"`
+	StartTime string      `json:"start_time"`
+	EndTime   string      `json:"end_time"`
+	Duration  float64     `json:"duration_s"`
+	Users     int         `json:"user_count"`
+	Stats     []jsonEntry `json:"stats"`
+	Total     jsonEntry   `json:"total"`
 	Failures  []jsonFailure `json:"failures"`
 	Errors    []jsonError   `json:"errors"`
 	// Open-model runs only.
 	Iterations uint64 `json:"iterations,omitempty"`
 	Dropped    uint64 `json:"dropped_iterations,omitempty"`
+	// Runs past --max-names only.
+	NamesOverflow *jsonOverflow `json:"names_overflow,omitempty"`
+}
+
+type jsonOverflow struct {
+	MaxNames int    `json:"max_names"`
+	Name     string `json:"name"`
+	Requests uint64 `json:"num_requests"`
+	Message  string `json:"message"`
 }
 
 type jsonEntry struct {

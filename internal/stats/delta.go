@@ -84,11 +84,8 @@ func (s *Stats) Merge(d *Delta, node string) {
 		if e.Requests == 0 && e.Failures == 0 {
 			continue
 		}
-		c := s.entries[e.Key]
-		if c == nil {
-			c = &cumulative{key: e.Key, windowed: s.fullHistory}
-			s.entries[e.Key] = c
-		}
+		k := s.admittedLocked(e.Key)
+		c := s.entryLocked(k)
 		dl := delta{requests: e.Requests, failures: e.Failures, size: e.Size}
 		if e.Hist != nil {
 			dl.hist = *e.Hist
@@ -99,7 +96,7 @@ func (s *Stats) Merge(d *Delta, node string) {
 		c.add(&dl)
 		s.total.add(&dl)
 		if s.observer != nil {
-			s.observer(e.Key, dl.requests, dl.failures-min(cut[e.Key], dl.failures), &dl.hist)
+			s.observer(k, dl.requests, dl.failures-min(cut[e.Key], dl.failures), &dl.hist)
 		}
 		c.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
 		s.total.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
@@ -114,7 +111,8 @@ func (s *Stats) Merge(d *Delta, node string) {
 		s.reported = d.End
 	}
 	for _, f := range d.Failures {
-		s.addFailureLocked(failKey{f.Method, f.Name, f.Error}, f.Occurrences)
+		k := s.admittedLocked(Key{f.Method, f.Name})
+		s.addFailureLocked(failKey{k.Method, k.Name, f.Error}, f.Occurrences)
 	}
 	for _, e := range d.Errors {
 		have := s.addErrorLocked(errKey{Message: e.Message, Origin: e.Trace}, e.Trace, e.Count)

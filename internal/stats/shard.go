@@ -70,6 +70,13 @@ func newTable() *table {
 	}
 }
 
+// clearAll empties t and forgets its entries too (a Reset: their names
+// may not be admitted any more).
+func (t *table) clearAll() {
+	clear(t.entries)
+	t.reset()
+}
+
 // reset empties t for reuse and keeps the entries (and their histogram
 // buckets) allocated, so a steady load allocates nothing.
 func (t *table) reset() {
@@ -87,9 +94,10 @@ func (t *table) reset() {
 // the shard it was given for its whole life; Record is safe for concurrent
 // use, but users spread over shards rarely contend.
 type Shard struct {
-	mu  sync.Mutex
-	hot *table
-	_   [48]byte // keep neighbouring shards' mutexes off one cache line
+	mu    sync.Mutex
+	hot   *table
+	names *nameSet // the run's admitted names; nil: no limit
+	_     [40]byte // keep neighbouring shards' mutexes off one cache line
 }
 
 // Record adds one request. failure is "" for a success, otherwise the
@@ -112,8 +120,7 @@ func (s *Shard) record(method, name string, d, intended time.Duration, size int6
 	s.mu.Lock()
 	e := s.hot.entries[k]
 	if e == nil {
-		e = new(delta)
-		s.hot.entries[k] = e
+		e, k = s.enterLocked(k)
 	}
 	e.requests++
 	if size > 0 {
@@ -125,20 +132,38 @@ func (s *Shard) record(method, name string, d, intended time.Duration, size int6
 	}
 	if failure != "" {
 		e.failures++
-		s.hot.failures[failKey{method, name, failure}]++
+		s.hot.failures[failKey{k.Method, k.Name, failure}]++
 	}
 	s.mu.Unlock()
+}
+
+// enterLocked makes the entry of a key new to the hot table, or, when the
+// run has no room for another name, returns the overflow entry and key.
+// Only keys the run admitted (and the overflow key) ever enter a table, so
+// every table stays within Options.MaxNames entries.
+func (s *Shard) enterLocked(k Key) (*delta, Key) {
+	if !s.names.admit(k) {
+		k = overflowKey
+		if e := s.hot.entries[k]; e != nil {
+			return e, k
+		}
+	}
+	e := new(delta)
+	s.hot.entries[k] = e
+	return e, k
 }
 
 // RecordError adds one error or panic raised by user code. origin is a
 // stable key for where it came from (two errors with the same message and
 // origin share a row); trace is a sample kept from the first occurrence.
+// Texts longer than MaxErrorMessage (message) or MaxErrorTrace (origin,
+// trace) are cut, with an ellipsis.
 func (s *Shard) RecordError(message, origin, trace string) {
-	k := errKey{Message: message, Origin: origin}
+	k := errKey{Message: clip(message, MaxErrorMessage), Origin: clip(origin, MaxErrorTrace)}
 	s.mu.Lock()
 	e := s.hot.errors[k]
 	if e == nil {
-		e = &errDelta{trace: trace}
+		e = &errDelta{trace: clip(trace, MaxErrorTrace)}
 		s.hot.errors[k] = e
 	}
 	e.count++

@@ -28,6 +28,13 @@ type Snapshot struct {
 	// iterations: those started, and those that were due when every user
 	// of the pool was busy, so never ran. Both are 0 in closed-model runs.
 	Iterations, Dropped uint64
+
+	// MaxNames is the cap on distinct entries (Options.MaxNames), 0 for
+	// none. NamesOverflowed is set when requests were counted in the
+	// OverflowName entry: the run had more distinct names than this cap,
+	// or a worker's own, kept apart.
+	MaxNames        int
+	NamesOverflowed bool
 }
 
 // Entry is the statistics of one (method, name) pair, or of the total.

@@ -30,6 +30,16 @@ type Options struct {
 	// FullHistory keeps a 10-second window per entry, so history rows (and
 	// current percentiles) exist for every entry, not just the total.
 	FullHistory bool
+	// MaxNames bounds the distinct (method, name) entries: past it, the
+	// requests of new names are counted in one entry, OverflowName. 0 (or
+	// less) sets no limit. A master applies it to the merged run (its
+	// workers have caps of their own, whose overflow rows it merges).
+	MaxNames int
+	// OnOverflow, if set, is called once (again after a Reset) when the
+	// first requests are counted in the overflow entry, e.g. to log a
+	// warning. It runs under the statistics' lock: it must be quick and
+	// must not call the Stats.
+	OnOverflow func()
 }
 
 // Stats holds the statistics of one run.
@@ -38,6 +48,10 @@ type Stats struct {
 
 	mu          sync.Mutex // guards everything below; never taken by Record
 	fullHistory bool
+	maxNames    int
+	names       *nameSet // the names admitted since New or Reset; nil: no limit
+	onOverflow  func()
+	warned      bool     // onOverflow was called since New or Reset
 	spares      []*table // one empty table per shard, swapped in at each tick
 	start       time.Time
 	lastTick    time.Time
@@ -78,10 +92,14 @@ func New(start time.Time, opts Options) *Stats {
 	s := &Stats{
 		shards:      make([]Shard, n),
 		fullHistory: opts.FullHistory,
+		maxNames:    max(opts.MaxNames, 0),
+		names:       newNameSet(opts.MaxNames),
+		onOverflow:  opts.OnOverflow,
 		spares:      make([]*table, n),
 	}
 	for i := range s.shards {
 		s.shards[i].hot = newTable()
+		s.shards[i].names = s.names
 		s.spares[i] = newTable()
 	}
 	s.resetLocked(start)
@@ -103,11 +121,25 @@ func (s *Stats) Start() time.Time {
 	return s.start
 }
 
-// Reset drops everything recorded so far; counting restarts at now.
+// Reset drops everything recorded so far, names included (the shards
+// forget theirs, so their memory is freed and the cap starts afresh);
+// counting restarts at now.
 func (s *Stats) Reset(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.drainLocked(false)
+	s.names = newNameSet(s.maxNames)
+	for i := range s.shards {
+		sh := &s.shards[i]
+		spare := s.spares[i]
+		spare.clearAll()
+		sh.mu.Lock()
+		old := sh.hot
+		sh.hot, sh.names = spare, s.names
+		sh.mu.Unlock()
+		old.clearAll()
+		s.spares[i] = old
+	}
+	s.warned = false
 	s.resetLocked(now)
 }
 
@@ -165,11 +197,7 @@ func (s *Stats) mergeLocked(t *table) {
 		if d.requests == 0 {
 			continue
 		}
-		c := s.entries[k]
-		if c == nil {
-			c = &cumulative{key: k, windowed: s.fullHistory}
-			s.entries[k] = c
-		}
+		c := s.entryLocked(k) // a shard's keys were admitted already
 		c.add(d)
 		s.total.add(d)
 		if s.observer != nil {
@@ -185,6 +213,32 @@ func (s *Stats) mergeLocked(t *table) {
 	}
 }
 
+// entryLocked returns k's cumulative entry, made on first use. The first
+// one of the overflow entry calls OnOverflow.
+func (s *Stats) entryLocked(k Key) *cumulative {
+	c := s.entries[k]
+	if c == nil {
+		c = &cumulative{key: k, windowed: s.fullHistory}
+		s.entries[k] = c
+		if k == overflowKey && !s.warned {
+			s.warned = true
+			if s.onOverflow != nil {
+				s.onOverflow()
+			}
+		}
+	}
+	return c
+}
+
+// admittedLocked is k, or the overflow key when the run has no room for
+// another name (a worker's report, merged).
+func (s *Stats) admittedLocked(k Key) Key {
+	if _, ok := s.entries[k]; ok || s.names.admit(k) {
+		return k
+	}
+	return overflowKey
+}
+
 // addFailureLocked counts n failures of one kind; past MaxFailureKinds new
 // kinds share the overflow row, except the requests interrupted at the
 // stop, which keep a row per endpoint so Entry.Interrupted stays exact.
@@ -198,6 +252,8 @@ func (s *Stats) addFailureLocked(k failKey, n uint64) {
 // addErrorLocked counts n user errors of one kind (trace: a sample kept
 // from the first); past MaxErrorKinds new kinds share the overflow row.
 func (s *Stats) addErrorLocked(k errKey, trace string, n uint64) *errDelta {
+	k = errKey{Message: clip(k.Message, MaxErrorMessage), Origin: clip(k.Origin, MaxErrorTrace)}
+	trace = clip(trace, MaxErrorTrace)
 	have := s.errors[k]
 	if have == nil && len(s.errors) >= MaxErrorKinds {
 		k = errKey{Message: OverflowMessage}
@@ -278,6 +334,9 @@ func (s *Stats) Snapshot(now time.Time, users int) *Snapshot {
 
 		Iterations: s.iterations,
 		Dropped:    s.dropped,
+
+		MaxNames:        s.maxNames,
+		NamesOverflowed: s.entries[overflowKey] != nil,
 	}
 	secs := snap.Duration.Seconds()
 	cs := s.sortedLocked()

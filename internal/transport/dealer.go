@@ -34,11 +34,13 @@ type Dealer struct {
 }
 
 // DialDealer connects a DEALER with the given identity to endpoint
-// ("tcp://host:port"). It retries every reconnect interval until the first
-// connection and handshake succeed or ctx ends; afterwards ctx no longer
-// matters and the Dealer lives until Close. The identity must be 1–255
-// bytes of valid UTF-8 not starting with a zero byte (libzmq reserves
-// those for generated ids; Locust decodes the id as UTF-8).
+// ("tcp://host:port"). It retries after the reconnect interval (growing
+// up to WithReconnectIntervalMax) until the first connection and
+// handshake succeed or ctx ends; afterwards ctx no longer matters and the
+// Dealer lives until Close. Each attempt, TCP connect and handshake, is
+// bounded by the handshake timeout. The identity must be 1–255 bytes of
+// valid UTF-8 not starting with a zero byte (libzmq reserves those for
+// generated ids; Locust decodes the id as UTF-8).
 func DialDealer(ctx context.Context, endpoint, identity string, opts ...Option) (*Dealer, error) {
 	if err := checkIdentity(identity); err != nil {
 		return nil, err
@@ -56,7 +58,7 @@ func DialDealer(ctx context.Context, endpoint, identity string, opts ...Option) 
 		out:      make(chan outItem, o.queueSize),
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
-	first, err := d.connect(ctx)
+	first, err := d.connect(ctx, false)
 	if err != nil {
 		d.cancel()
 		return nil, err
@@ -157,7 +159,7 @@ func (d *Dealer) run(l *link) {
 			return
 		}
 		var err error
-		if l, err = d.connect(d.ctx); err != nil {
+		if l, err = d.connect(d.ctx, true); err != nil {
 			return // closed
 		}
 		if !d.install(l) {
@@ -208,32 +210,87 @@ func (d *Dealer) serve(l *link) bool {
 	return !d.q.stopped()
 }
 
-// connect dials and handshakes, retrying every reconnect interval until it
-// succeeds or ctx ends.
-func (d *Dealer) connect(ctx context.Context) (*link, error) {
-	for {
+// DialAttempt is one of a Dealer's connection attempts, as the function
+// given to WithDialMonitor sees it.
+type DialAttempt struct {
+	Addr string // host:port
+	// Try counts the attempts since the last connection ended (or since
+	// DialDealer began), from 1.
+	Try int
+	// Reconnect: a connection was lost (or Reconnect was called) before;
+	// false while DialDealer makes its first connection.
+	Reconnect bool
+	// Err is why the attempt failed (a dial or handshake error); nil when
+	// it connected.
+	Err error
+	// Wait is the pause before the next attempt, after a failure.
+	Wait time.Duration
+}
+
+// WithDialMonitor calls f after each connection attempt of a Dealer,
+// failed or not, but not for one that Close or DialDealer's context
+// ended. f runs on the goroutine that dials (DialDealer's caller for the
+// first connection), before the pause that follows a failure, and must
+// not block.
+func WithDialMonitor(f func(DialAttempt)) Option {
+	return func(o *options) { o.monitor = f }
+}
+
+// WithReconnectIntervalMax makes a Dealer's pause between failed
+// connection attempts double after each one, from the reconnect interval
+// up to limit (libzmq's ZMQ_RECONNECT_IVL_MAX); the next connection starts
+// over. 0, the default, keeps the pause fixed.
+func WithReconnectIntervalMax(limit time.Duration) Option {
+	return func(o *options) {
+		if limit >= 0 {
+			o.reconnectMax = limit
+		}
+	}
+}
+
+// connect dials and handshakes, retrying after the reconnect interval
+// (growing up to reconnectMax) until it succeeds or ctx ends.
+func (d *Dealer) connect(ctx context.Context, reconnect bool) (*link, error) {
+	wait := d.opts.reconnectInterval
+	for try := 1; ; try++ {
 		l, err := d.dialOnce(ctx)
+		if err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("transport: connect to %s: %w (last error: %v)", d.addr, ctx.Err(), err)
+		}
+		if d.opts.monitor != nil {
+			a := DialAttempt{Addr: d.addr, Try: try, Reconnect: reconnect, Err: err}
+			if err != nil {
+				a.Wait = wait
+			}
+			d.opts.monitor(a)
+		}
 		if err == nil {
 			return l, nil
 		}
-		t := time.NewTimer(d.opts.reconnectInterval)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil, fmt.Errorf("transport: connect to %s: %w (last error: %v)", d.addr, ctx.Err(), err)
 		case <-t.C:
 		}
+		if d.opts.reconnectMax > wait {
+			wait = min(2*wait, d.opts.reconnectMax)
+		}
 	}
 }
 
-// dialOnce makes one connection attempt; ctx also aborts the handshake.
+// dialOnce makes one connection attempt, bounded by the handshake
+// timeout; ctx also aborts the handshake.
 func (d *Dealer) dialOnce(ctx context.Context) (*link, error) {
-	nc, err := d.opts.dialTCP(ctx, d.addr)
+	dialCtx, cancel := context.WithTimeout(ctx, d.opts.handshakeTimeout)
+	nc, err := d.opts.dialTCP(dialCtx, d.addr)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	zc, err := handshake(nc, zmq4.Dealer, d.identity, d.opts.handshakeTimeout)
+	zc, err := handshake(nc, zmq4.Dealer, d.identity, d.opts.token, d.opts.handshakeTimeout)
 	if !stop() || err != nil {
 		_ = nc.Close()
 		if err == nil {

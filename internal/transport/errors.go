@@ -25,6 +25,19 @@ var (
 	ErrHandshake = errors.New("transport: ZMTP handshake failed")
 	// ErrProtocol reports a ZMTP framing violation.
 	ErrProtocol = errors.New("transport: ZMTP protocol error")
+	// ErrTimeout reports a connection dropped for being late: a message
+	// not complete within the read timeout, no message within the idle
+	// timeout, or no admission within the admission timeout.
+	ErrTimeout = errors.New("transport: peer too slow")
+	// ErrRefused reports a connection refused or dropped by a Router's
+	// limits: too many connections, or an identity already in use.
+	ErrRefused = errors.New("transport: connection refused")
+	// ErrToken reports a peer without the Router's token, or with a wrong
+	// one; its connection is closed before any message is read.
+	ErrToken = errors.New("transport: missing or wrong token")
+	// ErrReplaced reports a connection closed because a new one took its
+	// identity after it had been silent (see Router).
+	ErrReplaced = errors.New("transport: connection replaced")
 )
 
 // PeerError reports a problem with one peer or one of its messages. It is

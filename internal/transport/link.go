@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"sync"
@@ -26,6 +27,8 @@ type link struct {
 	identity string // the peer's identity (the Router's routing id)
 	remote   string
 	max      int
+	lim      *connLimits // a Router's limits; nil for a Dealer
+	stop     func()      // called by close: ends the reader's waits; may be nil
 
 	done      chan struct{} // closed by close
 	closeOnce sync.Once
@@ -48,6 +51,9 @@ func newLink(nc net.Conn, zc *zmq4.Conn, identity string, max int) *link {
 func (l *link) close() {
 	l.closeOnce.Do(func() {
 		close(l.done)
+		if l.stop != nil {
+			l.stop()
+		}
 		_ = l.nc.Close()
 	})
 }
@@ -58,6 +64,10 @@ func (l *link) close() {
 func (l *link) shutdown(deadline time.Time) {
 	if hc, ok := l.nc.(interface{ CloseWrite() error }); ok {
 		_ = hc.CloseWrite()
+	}
+	if l.lim != nil {
+		l.lim.shutdown(deadline) // the reader's deadlines stop here
+		return
 	}
 	_ = l.nc.SetReadDeadline(deadline)
 }
@@ -75,9 +85,12 @@ func (l *link) drain() {
 // queueing a PONG on out) and skipping other commands.
 func (l *link) read(out chan<- outItem) (zmtpMessage, error) {
 	for {
-		msg, err := readMessage(l.br, l.max)
+		msg, err := msgReader{br: l.br, max: l.max, lim: l.lim}.read()
 		if err != nil || !msg.command {
 			return msg, err
+		}
+		if l.lim != nil {
+			l.lim.release(msg.held) // commands are handled here and now
 		}
 		name, body, err := parseCommand(msg.frames[0])
 		if err != nil {
@@ -85,7 +98,7 @@ func (l *link) read(out chan<- outItem) (zmtpMessage, error) {
 		}
 		if name == zmq4.CmdPing {
 			select {
-			case out <- outItem{payload: pingContext(body), pong: true}:
+			case out <- outItem{payload: bytes.Clone(pingContext(body)), pong: true}: // not a slice of a large frame
 			default: // queue full: the peer will retry or time out
 			}
 		}

@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/history", s.handleHistory)
 	mux.HandleFunc("GET /api/thresholds", s.handleThresholds) // thresholds.go
 	mux.HandleFunc("GET /api/events", s.handleEvents)
+	mux.HandleFunc("POST /api/view", s.handleView) // routes_api.go
 	mux.HandleFunc("GET /api/report.json", s.handleReportJSON)
 	mux.HandleFunc("GET /stats/history/csv", s.handleHistoryCSV)
 

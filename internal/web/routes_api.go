@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -154,6 +155,29 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeRawJSON(w, http.StatusOK, b)
+}
+
+// maxViewBody bounds the body of POST /api/view.
+const maxViewBody = 1 << 20
+
+// handleView is POST /api/view: the rows a client of /api/events shows,
+// {"client": the "client" of its updates, "rows": [[method, name], …]}, so
+// that its updates carry their changes first (at most maxViewRows are
+// kept). It answers 204, also for a stream that ended meanwhile (its view
+// no longer matters, and the page should not log an error for it).
+func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Client string    `json:"client"`
+		Rows   []viewKey `json:"rows"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxViewBody)).Decode(&req); err != nil {
+		s.writeJSON(w, r, http.StatusBadRequest, failure{Message: "view: " + err.Error()})
+		return
+	}
+	if sub := s.hub.client(req.Client); sub != nil {
+		sub.setView(req.Rows)
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // handleHistory is /api/history?points=N: the total's history, downsampled

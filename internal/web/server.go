@@ -61,6 +61,7 @@ type Server struct {
 	log     *slog.Logger
 	handler http.Handler
 	hub     *hub
+	table   liveTable // the rows of the live updates; only the hub's goroutine uses it
 	assets  *staticFiles
 	cop     *http.CrossOriginProtection
 
@@ -100,7 +101,7 @@ func New(opts Options, c Controller) *Server {
 		done:      make(chan struct{}),
 	}
 	s.cop = s.newCrossOriginProtection()
-	s.hub = newHub(s.buildUpdate, opts.PushEvery, s.done, log)
+	s.hub = newHub(s.buildTick, opts.PushEvery, s.done, log)
 	s.handler = s.routes()
 	return s
 }

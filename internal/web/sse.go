@@ -1,8 +1,8 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,44 +10,59 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/herdload/herd/internal/report"
 )
 
 // sseWriteTimeout bounds each write to an event stream: a client that
 // stops reading is dropped instead of holding its handler forever.
 const sseWriteTimeout = 10 * time.Second
 
-// hub builds the /api/events update once per tick, in one goroutine, and
-// hands the same bytes to every subscriber. Each subscriber has a one-slot
-// mailbox that always holds the latest update: a slow client skips
-// intermediate updates and never blocks the hub.
+// hub takes the test's state once per tick, in one goroutine, while
+// somebody listens, and publishes it as an immutable liveTick. Every stream
+// builds its own frames from the latest tick (frame.go): the whole table
+// first, then only what changed since the frame it last wrote, so a slow
+// client skips ticks without missing a change, and never blocks the hub.
 type hub struct {
-	build func() []byte // one SSE frame; nil to skip this tick
+	build func(seq uint64) *liveTick // the state as of tick seq; nil to skip it
 	every time.Duration
 	done  <-chan struct{}
 	log   *slog.Logger
 
 	join, leave chan *subscriber
 	subscribers atomic.Int32 // for tests
+	builds      atomic.Int64 // for tests
 	// ticks replaces the ticker when set (tests drive the hub with it).
 	ticks <-chan time.Time
 
+	latest atomic.Pointer[liveTick]
+
 	mu      sync.Mutex
 	started bool
-	stopped bool // set by wait; no start after it
+	stopped bool                   // set by wait; no start after it
+	clients map[string]*subscriber // by id, for POST /api/view
 	wg      sync.WaitGroup
 }
 
-// subscriber is one event stream's mailbox.
+// subscriber is one event stream.
 type subscriber struct {
-	updates chan []byte // capacity 1: the latest frame not yet written
+	id   string
+	wake chan struct{} // capacity 1: a tick newer than the last frame is out
+
+	// Only the stream's goroutine uses these (frame.go).
+	last  uint64 // seq of the tick of the last frame written; 0: none yet
+	epoch uint64 // the items' numbering of the last frame
+	// sent is, per list and item, the seq of the tick whose values it
+	// last sent.
+	sent [lists][]uint64
+
+	mu   sync.Mutex
+	view []viewKey // the rows the client shows (POST /api/view)
 }
 
-func newHub(build func() []byte, every time.Duration, done <-chan struct{}, log *slog.Logger) *hub {
+func newHub(build func(seq uint64) *liveTick, every time.Duration, done <-chan struct{}, log *slog.Logger) *hub {
 	return &hub{
 		build: build, every: every, done: done, log: log,
 		join: make(chan *subscriber), leave: make(chan *subscriber),
+		clients: make(map[string]*subscriber),
 	}
 }
 
@@ -71,25 +86,40 @@ func (h *hub) wait() {
 	h.wg.Wait()
 }
 
-// subscribe registers a new stream, which at once receives an update. It
-// returns false once the server is closing.
+// subscribe registers a new stream, which is woken at once. It returns
+// false once the server is closing.
 func (h *hub) subscribe() (*subscriber, bool) {
 	h.start()
-	sub := &subscriber{updates: make(chan []byte, 1)}
+	var id [8]byte
+	rand.Read(id[:]) // never fails (crypto/rand)
+	sub := &subscriber{id: hex.EncodeToString(id[:]), wake: make(chan struct{}, 1)}
 	select {
 	case h.join <- sub:
-		return sub, true
 	case <-h.done:
 		return nil, false
 	}
+	h.mu.Lock()
+	h.clients[sub.id] = sub
+	h.mu.Unlock()
+	return sub, true
 }
 
 // unsubscribe forgets a stream.
 func (h *hub) unsubscribe(sub *subscriber) {
+	h.mu.Lock()
+	delete(h.clients, sub.id)
+	h.mu.Unlock()
 	select {
 	case h.leave <- sub:
 	case <-h.done:
 	}
+}
+
+// client is the stream with the given id, or nil.
+func (h *hub) client(id string) *subscriber {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clients[id]
 }
 
 func (h *hub) run() {
@@ -101,8 +131,17 @@ func (h *hub) run() {
 		ticks = t.C
 	}
 	subs := make(map[*subscriber]struct{})
-	var last []byte // the latest frame
+	var seq uint64
 	var lastAt time.Time
+	tick := func() bool {
+		t := h.safeBuild(seq + 1)
+		if t == nil {
+			return false
+		}
+		seq, lastAt = t.seq, time.Now()
+		h.latest.Store(t)
+		return true
+	}
 	for {
 		select {
 		case <-h.done:
@@ -110,109 +149,59 @@ func (h *hub) run() {
 		case sub := <-h.join:
 			subs[sub] = struct{}{}
 			h.subscribers.Store(int32(len(subs)))
-			// A frame built less than a tick ago is fresh enough.
-			if last == nil || time.Since(lastAt) >= h.every {
-				if b := h.safeBuild(); b != nil {
-					last, lastAt = b, time.Now()
-				}
+			// A tick taken less than a period ago is fresh enough.
+			if h.latest.Load() == nil || time.Since(lastAt) >= h.every {
+				tick()
 			}
-			if last != nil {
-				offer(sub, last)
+			if h.latest.Load() != nil {
+				wake(sub)
 			}
 		case sub := <-h.leave:
 			delete(subs, sub)
 			h.subscribers.Store(int32(len(subs)))
 		case <-ticks:
 			if len(subs) == 0 {
-				continue // nobody listens: build nothing
+				continue // nobody listens: take nothing
 			}
-			b := h.safeBuild()
-			if b == nil {
-				continue
-			}
-			last, lastAt = b, time.Now()
-			for sub := range subs {
-				offer(sub, last)
+			if tick() {
+				for sub := range subs {
+					wake(sub)
+				}
 			}
 		}
 	}
 }
 
-// offer puts frame in sub's mailbox, replacing an unread older frame.
-// Only the hub sends, so this never blocks.
-func offer(sub *subscriber, frame []byte) {
+// wake tells sub that a newer tick is out; a wake not yet taken stands for
+// it. Only the hub sends, so this never blocks.
+func wake(sub *subscriber) {
 	select {
-	case sub.updates <- frame:
-		return
-	default:
-	}
-	select {
-	case <-sub.updates: // drop the stale frame
-	default:
-	}
-	select {
-	case sub.updates <- frame:
+	case sub.wake <- struct{}{}:
 	default:
 	}
 }
 
-// safeBuild builds a frame, logging (not crashing on) a panic in the
+// safeBuild takes tick seq, logging (not crashing on) a panic in the
 // controller.
-func (h *hub) safeBuild() (b []byte) {
+func (h *hub) safeBuild(seq uint64) (t *liveTick) {
 	defer func() {
 		if v := recover(); v != nil {
 			h.log.Error("web: building the live update panicked", "panic", v)
-			b = nil
+			t = nil
 		}
 	}()
-	return h.build()
-}
-
-// buildUpdate renders one /api/events frame: an "update" event whose data
-// is {"state": /api/state, "stats": /api/stats, "thresholds":
-// /api/thresholds, "point": latest history row or null}.
-func (s *Server) buildUpdate() []byte {
-	now := s.now()
-	state, err := json.Marshal(newStateDoc(s.ctl.Status(), now))
-	if err != nil {
-		s.log.Error("web: encode live state", "err", err)
-		return nil
+	h.builds.Add(1)
+	t = h.build(seq)
+	if t != nil {
+		t.seq = seq
 	}
-	st, err := report.MarshalStatsJSON(s.snapshot())
-	if err != nil {
-		s.log.Error("web: encode live stats", "err", err)
-		return nil
-	}
-	thresholds, err := json.Marshal(thresholdDocs(s.ctl.Thresholds()))
-	if err != nil {
-		s.log.Error("web: encode live thresholds", "err", err)
-		return nil
-	}
-	point := []byte("null")
-	if row := lastRow(s.ctl.History()); row != nil {
-		if point, err = report.MarshalHistoryRowJSON(row); err != nil {
-			s.log.Error("web: encode live history point", "err", err)
-			return nil
-		}
-	}
-	// Compact JSON holds no newline, so it fits one data: line.
-	var b bytes.Buffer
-	b.Grow(len(state) + len(st) + len(thresholds) + len(point) + 80)
-	b.WriteString("event: update\ndata: {\"state\":")
-	b.Write(state)
-	b.WriteString(",\"stats\":")
-	b.Write(st)
-	b.WriteString(",\"thresholds\":")
-	b.Write(thresholds)
-	b.WriteString(",\"point\":")
-	b.Write(point)
-	b.WriteString("}\n\n")
-	return b.Bytes()
+	return t
 }
 
 // handleEvents is /api/events, the Server-Sent Events stream: a reconnect
-// delay, an update at once, then one per tick and a comment line as a
-// heartbeat. It ends when the client goes or the server closes.
+// delay, an update at once with the whole table, then one per tick with
+// what changed, and a comment line as a heartbeat (docs/web-api.md). It
+// ends when the client goes or the server closes.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -253,7 +242,16 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-s.done:
 			return
-		case b := <-sub.updates:
+		case <-sub.wake:
+			t := s.hub.latest.Load()
+			if t == nil || t.seq == sub.last {
+				continue
+			}
+			var b []byte
+			if b, err = sub.frame(t); err != nil {
+				s.log.Error("web: encode the live update", "err", err)
+				return
+			}
 			err = send(b)
 		case t := <-heartbeat.C:
 			err = send(fmt.Appendf(nil, ": heartbeat %d\n\n", t.Unix()))

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -111,7 +110,7 @@ func TestEvents(t *testing.T) {
 	}
 
 	up := nextUpdate(t, br)
-	for _, k := range []string{"state", "stats", "thresholds", "point"} {
+	for _, k := range []string{"full", "seq", "client", "rows", "pending", "state", "stats", "thresholds", "point"} {
 		if _, ok := up[k]; !ok {
 			t.Errorf("update lacks %q", k)
 		}
@@ -126,6 +125,9 @@ func TestEvents(t *testing.T) {
 		t.Errorf("point = %s, want the last history row", up["point"])
 	}
 
+	if string(up["full"]) != "true" || string(up["rows"]) != "2" || string(up["pending"]) != "0" {
+		t.Errorf("first update: full %s, rows %s, pending %s; want the whole table of 2 rows", up["full"], up["rows"], up["pending"])
+	}
 	if string(up["thresholds"]) != "[]" {
 		t.Errorf("thresholds = %s without any, want []", up["thresholds"])
 	}
@@ -212,23 +214,20 @@ func TestEventsHead(t *testing.T) {
 	}
 }
 
-// TestHubFansOutOneBuild checks that the hub builds each update once for
-// every subscriber, that a subscriber that never reads keeps only the latest
-// update and never blocks the others, and that leaving frees it.
+// TestHubFansOutOneBuild checks that the hub takes each tick once for
+// every subscriber, that a subscriber that never reads holds one wake-up
+// and then sees the latest tick, never blocking the others, and that
+// leaving frees it.
 func TestHubFansOutOneBuild(t *testing.T) {
 	t.Parallel()
-	var builds atomic.Int64
-	build := func() []byte {
-		n := builds.Add(1)
-		return []byte{byte(n)}
-	}
+	build := func(seq uint64) *liveTick { return &liveTick{} }
 	done := make(chan struct{})
 	ticks := make(chan time.Time)
 	h := newHub(build, time.Hour, done, nil)
 	h.ticks = ticks
 	defer func() { close(done); h.wait() }()
 
-	// The first subscriber gets a fresh build, the next ones share it.
+	// The first subscriber gets a fresh tick, the next ones share it.
 	slow, _ := h.subscribe()
 	var readers []*subscriber
 	for range 9 {
@@ -236,38 +235,43 @@ func TestHubFansOutOneBuild(t *testing.T) {
 		readers = append(readers, sub)
 	}
 	for _, sub := range readers {
-		if got := <-sub.updates; got[0] != 1 {
-			t.Fatalf("joined with update %d, want the shared first", got[0])
+		<-sub.wake
+		if seq := h.latest.Load().seq; seq != 1 {
+			t.Fatalf("joined at tick %d, want the shared first", seq)
 		}
 	}
 	const ticksSent = 20
 	for i := range ticksSent {
 		ticks <- time.Now()
 		for _, sub := range readers {
-			if got := <-sub.updates; int(got[0]) != i+2 {
-				t.Fatalf("tick %d: got update %d", i, got[0])
+			<-sub.wake
+			if seq := h.latest.Load().seq; int(seq) != i+2 {
+				t.Fatalf("tick %d: woken at tick %d", i, seq)
 			}
 		}
 	}
-	if b := builds.Load(); b != 1+ticksSent {
+	if b := h.builds.Load(); b != 1+ticksSent {
 		t.Errorf("%d builds for %d ticks and 10 subscribers, want %d", b, ticksSent, 1+ticksSent)
 	}
-	// The subscriber that never read holds only the latest update.
-	if n := len(slow.updates); n != 1 {
-		t.Errorf("slow mailbox holds %d, want 1", n)
+	// The subscriber that never read holds one wake-up, for the latest.
+	if n := len(slow.wake); n != 1 {
+		t.Errorf("slow subscriber holds %d wake-ups, want 1", n)
 	}
-	if latest := <-slow.updates; latest[0] != 1+ticksSent {
-		t.Errorf("slow subscriber kept update %d, want the latest %d", latest[0], 1+ticksSent)
+	if h.client(slow.id) != slow {
+		t.Error("a subscriber is not found by its id")
 	}
 	h.unsubscribe(slow)
 	for _, sub := range readers {
 		h.unsubscribe(sub)
 	}
 	eventually(t, "subscribers to leave", func() bool { return h.subscribers.Load() == 0 })
+	if h.client(slow.id) != nil {
+		t.Error("a subscriber that left is still found by its id")
+	}
 	// Without subscribers a tick builds nothing.
 	ticks <- time.Now()
 	ticks <- time.Now() // the first was handled once the second is taken
-	if b := builds.Load(); b != 1+ticksSent {
+	if b := h.builds.Load(); b != 1+ticksSent {
 		t.Errorf("built %d updates for nobody", b-1-ticksSent)
 	}
 }
@@ -276,15 +280,13 @@ func TestHubFansOutOneBuild(t *testing.T) {
 // the hub is not even started by other routes.
 func TestHubIdle(t *testing.T) {
 	t.Parallel()
-	var builds atomic.Int64
 	s, ts := newTestServer(t, Options{PushEvery: time.Millisecond}, newFake())
-	s.hub.build = func() []byte { builds.Add(1); return []byte("x") }
 	get(t, ts, "/api/state")
 	s.hub.mu.Lock()
 	started := s.hub.started
 	s.hub.mu.Unlock()
-	if started || builds.Load() != 0 {
-		t.Errorf("hub started %v with %d builds before any subscriber", started, builds.Load())
+	if started || s.hub.builds.Load() != 0 {
+		t.Errorf("hub started %v with %d builds before any subscriber", started, s.hub.builds.Load())
 	}
 }
 
@@ -292,23 +294,24 @@ func TestHubSurvivesPanickingController(t *testing.T) {
 	t.Parallel()
 	done := make(chan struct{})
 	var calls atomic.Int64
-	h := newHub(func() []byte {
+	h := newHub(func(uint64) *liveTick {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
-		return []byte("ok")
+		return &liveTick{}
 	}, time.Millisecond, done, discardLogger())
 	defer func() { close(done); h.wait() }()
 	sub, _ := h.subscribe()
-	if got := <-sub.updates; !bytes.Equal(got, []byte("ok")) {
-		t.Errorf("got %q", got)
+	<-sub.wake
+	if tk := h.latest.Load(); tk == nil || tk.seq != 1 {
+		t.Errorf("latest tick %+v after a panic, want the next one, numbered 1", tk)
 	}
 }
 
 func TestSubscribeAfterClose(t *testing.T) {
 	t.Parallel()
 	done := make(chan struct{})
-	h := newHub(func() []byte { return nil }, time.Millisecond, done, nil)
+	h := newHub(func(uint64) *liveTick { return nil }, time.Millisecond, done, nil)
 	close(done)
 	h.wait()
 	if _, ok := h.subscribe(); ok {

@@ -39,6 +39,16 @@ export async function post(path, fields) {
   return { ok, status: res.status, message, data };
 }
 
+/** POSTs v as JSON to path; resolves to whether it was accepted. */
+export async function postJSON(path, v) {
+  try {
+    const res = await fetch(path, { method: "POST", body: JSON.stringify(v), headers: { "Content-Type": "application/json" } });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether the --csv-full-history download exists (404 without it). */
 export async function probe(path) {
   try {

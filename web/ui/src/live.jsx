@@ -1,7 +1,9 @@
 // The live UI: status bar, start/edit forms, and the tabs, fed by the
-// Server-Sent Events of api/events (one update a second).
+// Server-Sent Events of api/events (one update a second: the whole table
+// first, then what changed; livetable.js).
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { HISTORY_POINTS, getJSON, post } from "./api.js";
+import { HISTORY_POINTS, getJSON, post, postJSON } from "./api.js";
+import { applyUpdate, newLiveTable } from "./livetable.js";
 import { Charts } from "./charts.jsx";
 import { DownloadsPanel, ErrorsPanel, FailuresPanel, StatsPanel, TasksPanel, WORKER_CPU_WARN, WorkersPanel } from "./panels.jsx";
 import { fmtDuration, fmtInt, fmtNum, fmtPct, fmtRate, fmtRunTime, parseTime } from "./format.js";
@@ -340,6 +342,10 @@ export function LiveApp() {
   const decided = useRef(false);
   const perfMark = useRef(null);
   const histReq = useRef(0);
+  const table = useRef(newLiveTable());
+  // The stream's id, and the rows shown that its updates carry first.
+  const client = useRef("");
+  const view = useRef({ keys: null, posted: "", timer: 0 });
 
   const loadHistory = useCallback(() => {
     const id = ++histReq.current;
@@ -390,6 +396,15 @@ export function LiveApp() {
     let retry = 0;
     let closed = false;
     let lost = false;
+    let resyncAt = 0;
+    // The table lost track of the server's: a new stream starts with the
+    // whole table (at most every 5 s).
+    const resync = () => {
+      if (closed || Date.now() - resyncAt < 5000) return;
+      resyncAt = Date.now();
+      if (es) es.close();
+      connect();
+    };
     const onUpdate = (ev) => {
       const t0 = performance.now();
       let d;
@@ -401,7 +416,15 @@ export function LiveApp() {
       if (window.__herdPerf) perfMark.current = { t0, parse: performance.now() - t0, bytes: ev.data.length };
       gotUpdate.current = true;
       if (d.state) applyStatus(d.state);
-      if (d.stats) setStats(d.stats);
+      if (typeof d.client === "string" && d.client !== client.current) {
+        client.current = d.client;
+        view.current.posted = ""; // a new stream: tell it the rows shown
+      }
+      if (d.stats) {
+        const { stats: st, ok } = applyUpdate(table.current, d);
+        setStats(st);
+        if (!ok) resync();
+      }
       if (Array.isArray(d.thresholds)) setThresholds(d.thresholds);
       if (d.point) appendPoint(d.point);
     };
@@ -417,6 +440,7 @@ export function LiveApp() {
       };
       es.onerror = () => {
         lost = true;
+        client.current = ""; // the stream's id ends with it
         setConn("lost");
         if (es.readyState === EventSource.CLOSED) {
           // The browser gave up (e.g. an HTTP error): try again later.
@@ -425,11 +449,11 @@ export function LiveApp() {
         }
       };
     };
-    Promise.all([getJSON("api/state"), getJSON("api/stats"), getJSON("api/thresholds").catch(() => [])])
-      .then(([st, s, th]) => {
+    // The stream's first update brings the statistics.
+    Promise.all([getJSON("api/state"), getJSON("api/thresholds").catch(() => [])])
+      .then(([st, th]) => {
         if (gotUpdate.current) return;
         applyStatus(st);
-        setStats(s);
         if (Array.isArray(th)) setThresholds(th);
       })
       .catch(() => {});
@@ -438,8 +462,25 @@ export function LiveApp() {
     return () => {
       closed = true;
       clearTimeout(retry);
+      clearTimeout(view.current.timer);
       if (es) es.close();
     };
+  }, []);
+
+  // The rows the statistics table shows, told to the stream (at most four
+  // times a second, and only when they changed) so that its updates
+  // bring them first.
+  const onView = useCallback((keys) => {
+    const v = view.current;
+    v.keys = keys;
+    if (v.timer) return;
+    v.timer = setTimeout(() => {
+      v.timer = 0;
+      const body = JSON.stringify(v.keys);
+      if (!client.current || body === v.posted) return;
+      v.posted = body;
+      postJSON("api/view", { client: client.current, rows: v.keys });
+    }, 250);
   }, []);
 
   // In-page timing of one update (tests and README figures): set
@@ -470,11 +511,11 @@ export function LiveApp() {
       if (done) done();
     }
   };
+  // The next update brings the emptied table.
   const onReset = () =>
     act("stats/reset", () => {
       history.current = [];
       loadHistory();
-      getJSON("api/stats").then(setStats, () => {});
     });
   const closeDialog = useCallback(() => setDialog(null), []);
 
@@ -540,6 +581,11 @@ export function LiveApp() {
           may be inflated by the load generator itself. Use fewer users or more workers.
         </div>
       )}
+      {stats && stats.names_overflow && (
+        <div class="banner warn" role="alert" id="names-overflow">
+          {stats.names_overflow.message || `More distinct request names than --max-names: the others share the row ${stats.names_overflow.name}.`}
+        </div>
+      )}
       {conn === "lost" && (
         <div class="banner bad" role="status">
           Lost the connection to herd; reconnecting…
@@ -574,7 +620,7 @@ export function LiveApp() {
         ))}
       </nav>
       <main class={`pane pane-${shown}`} role="tabpanel" aria-labelledby={`tab-${shown}`}>
-        {shown === "stats" && <StatsPanel stats={stats} live fill open={!!(status && status.arrival_rate)} maxUsers={status ? status.max_users : 0} />}
+        {shown === "stats" && <StatsPanel stats={stats} live fill open={!!(status && status.arrival_rate)} maxUsers={status ? status.max_users : 0} onView={onView} />}
         {shown === "thresholds" && hasThresholds && (
           <ThresholdsPanel
             thresholds={thresholds}

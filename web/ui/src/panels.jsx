@@ -61,7 +61,7 @@ export function IterationsNote({ stats, maxUsers }) {
  * open model (open), the iterations; with response times from the
  * intended start, their columns and a view of their percentiles.
  */
-export function StatsPanel({ stats, live, fill, only, id, open, maxUsers }) {
+export function StatsPanel({ stats, live, fill, only, id, open, maxUsers, onView }) {
   const [chosen, setView] = useState("requests");
   const [filter, setFilter] = useState("");
   const entries = (stats && stats.stats) || EMPTY;
@@ -72,6 +72,8 @@ export function StatsPanel({ stats, live, fill, only, id, open, maxUsers }) {
     if (!f) return entries;
     return entries.filter((e) => `${e.method} ${e.name}`.toLowerCase().includes(f));
   }, [entries, filter]);
+  // The rows in view, as [method, name] (the live UI follows them).
+  const tellView = useMemo(() => onView && ((shown) => onView(shown.map((r) => [r.method, r.name]))), [onView]);
   let columns;
   if (view === "percentiles") columns = PERCENTILE_COLUMNS;
   else if (view === "intended") columns = INTENDED_PERCENTILE_COLUMNS;
@@ -115,6 +117,7 @@ export function StatsPanel({ stats, live, fill, only, id, open, maxUsers }) {
         label={view === "percentiles" ? "Response time percentiles" : view === "intended" ? "Response time percentiles from the intended start" : "Request statistics"}
         class={fill ? "fill" : "bounded"}
         empty={filter ? "No endpoint matches the filter." : "No requests yet."}
+        onView={tellView}
       />
     </div>
   );

@@ -77,6 +77,12 @@ export function ReportApp({ data }) {
         <ThemeToggle theme={theme} />
       </header>
 
+      {rep.names_overflow && (
+        <div class="banner warn" role="alert" id="names-overflow">
+          {rep.names_overflow.message || `More distinct request names than --max-names: the others share the row ${rep.names_overflow.name}.`}
+        </div>
+      )}
+
       <section class="card params" aria-label="Run parameters">
         <dl>
           <Param label="Host">{data.host || "–"}</Param>

@@ -2,7 +2,7 @@
 // run with thousands of endpoints stays fluid while it updates every second.
 // The header sticks to the top and the total row to the bottom of the
 // scrolling box.
-import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { LongText, titleOf } from "./longtext.jsx";
 
 const OVERSCAN = 8; // rows rendered above and below the visible ones
@@ -54,8 +54,9 @@ function Row({ row, columns, cls }) {
  * (long: user data of any length, e.g. names: the text is the cell's
  * tooltip, and a long one is clipped with a "more" button, see longtext.jsx)
  * rows: the data rows; total: the pinned total row (optional).
+ * onView(rows), optional: called after each render with the rows in view.
  */
-export function DataTable({ columns, rows, total, rowKey, initialSort, label, class: extra, empty, id }) {
+export function DataTable({ columns, rows, total, rowKey, initialSort, label, class: extra, empty, id, onView }) {
   const [sort, setSort] = useState(initialSort || null);
   const sorted = useMemo(() => {
     if (!sort) return rows;
@@ -105,6 +106,9 @@ export function DataTable({ columns, rows, total, rowKey, initialSort, label, cl
     if (start > end) start = Math.max(0, end - OVERSCAN);
   }
   const visible = sorted.slice(start, end);
+  useEffect(() => {
+    if (onView) onView(visible);
+  });
 
   const toggle = (c) => {
     setSort((s) =>
