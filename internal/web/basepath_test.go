@@ -11,7 +11,9 @@ import (
 )
 
 // rawRequest sends a request line as written, which no client would clean
-// ("/herd/./api/state"), and returns the answer's status and Location.
+// ("/herd/./api/state"), and returns the answer's status and Location. The
+// body is not read: an event stream's would not end (closing the
+// connection drops it).
 func rawRequest(t *testing.T, ts *httptest.Server, method, target string) (int, string) {
 	t.Helper()
 	c, err := net.Dial("tcp", ts.Listener.Addr().String())
@@ -24,7 +26,6 @@ func rawRequest(t *testing.T, ts *httptest.Server, method, target string) (int, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	return resp.StatusCode, resp.Header.Get("Location")
 }
 
@@ -68,9 +69,10 @@ func TestRedirectsKeepBasePath(t *testing.T) {
 		if status != tt.status || loc != tt.location {
 			t.Errorf("base %q: %s %s = %d %q, want %d %q", tt.base, tt.method, tt.target, status, loc, tt.status, tt.location)
 		}
+		// The target is where the route is: no second redirect.
 		if loc != "" && status == http.StatusTemporaryRedirect {
-			if status, _ := rawRequest(t, ts, tt.method, loc); status != http.StatusOK && status != http.StatusNotFound {
-				t.Errorf("base %q: following %s gave %d", tt.base, loc, status)
+			if status, again := rawRequest(t, ts, tt.method, loc); status >= 300 && status < 400 {
+				t.Errorf("base %q: following %s gave %d to %q", tt.base, loc, status, again)
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -21,7 +24,9 @@ import (
 //     http://10.0.0.5:8089 keeps working from another machine whatever
 //     --web-host is, with no need to list the machine's interfaces;
 //   - the bind address when it is a name (--web-host loadgen.internal);
-//   - the names of Options.AllowedHosts (--web-host-allow), or any with "*";
+//   - the names of Options.AllowedHosts (--web-host-allow): a name, or
+//     "*.example.com" for every name under example.com (not example.com
+//     itself); "*" turns the check off;
 //   - no Host at all (HTTP/1.0 clients): a browser always sends one.
 //
 // With Options.Auth the check is off: a rebound page is a new origin the
@@ -31,29 +36,37 @@ import (
 
 // hostPolicy is the set of Host names the server answers to without auth.
 type hostPolicy struct {
-	any   bool                // "*" was allowed: no check
-	names map[string]struct{} // normalised by hostOf
+	any      bool                // "*" was allowed: no check
+	names    map[string]struct{} // normalised by hostOf
+	suffixes []string            // ".example.com" for "*.example.com"
 }
 
 // newHostPolicy allows localhost, IP literals, bindAddr's host when it is a
-// name, and allow ("*": anything).
-func newHostPolicy(bindAddr string, allow []string) hostPolicy {
+// name, and allow. It returns every value of allow that is neither a host
+// name, an IP address, "*.name" nor "*", joined in one error; the others
+// still make the policy.
+func newHostPolicy(bindAddr string, allow []string) (hostPolicy, error) {
 	p := hostPolicy{names: map[string]struct{}{}}
 	if host, _, err := net.SplitHostPort(bindAddr); err == nil {
-		if h := hostOf(host); h != "" && h != "*" {
+		if h := hostOf(host); validHost(h) {
 			p.names[h] = struct{}{}
 		}
 	}
+	var errs []error
 	for _, a := range allow {
-		a = strings.TrimSpace(a)
-		if a == "*" {
+		h := hostOf(strings.TrimSpace(a))
+		switch {
+		case h == "*":
 			p.any = true
-		}
-		if h := hostOf(a); h != "" {
+		case strings.HasPrefix(h, "*.") && validHost(h[2:]) && !isIPLiteral(h[2:]):
+			p.suffixes = append(p.suffixes, h[1:])
+		case validHost(h):
 			p.names[h] = struct{}{}
+		default:
+			errs = append(errs, fmt.Errorf("--web-host-allow %q: not a host name, an IP address, *.domain or *", a))
 		}
 	}
-	return p
+	return p, errors.Join(errs...)
 }
 
 // allows reports whether a request with this Host header may be answered.
@@ -65,8 +78,15 @@ func (p hostPolicy) allows(hostHeader string) bool {
 	if isLocalhost(host) || isIPLiteral(host) {
 		return true
 	}
-	_, ok := p.names[host]
-	return ok
+	if _, ok := p.names[host]; ok {
+		return true
+	}
+	for _, s := range p.suffixes {
+		if len(host) > len(s) && strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // hostOf is the host of a Host header or a host name, without port,
@@ -82,6 +102,30 @@ func hostOf(hostport string) string {
 	return strings.ToLower(strings.TrimSuffix(host, "."))
 }
 
+// validHost reports whether host (as from hostOf) is an IP address or a
+// name a browser could send: ASCII letters, digits, '-', '_' and dots
+// between non-empty labels (an international name in its xn-- form).
+func validHost(host string) bool {
+	if isIPLiteral(host) {
+		return true
+	}
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(host, ".") {
+		if label == "" {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // isLocalhost reports whether host (as from hostOf) is localhost. Names
 // under .localhost are not: some resolvers ask DNS for them.
 func isLocalhost(host string) bool {
@@ -95,7 +139,7 @@ func isIPLiteral(host string) bool {
 	return err == nil
 }
 
-// maxHostShown bounds the Host echoed in a refusal.
+// maxHostShown bounds the Host echoed in a refusal and its log line.
 const maxHostShown = 100
 
 // checkHost answers 421 Misdirected Request to a request whose Host the
@@ -103,8 +147,10 @@ const maxHostShown = 100
 // to this client, it names a host this server was not configured for
 // (RFC 9110, 15.5.20), which is what a rebound name is; it also keeps the
 // refusal apart from auth's 401 and the cross-site 403 in logs and tests.
-// The plain-text answer says how to reach the UI instead.
-func checkHost(p hostPolicy, next http.Handler) http.Handler {
+// The plain-text answer says how to reach the UI instead. Refusals are
+// logged through log, which bounds its lines: a rebinding page can send
+// requests in a loop.
+func checkHost(p hostPolicy, log *limitedLog, next http.Handler) http.Handler {
 	if p.any {
 		return next
 	}
@@ -115,11 +161,22 @@ func checkHost(p hostPolicy, next http.Handler) http.Handler {
 		}
 		shown := hostOf(r.Host)
 		if len(shown) > maxHostShown {
-			shown = shown[:maxHostShown] + "…"
+			shown = strings.ToValidUTF8(shown[:maxHostShown], "") + "…"
 		}
+		log.log("web UI: refused a request for an unknown host name (DNS rebinding protection; allow it with --web-host-allow)",
+			slog.String("host", shown), slog.String("remote", r.RemoteAddr),
+			slog.String("method", r.Method), slog.String("path", clipPath(r.URL.Path)))
 		writeText(w, http.StatusMisdirectedRequest,
 			"421 misdirected request: this herd web UI does not answer to the host name \""+shown+"\" "+
-				"(a protection against DNS rebinding). Open it as localhost or by IP address, "+
-				"or start herd with --web-host-allow "+shown+" (or with --web-auth).\n")
+				"(DNS rebinding protection). Open it as localhost or by IP address, "+
+				"or start herd with --web-host-allow "+shown+" (or --web-auth).\n")
 	})
+}
+
+// clipPath bounds a request path in a log line.
+func clipPath(p string) string {
+	if len(p) <= maxHostShown {
+		return p
+	}
+	return strings.ToValidUTF8(p[:maxHostShown], "") + "…"
 }

@@ -46,7 +46,7 @@ func (s *Server) routes() http.Handler {
 	h = s.cop.Handler(h)
 	h = requireAuth(s.opts.Auth, h)
 	if s.opts.Auth == "" {
-		h = checkHost(newHostPolicy(s.opts.Addr, s.opts.AllowedHosts), h)
+		h = checkHost(s.hosts, s.refusals, h)
 	}
 	return securityHeaders(h)
 }
