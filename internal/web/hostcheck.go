@@ -55,6 +55,9 @@ func newHostPolicy(bindAddr string, allow []string) (hostPolicy, error) {
 	var errs []error
 	for _, a := range allow {
 		h := hostOf(strings.TrimSpace(a))
+		if !numericPort(strings.TrimSpace(a)) {
+			h = "" // "http://x" splits into host "http" and port "//x"
+		}
 		switch {
 		case h == "*":
 			p.any = true
@@ -100,6 +103,20 @@ func hostOf(hostport string) string {
 		host = host[1 : len(host)-1]
 	}
 	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// numericPort reports whether hostport has no port or a numeric one.
+func numericPort(hostport string) bool {
+	_, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return true
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // validHost reports whether host (as from hostOf) is an IP address or a

@@ -2,13 +2,18 @@ package web
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // hostRequest sends method path to ts with the Host header host (the
@@ -109,6 +114,11 @@ func TestHostAllowlist(t *testing.T) {
 			"herd.example.com": true, "herd.example.com:443": true, "ci-runner": true, "ci-runner:9999": true, "box": true,
 			"example.com": false, "x.herd.example.com": false, "evil.example": false,
 		}},
+		{"wildcard", Options{Addr: "127.0.0.1:0", AllowedHosts: []string{"*.Example.com", "*.lab.internal:8089"}}, map[string]bool{
+			"a.example.com": true, "A.B.example.com.:8089": true, "x.lab.internal": true,
+			"example.com": false, "evilexample.com": false, "example.com.evil": false, "a.example.org": false,
+			"lab.internal": false, "xlab.internal": false,
+		}},
 		{"any name", Options{Addr: "127.0.0.1:0", AllowedHosts: []string{"herd.example.com", "*"}}, map[string]bool{
 			"evil.example": true, "herd.example.com": true, "10.0.0.5": true,
 		}},
@@ -176,6 +186,183 @@ func TestHostOf(t *testing.T) {
 	} {
 		if got := hostOf(in); got != want {
 			t.Errorf("hostOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestHostPolicyValues: which --web-host-allow values are accepted; every
+// bad one is reported (and Start fails), the good ones still apply.
+func TestHostPolicyValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		value string
+		ok    bool
+	}{
+		{"herd.example.com", true},
+		{"HERD.example.com.:443", true},
+		{"ci_runner-2", true},
+		{"10.0.0.5", true},
+		{"[::1]:8089", true},
+		{"*", true},
+		{"*.example.com", true},
+		{" *.example.com ", true},
+		{"xn--bcher-kva.example", true},
+		{"", false},
+		{"*example.com", false},
+		{"a.*.example.com", false},
+		{"*.*.example.com", false},
+		{"*.10.0.0.5", false},
+		{"herd example", false},
+		{"http://herd.example.com", false},
+		{"herd.example.com/ui", false},
+		{"bücher.example", false},
+		{"a..b", false},
+		{".example.com", false},
+	}
+	for _, tt := range tests {
+		_, err := newHostPolicy("127.0.0.1:0", []string{tt.value})
+		if (err == nil) != tt.ok {
+			t.Errorf("%q: err = %v, want ok %v", tt.value, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--web-host-allow") {
+			t.Errorf("%q: the error %q does not name the option", tt.value, err)
+		}
+	}
+	p, err := newHostPolicy("127.0.0.1:0", []string{"bad name", "good.example", "*x"})
+	if err == nil || strings.Count(err.Error(), "--web-host-allow") != 2 {
+		t.Errorf("two bad values: %v", err)
+	}
+	if !p.allows("good.example") {
+		t.Error("the good value of a list with bad ones is not allowed")
+	}
+
+	s := New(Options{Addr: "127.0.0.1:0", AllowedHosts: []string{"herd example"}}, newFake())
+	defer s.Close(t.Context())
+	if _, err := s.Start(); err == nil || !strings.Contains(err.Error(), `"herd example"`) {
+		t.Errorf("Start with a bad --web-host-allow: %v", err)
+	}
+}
+
+// TestRefusalsLogged: refused requests are logged once per 10 s, the next
+// line counting those not logged, and Close logs the rest; allowed
+// requests log nothing.
+func TestRefusalsLogged(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		}))
+		s := New(Options{Addr: "127.0.0.1:8089", Logger: log}, newFake())
+		send := func(host string, n int) {
+			for range n {
+				req := httptest.NewRequest("POST", "/swarm", nil)
+				req.Host = host
+				req.RemoteAddr = "127.0.0.1:5555"
+				s.Handler().ServeHTTP(httptest.NewRecorder(), req)
+			}
+		}
+		lines := func() []string {
+			return strings.Split(strings.TrimSpace(buf.String()), "\n")
+		}
+		send("evil.example:8089", 500)
+		send("localhost:8089", 10)
+		if got := lines(); len(got) != 1 || !strings.Contains(got[0], "host=evil.example") ||
+			!strings.Contains(got[0], "path=/swarm") || strings.Contains(got[0], "not_logged") {
+			t.Fatalf("after 500 refusals in an instant: %q", got)
+		}
+		time.Sleep(refusalLogEvery - time.Second)
+		send("evil.example", 1)
+		if got := lines(); len(got) != 1 {
+			t.Fatalf("within the period: %q", got)
+		}
+		time.Sleep(time.Second)
+		send("other.example", 1)
+		if got := lines(); len(got) != 2 || !strings.Contains(got[1], "host=other.example") || !strings.Contains(got[1], "not_logged=500") {
+			t.Fatalf("after the period: %q", got)
+		}
+		send("evil.example", 3)
+		s.Close(t.Context())
+		if got := lines(); len(got) != 3 || !strings.Contains(got[2], "not_logged=3") {
+			t.Fatalf("after Close: %q", got)
+		}
+	})
+}
+
+// TestHSTS: Strict-Transport-Security only over TLS, and not for
+// localhost or an IP address (browsers ignore it for addresses; on
+// localhost it would hold for every port of the machine).
+func TestHSTS(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Addr: "127.0.0.1:0", AllowedHosts: []string{"*"}}, newFake())
+	defer s.Close(t.Context())
+	tests := []struct {
+		tls  bool
+		host string
+		want string
+	}{
+		{true, "herd.example.com", hstsValue},
+		{true, "herd.example.com:8443", hstsValue},
+		{true, "loadgen", hstsValue},
+		{true, "localhost:8089", ""},
+		{true, "127.0.0.1:8089", ""},
+		{true, "[::1]:8089", ""},
+		{true, "10.0.0.5", ""},
+		{false, "herd.example.com", ""},
+		{false, "localhost", ""},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest("GET", "/api/state", nil)
+		req.Host = tt.host
+		if !tt.tls {
+			req.TLS = nil
+		} else if req.TLS == nil {
+			req.TLS = &tls.ConnectionState{}
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if got := rec.Header().Get("Strict-Transport-Security"); got != tt.want || rec.Code != http.StatusOK {
+			t.Errorf("TLS %v, Host %q: %d, HSTS %q, want %q", tt.tls, tt.host, rec.Code, got, tt.want)
+		}
+	}
+}
+
+// TestHSTSOverTLS: a real TLS server sends HSTS to a name, and a refused
+// Host gets it too (a header of every answer).
+func TestHSTSOverTLS(t *testing.T) {
+	t.Parallel()
+	certFile, keyFile, pool := selfSigned(t)
+	s := New(Options{Addr: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile, AllowedHosts: []string{"herd.test"}, Assets: testAssets()}, newFake())
+	url, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(t.Context())
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}}}
+	defer client.CloseIdleConnections()
+	for host, want := range map[string]struct {
+		status int
+		hsts   string
+	}{
+		"herd.test":      {http.StatusOK, hstsValue},
+		"evil.example":   {http.StatusMisdirectedRequest, hstsValue},
+		"127.0.0.1:8443": {http.StatusOK, ""},
+	} {
+		req, _ := http.NewRequest("GET", url+"api/state", nil)
+		req.Host = host
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want.status || resp.Header.Get("Strict-Transport-Security") != want.hsts {
+			t.Errorf("Host %q over TLS: %d, HSTS %q; want %d, %q", host, resp.StatusCode, resp.Header.Get("Strict-Transport-Security"), want.status, want.hsts)
 		}
 	}
 }
