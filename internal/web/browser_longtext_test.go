@@ -5,11 +5,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/herdload/herd/internal/stats"
 )
 
 // longText is n ASCII characters with no space or hyphen to break a line
@@ -228,5 +231,59 @@ func TestBrowserReportLongTexts(t *testing.T) {
 	longTasks := uiEval[[]float64](t, page, `window.__longTasks`)
 	t.Logf("measured in the page: the report's first frame %.0f ms after navigation start, the viewer on the 100,000-character name %.1f ms; long tasks (>50 ms): %v ms",
 		firstFrame, view, longTasks)
+	page.checkClean(t)
+}
+
+// TestBrowserLongFailureUpdate: live updates that bring a 100,000-character
+// failure name to the open Failures tab of the real server's UI. The name
+// is clipped in a fixed-layout table, so the DOM never holds it whole. The
+// page measures each such update from its arrival (before JSON.parse) to
+// the frame after the render (window.__herdPerf, live.jsx), and the test
+// logs the figures: the issue's target is under 200 ms, but a time is no
+// verdict on a loaded 2-core machine, so the test asserts structure only.
+func TestBrowserLongFailureUpdate(t *testing.T) {
+	t.Parallel()
+	const updates = 5
+	name := longText("/api/", 100_000)
+	f := newFake()
+	f.status = Status{State: StateRunning, Users: 10, TargetUsers: 10, SpawnRate: 1, Host: "http://t.test", StartedAt: time.Now().Add(-time.Minute)}
+	f.history = nil
+	withLong := func(occurrences uint64) {
+		s := *sampleSnapshot()
+		s.Failures = append(slices.Clone(s.Failures), stats.Failure{Method: "GET", Name: name, Error: "HTTP 503", Occurrences: occurrences})
+		f.setSnap(&s)
+	}
+	s := New(Options{Assets: Assets(), PushEvery: 200 * time.Millisecond}, f)
+	ts := httpTestServerHandler(t, s, s.Handler())
+	page := uiNewPage(t, false, uiPerfSetup)
+	page.do(t, "open the UI", chromedp.Navigate(ts.URL+"/#failures"))
+	page.wait(t, "the failures", `document.querySelectorAll('#failures tbody tr').length === 2`)
+
+	longUpdates := `window.__herdPerf.updates.filter(u => u.bytes > 100000 && u.tab === 'failures')`
+	for i := range updates {
+		withLong(uint64(1000 + i)) // a new count: the failure is sent again
+		page.wait(t, fmt.Sprintf("update %d with the long name", i+1), fmt.Sprintf(`%s.length >= %d`, longUpdates, i+1))
+	}
+	page.wait(t, "the long failure", `document.querySelectorAll('#failures tbody tr').length === 3`)
+	checkClipped(t, "failure name", uiClippedIn(t, page, "#failures td.name"), name, uiClip, 0, true)
+	if n := uiEval[int](t, page, `document.getElementById('failures').textContent.length`); n > 5_000 {
+		t.Errorf("the failures table holds %d characters of text: the long name is in the DOM whole", n)
+	}
+	viewer := uiOpenWhole(t, page, "#failures td.name", name)
+
+	perf := uiEval[uiPerf](t, page, `window.__herdPerf`)
+	var frames, commits, parses []float64
+	for _, u := range perf.Updates {
+		if u.Bytes > 100_000 && u.Tab == "failures" {
+			frames, commits, parses = append(frames, u.Frame), append(commits, u.Commit), append(parses, u.Parse)
+		}
+	}
+	fp50, _, fmax := uiStatsOf(frames)
+	cp50, _, cmax := uiStatsOf(commits)
+	pp50, _, _ := uiStatsOf(parses)
+	t.Logf("measured in the page, %d updates carrying a 100,000-character failure name to the open Failures tab: "+
+		"arrival to the next frame median %.1f ms (max %.1f), of which JSON.parse %.1f ms and render (commit) median %.1f ms (max %.1f); "+
+		"the viewer on the whole name %.1f ms; all: %v ms",
+		len(frames), fp50, fmax, pp50, cp50, cmax, viewer, frames)
 	page.checkClean(t)
 }
