@@ -151,8 +151,9 @@ type Config struct {
 	// TLSCert and TLSKey serve the web UI over HTTPS (--tls-cert, --tls-key).
 	TLSCert, TLSKey string
 	// WebHostAllow are host names the web UI answers to without auth,
-	// besides its bind address, localhost and loopback addresses
-	// (--web-host-allow); "*" allows any.
+	// besides its bind address, localhost and IP addresses
+	// (--web-host-allow); "*.example.com" allows the names under
+	// example.com, "*" allows any.
 	WebHostAllow []string
 	// ClassPicker lets the start form choose user classes (--class-picker).
 	ClassPicker bool

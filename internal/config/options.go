@@ -87,7 +87,7 @@ var options = []option{
 		help:  "TLS private key (PEM) for --tls-cert",
 		field: func(c *Config) any { return &c.TLSKey }},
 	{name: "web-host-allow", group: groupWeb, metavar: "host",
-		help:  "Without --web-auth the web UI answers only requests whose Host is its bind address, localhost or a loopback address (against DNS rebinding); this allows another host name (repeatable; '*' allows any)",
+		help:  "Without --web-auth the web UI answers only requests whose Host is its bind address, localhost or an IP address (against DNS rebinding); this allows another host name, or *.domain for the names under domain (repeatable; '*' allows any)",
 		field: func(c *Config) any { return &c.WebHostAllow }},
 	{name: "class-picker", group: groupWeb,
 		help:  "Let the web UI's start form pick which user classes run",

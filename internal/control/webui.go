@@ -30,6 +30,9 @@ func (c *Controller) withUI(ctx context.Context) (int, error) {
 		Report: func(w io.Writer, ctrl web.Controller) error {
 			return web.WriteHTMLReport(w, web.ReportFromController(ctrl))
 		},
+		// Without auth: the names it answers to besides its bind address,
+		// localhost and IP addresses (against DNS rebinding).
+		AllowedHosts: c.cfg.WebHostAllow,
 	}, ui)
 	url, err := srv.Start()
 	if err != nil {

@@ -100,6 +100,11 @@ func write(w io.Writer, buf []byte) error {
 	return err
 }
 
+// Every writer here passes its text cells (types, names, messages,
+// tracebacks, node ids) through csvText, which neutralises spreadsheet
+// formulas and replaces control characters; number cells are written as
+// they are.
+
 // WriteStatsCSV writes the contents of Locust's PREFIX_stats.csv: the header,
 // one row per entry, then the total row (Type "", Name "Aggregated").
 // Response times are milliseconds with up to three decimals ("12", "12.5",
@@ -119,7 +124,7 @@ func WriteStatsCSV(w io.Writer, s *stats.Snapshot) error {
 	row := make([]string, 0, len(cols))
 	add := func(e *stats.Entry) {
 		row = append(row[:0],
-			e.Method, e.Name, u64(e.Requests), u64(e.Failures),
+			csvText(e.Method), csvText(e.Name), u64(e.Requests), u64(e.Failures),
 			csvMs(e.Median), csvMs(e.Mean), csvMs(e.Min), csvMs(e.Max),
 			plain(e.AvgSize()), plain(e.RPS), plain(e.FailPerSec))
 		row = appendPercentiles(row, e.Percentiles, e.Requests > 0)
@@ -147,7 +152,7 @@ func WriteStatsCSV(w io.Writer, s *stats.Snapshot) error {
 func WriteFailuresCSV(w io.Writer, s *stats.Snapshot) error {
 	buf := appendRecord(nil, failuresColumns...)
 	for _, f := range s.Failures {
-		buf = appendRecord(buf, f.Method, f.Name, f.Error, u64(f.Occurrences))
+		buf = appendRecord(buf, csvText(f.Method), csvText(f.Name), csvText(f.Error), u64(f.Occurrences))
 	}
 	return write(w, buf)
 }
@@ -158,7 +163,7 @@ func WriteFailuresCSV(w io.Writer, s *stats.Snapshot) error {
 func WriteExceptionsCSV(w io.Writer, s *stats.Snapshot) error {
 	buf := appendRecord(nil, exceptionsColumns...)
 	for _, e := range s.Errors {
-		buf = appendRecord(buf, u64(e.Count), e.Message, e.Trace, strings.Join(e.Nodes, ", "))
+		buf = appendRecord(buf, u64(e.Count), csvText(e.Message), csvText(e.Trace), csvText(strings.Join(e.Nodes, ", ")))
 	}
 	return write(w, buf)
 }
@@ -198,7 +203,7 @@ func writeHistoryRows(w io.Writer, rows []stats.HistoryRow, intended bool) error
 		r := &rows[i]
 		row = append(row[:0],
 			strconv.FormatInt(r.Time.Unix(), 10), strconv.Itoa(r.Users),
-			r.Method, r.Name,
+			csvText(r.Method), csvText(r.Name),
 			strconv.FormatFloat(finite(r.CurrentRPS), 'f', 6, 64),
 			strconv.FormatFloat(finite(r.CurrentFailPerSec), 'f', 6, 64))
 		row = appendPercentiles(row, r.CurrentPercentiles, r.CurrentPercentiles != nil)

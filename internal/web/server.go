@@ -33,6 +33,13 @@ type Options struct {
 	// Auth is "user:password" to require HTTP basic auth on every route, or
 	// "" for none.
 	Auth string
+	// AllowedHosts are the host names (a port is ignored) the server
+	// answers to without Auth, besides localhost, IP addresses and Addr's
+	// host: a name, "*.example.com" for every name under example.com, or
+	// "*" for any. Requests for another name get 421, against DNS
+	// rebinding (hostcheck.go). With Auth, every name is answered.
+	// [Server.Start] fails on a value that is none of these.
+	AllowedHosts []string
 	// TLSCert and TLSKey are PEM files to serve HTTPS; both or neither.
 	TLSCert, TLSKey string
 	// Logger receives request errors; nil discards them.
@@ -59,6 +66,10 @@ type Server struct {
 	table   liveTable // the rows of the live updates; only the hub's goroutine uses it
 	assets  *staticFiles
 	cop     *http.CrossOriginProtection
+
+	hosts    hostPolicy  // the Host check without Auth
+	hostsErr error       // bad AllowedHosts, returned by Start
+	refusals *limitedLog // the Host check's log lines
 
 	// heartbeat is the period of the SSE comment lines that keep proxies
 	// from closing an idle stream (tests shorten it).
@@ -96,6 +107,8 @@ func New(opts Options, c Controller) *Server {
 		done:      make(chan struct{}),
 	}
 	s.cop = s.newCrossOriginProtection()
+	s.hosts, s.hostsErr = newHostPolicy(opts.Addr, opts.AllowedHosts)
+	s.refusals = newLimitedLog(log, refusalLogEvery, func() time.Time { return s.now() })
 	s.hub = newHub(s.buildTick, opts.PushEvery, s.done, log)
 	s.handler = s.routes()
 	return s
@@ -128,6 +141,9 @@ func (s *Server) Start() (url string, err error) {
 	}
 	if s.started {
 		return "", errors.New("web: Start called twice")
+	}
+	if s.hostsErr != nil {
+		return "", fmt.Errorf("web: %w", s.hostsErr)
 	}
 	var tlsConfig *tls.Config
 	if s.opts.TLSCert != "" || s.opts.TLSKey != "" {
@@ -201,6 +217,7 @@ func (s *Server) Close(ctx context.Context) error {
 		srv := s.srv
 		s.mu.Unlock()
 		s.hub.wait()
+		s.refusals.close()
 		if srv != nil {
 			if err := srv.Shutdown(ctx); err != nil {
 				s.closeErr = fmt.Errorf("web: shutdown: %w", err)

@@ -11,7 +11,7 @@ const pct = (k) => (r) => (r.percentiles && typeof r.percentiles[k] === "number"
 const failCls = (r) => (r.num_failures > 0 ? "bad" : "");
 
 export const typeCol = { key: "method", label: "Type", width: "80px", value: (r) => r.method, fmt: text };
-export const nameCol = { key: "name", label: "Name", value: (r) => r.name, fmt: text, titled: true, cls: () => "name" };
+export const nameCol = { key: "name", label: "Name", value: (r) => r.name, fmt: text, long: true, cls: () => "name" };
 const requestsCol = {
   key: "num_requests",
   label: "#\u00a0Requests",

@@ -9,6 +9,7 @@ import { DownloadsPanel, ErrorsPanel, FailuresPanel, StatsPanel, TasksPanel, WOR
 import { fmtDuration, fmtInt, fmtNum, fmtPct, fmtRate, fmtRunTime, parseTime } from "./format.js";
 import { useTheme } from "./theme.js";
 import { ThemeToggle } from "./common.jsx";
+import { LongText, titleOf } from "./longtext.jsx";
 import { ThresholdBadge, ThresholdsPanel, thresholdStatus, thresholdSummary, thresholdVerdict, verdictText } from "./thresholds.jsx";
 
 const TABS = [
@@ -193,7 +194,9 @@ function SwarmForm({ status, mode, onDone, onCancel }) {
               {classes.map((c) => (
                 <label key={c.name} class="check">
                   <input type="checkbox" name="user_classes" value={c.name} defaultChecked={noneSelected || c.selected} />
-                  <span class="class-name">{c.name}</span>
+                  <span class="class-name" title={titleOf(c.name)}>
+                    <LongText text={c.name} label="User class" />
+                  </span>
                   <span class="muted">{c.fixed_count > 0 ? `fixed ${fmtInt(c.fixed_count)}` : `weight ${fmtInt(c.weight)}`}</span>
                 </label>
               ))}

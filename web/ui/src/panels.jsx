@@ -15,6 +15,7 @@ import {
 } from "./columns.js";
 import { fmtInt, fmtMemory, fmtPct, fmtPercent, fmtShare } from "./format.js";
 import { getJSON, probe } from "./api.js";
+import { LongText, titleOf } from "./longtext.jsx";
 
 const EMPTY = [];
 
@@ -147,9 +148,15 @@ export function FailuresPanel({ failures }) {
           {list.map((f, i) => (
             <tr key={i} class="row">
               <td class="num bad">{fmtInt(f.occurrences)}</td>
-              <td class="txt">{f.method}</td>
-              <td class="txt name">{f.name}</td>
-              <td class="txt msg">{f.error}</td>
+              <td class="txt">
+                <LongText text={f.method} label="Type" />
+              </td>
+              <td class="txt name">
+                <LongText text={f.name} label="Name" />
+              </td>
+              <td class="txt msg">
+                <LongText text={f.error} label="Message" />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -157,6 +164,9 @@ export function FailuresPanel({ failures }) {
     </div>
   );
 }
+
+// An error card has room for a longer message than a table cell.
+const ERROR_CLIP = 1000;
 
 /** Errors and panics raised by user code (Locust's exceptions). */
 export function ErrorsPanel({ errors }) {
@@ -170,7 +180,9 @@ export function ErrorsPanel({ errors }) {
             <span class="count-badge" title="Occurrences">
               {fmtInt(e.count)}×
             </span>
-            <span class="error-msg">{e.message}</span>
+            <div class="error-msg">
+              <LongText text={e.message} label="Error" max={ERROR_CLIP} />
+            </div>
           </div>
           {e.traceback && (
             <details>
@@ -178,7 +190,9 @@ export function ErrorsPanel({ errors }) {
               <pre>{e.traceback}</pre>
             </details>
           )}
-          {e.nodes && e.nodes.length > 0 && <div class="muted nodes">Seen on: {e.nodes.join(", ")}</div>}
+          {e.nodes && e.nodes.length > 0 && <div class="muted nodes">
+              Seen on: <LongText text={e.nodes.join(", ")} label="Nodes" />
+            </div>}
         </li>
       ))}
     </ul>
@@ -196,7 +210,9 @@ function RatioTree({ node, depth }) {
             <span class="ratio-bar" aria-hidden="true">
               <span style={{ width: `${Math.max(0, Math.min(1, r.ratio)) * 100}%` }} />
             </span>
-            <span class="ratio-name">{name}</span>
+            <span class="ratio-name" title={titleOf(name)}>
+              <LongText text={name} label="Name" />
+            </span>
           </div>
           {r.tasks && Object.keys(r.tasks).length > 0 && <RatioTree node={r.tasks} depth={(depth || 0) + 1} />}
         </li>
@@ -291,8 +307,8 @@ export function WorkersPanel({ workers, empty }) {
               return (
                 <tr key={`${w.index}:${w.id}`} class={gone ? "row missing" : "row"} data-state={state}>
                   <td class="num">{fmtInt(w.index)}</td>
-                  <td class="txt name worker-id" title={w.id}>
-                    {w.id}
+                  <td class="txt name worker-id" title={titleOf(w.id)}>
+                    <LongText text={w.id} label="Worker" />
                   </td>
                   <td class="txt">
                     <span class={`badge worker-state state-${state}`}>{w.state}</span>

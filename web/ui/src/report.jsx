@@ -7,6 +7,7 @@ import { ThresholdsPanel, thresholdSummary, thresholdVerdict } from "./threshold
 import { fmtBytes, fmtDateTime, fmtDuration, fmtInt, fmtMs, fmtNum, fmtPct, fmtRate } from "./format.js";
 import { useTheme } from "./theme.js";
 import { ThemeToggle } from "./common.jsx";
+import { LongText } from "./longtext.jsx";
 
 function Tile({ label, value, sub, cls }) {
   return (
@@ -94,7 +95,7 @@ export function ReportApp({ data }) {
           {data.shape && <Param label="Load shape">{data.shape}</Param>}
           <Param label="Run time">{data.run_time_s > 0 ? fmtDuration(data.run_time_s) : "until stopped"}</Param>
           <Param label="Duration">{typeof rep.duration_s === "number" ? fmtDuration(rep.duration_s) : "–"}</Param>
-          <Param label="User classes">{classes.length ? classes.join(", ") : "all"}</Param>
+          <Param label="User classes">{classes.length ? <LongText text={classes.join(", ")} label="User classes" /> : "all"}</Param>
           {workers && <Param label="Workers">{fmtInt(workers.length)}</Param>}
         </dl>
       </section>

@@ -3,6 +3,7 @@
 // The header sticks to the top and the total row to the bottom of the
 // scrolling box.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { LongText, titleOf } from "./longtext.jsx";
 
 const OVERSCAN = 8; // rows rendered above and below the visible ones
 const WINDOW_FROM = 60; // fewer rows than this are all rendered
@@ -32,8 +33,8 @@ function Cell({ col, row }) {
   let cls = col.num ? "num" : "txt";
   if (col.cls) cls += " " + col.cls(row, v);
   return (
-    <td class={cls} title={col.titled ? text : undefined}>
-      {text}
+    <td class={cls} title={col.long ? titleOf(text) : undefined}>
+      {col.long ? <LongText text={text} label={col.label} /> : text}
     </td>
   );
 }
@@ -49,7 +50,9 @@ function Row({ row, columns, cls }) {
 }
 
 /**
- * columns: [{key, label, title?, width?, num?, titled?, value(row), fmt?(v,row), cls?(row,v), head? (header class)}]
+ * columns: [{key, label, title?, width?, num?, long?, value(row), fmt?(v,row), cls?(row,v), head? (header class)}]
+ * (long: user data of any length, e.g. names: the text is the cell's
+ * tooltip, and a long one is clipped with a "more" button, see longtext.jsx)
  * rows: the data rows; total: the pinned total row (optional).
  * onView(rows), optional: called after each render with the rows in view.
  */
