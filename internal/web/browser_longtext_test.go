@@ -124,10 +124,11 @@ func TestBrowserLongTexts(t *testing.T) {
 	msg := longText("user error: ", 100_050)
 	class := longText("VeryLongUserClass", 5_000)
 	f := uiShopAPI(120, time.Second)
+	failMsg := strings.Repeat("HTTP 503 ", 34)[:300] // failure messages are capped at 300
 	long := func(f *uiFakeAPI) {
 		f.snap.Entries[0].Name = name
 		f.snap.Failures[0].Name = name
-		f.snap.Failures[0].Error = strings.Repeat("HTTP 503 ", 34)[:300] // failure messages are capped at 300
+		f.snap.Failures[0].Error = failMsg
 		f.snap.Errors[0].Message = msg
 	}
 	long(f)
@@ -148,7 +149,7 @@ func TestBrowserLongTexts(t *testing.T) {
 	failMs := uiTime(t, page, `document.getElementById('tab-failures').click()`)
 	page.wait(t, "the failures", `document.querySelectorAll('#failures tbody tr').length === 5`)
 	checkClipped(t, "failure name", uiClippedIn(t, page, "#failures td.name"), name, uiClip, 0, true)
-	if got := uiEval[string](t, page, `document.querySelector('#failures td.msg').textContent`); got != f.snap.Failures[0].Error {
+	if got := uiEval[string](t, page, `document.querySelector('#failures td.msg').textContent`); got != failMsg {
 		t.Errorf("a 300-character failure message is not shown whole: %q", got)
 	}
 	// Live updates keep coming while the failures show.

@@ -290,18 +290,24 @@ func TestHubIdle(t *testing.T) {
 	}
 }
 
+// TestHubSurvivesPanickingController: a build that panics (the
+// subscription's) is logged and skipped; the next tick builds again. The
+// test drives the ticks, so a busy machine cannot add one.
 func TestHubSurvivesPanickingController(t *testing.T) {
 	t.Parallel()
 	done := make(chan struct{})
+	ticks := make(chan time.Time)
 	var calls atomic.Int64
 	h := newHub(func(uint64) *liveTick {
 		if calls.Add(1) == 1 {
 			panic("boom")
 		}
 		return &liveTick{}
-	}, time.Millisecond, done, discardLogger())
+	}, time.Hour, done, discardLogger())
+	h.ticks = ticks
 	defer func() { close(done); h.wait() }()
 	sub, _ := h.subscribe()
+	ticks <- time.Now()
 	<-sub.wake
 	if tk := h.latest.Load(); tk == nil || tk.seq != 1 {
 		t.Errorf("latest tick %+v after a panic, want the next one, numbered 1", tk)
