@@ -1,0 +1,241 @@
+package herdws
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/herdload/herd"
+)
+
+// waiter is a Request or Await waiting for its message. Waiters are reused
+// (Conn.free), so an exchange allocates nothing of its own.
+type waiter struct {
+	match func(Message) bool
+	ch    chan Message // capacity 1: the reader never blocks on it
+	timer *time.Timer  // the request timeout; nil without one
+	err   error        // sent with ch's message: match panicked, or the connection ended
+}
+
+// Request sends m and waits for the reply: the first message for which
+// match returns true (any message when match is nil). The exchange is
+// recorded as one request (Type "WS", the given name), timed from the send
+// to the reply, its size the reply's. It fails when no reply comes within
+// --request-timeout (or Timeout), when the server closes the connection
+// (with its close code), or when the send fails.
+//
+// match runs on the connection's reader goroutine, under its lock: it must
+// be quick and must not call the Conn. Messages that come before the reply
+// and that match does not claim count as pushes. A reply that comes after
+// its request gave up is treated like any other message.
+//
+// The error, if any, is a *herd.RequestError (already counted: a task may
+// return it as it is). A ctx already done sends and records nothing.
+func (c *Conn) Request(ctx context.Context, name string, m Message, match func(Message) bool) (Message, error) {
+	return c.exchange(ctx, name, &m, match)
+}
+
+// Await waits for a message for which match returns true (any message when
+// match is nil), such as a broadcast the user's own Send caused, and
+// records the wait as one request (Type "WS", the given name) timed from
+// the call. Only messages that come after the call are seen: to wait for
+// the answer to a message, use Request, which starts waiting before it
+// sends. Its errors are Request's.
+func (c *Conn) Await(ctx context.Context, name string, match func(Message) bool) (Message, error) {
+	return c.exchange(ctx, name, nil, match)
+}
+
+// exchange is Request (m != nil) or Await.
+func (c *Conn) exchange(ctx context.Context, name string, m *Message, match func(Message) bool) (Message, error) {
+	if c == nil {
+		return Message{}, errNoConn
+	}
+	if err := ctx.Err(); err != nil {
+		return Message{}, err
+	}
+	l, err := c.live(ctx)
+	if err != nil {
+		return Message{}, err
+	}
+	w := c.enlist(l, match)
+	start := time.Now()
+	if m != nil {
+		err = l.ws.Write(ctx, m.typ(), m.Data)
+	}
+	var reply Message
+	if err == nil {
+		reply, err = c.wait(ctx, l, w)
+	} else {
+		reply, err = c.withdraw(l, w, err)
+	}
+	d := time.Since(start)
+	c.release(w)
+	if err != nil {
+		err = c.cause(l, err)
+	}
+	herd.Record(ctx, herd.Request{Kind: KindWait, Name: name, Start: start, Duration: d, Size: int64(len(reply.Data)), Err: err})
+	if err != nil {
+		return reply, &herd.RequestError{Kind: KindWait, Name: name, Err: err}
+	}
+	return reply, nil
+}
+
+// Send sends m without waiting for anything and records it (Type "WSS",
+// the given name, timed until it was written, its size m's). Its error is
+// a *herd.RequestError; a ctx already done sends and records nothing.
+func (c *Conn) Send(ctx context.Context, name string, m Message) error {
+	if c == nil {
+		return errNoConn
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l, err := c.live(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	err = l.ws.Write(ctx, m.typ(), m.Data)
+	d := time.Since(start)
+	if err != nil {
+		err = c.cause(l, err)
+	}
+	herd.Record(ctx, herd.Request{Kind: KindSend, Name: name, Start: start, Duration: d, Size: int64(len(m.Data)), Err: err})
+	if err != nil {
+		return &herd.RequestError{Kind: KindSend, Name: name, Err: err}
+	}
+	return nil
+}
+
+// enlist registers a waiter on l before anything is sent, so that no reply
+// can come before it, and starts its timeout.
+func (c *Conn) enlist(l *link, match func(Message) bool) *waiter {
+	c.mu.Lock()
+	var w *waiter
+	if n := len(c.free); n > 0 {
+		w = c.free[n-1]
+		c.free = c.free[:n-1]
+	} else {
+		w = &waiter{ch: make(chan Message, 1)}
+	}
+	w.match = match
+	if l.dead {
+		w.err = l.err // the reader has gone: fail at once
+		w.ch <- Message{}
+	} else {
+		l.waiters = append(l.waiters, w)
+	}
+	c.mu.Unlock()
+	if c.timeout > 0 {
+		if w.timer == nil {
+			w.timer = time.NewTimer(c.timeout)
+		} else {
+			w.timer.Reset(c.timeout)
+		}
+	}
+	return w
+}
+
+// wait waits for w's message (or the connection's end, which the reader
+// reports on w.ch too), its timeout or ctx.
+func (c *Conn) wait(ctx context.Context, l *link, w *waiter) (Message, error) {
+	var timeout <-chan time.Time
+	if w.timer != nil {
+		timeout = w.timer.C
+	}
+	var err error
+	select {
+	case m := <-w.ch:
+		return m, w.err
+	case <-timeout:
+		err = errTimeout
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	return c.withdraw(l, w, err)
+}
+
+// withdraw takes w off l's list. If the reader handed it its message (or
+// the connection's end) meanwhile, that wins over err.
+func (c *Conn) withdraw(l *link, w *waiter, err error) (Message, error) {
+	c.mu.Lock()
+	i := slices.Index(l.waiters, w)
+	if i >= 0 {
+		l.waiters = slices.Delete(l.waiters, i, i+1)
+	}
+	c.mu.Unlock()
+	if i < 0 {
+		return <-w.ch, w.err
+	}
+	return Message{}, err
+}
+
+// release stops w's timer and keeps w for the next exchange.
+func (c *Conn) release(w *waiter) {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	w.match, w.err = nil, nil
+	c.mu.Lock()
+	c.free = append(c.free, w)
+	c.mu.Unlock()
+}
+
+// fail hands the reader's last error to every waiter of l: the
+// connection has ended.
+func (c *Conn) fail(l *link) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l.dead = true
+	for _, w := range l.waiters {
+		w.err = l.err
+		w.ch <- Message{}
+	}
+	l.waiters = l.waiters[:0]
+}
+
+// deliver hands m to the first waiter of l that claims it.
+func (c *Conn) deliver(l *link, m Message) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, w := range l.waiters {
+		ok, err := matches(w.match, m)
+		if ok || err != nil {
+			l.waiters = slices.Delete(l.waiters, i, i+1)
+			w.err = err
+			w.ch <- m
+			return true
+		}
+	}
+	return false
+}
+
+// matches runs an author's predicate on the reader goroutine, where a panic
+// would end the process: it fails the waiter instead.
+func matches(match func(Message) bool, m Message) (ok bool, err error) {
+	if match == nil {
+		return true, nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("herdws: match panicked: %v", p)
+		}
+	}()
+	return match(m), nil
+}
+
+// cause prefers the server's close status, when the connection has ended,
+// to the error a write or wait saw.
+func (c *Conn) cause(l *link, err error) error {
+	if err == errTimeout || err == context.Canceled || err == context.DeadlineExceeded {
+		return err
+	}
+	c.mu.Lock()
+	dead, lerr := l.dead, l.err
+	c.mu.Unlock()
+	if _, ok := lerr.(*CloseError); ok && dead {
+		return lerr
+	}
+	return err
+}
