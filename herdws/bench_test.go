@@ -7,8 +7,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/herdload/herd"

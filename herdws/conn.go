@@ -48,15 +48,14 @@ type Conn struct {
 
 // link is one WebSocket connection of a Conn and its reader.
 type link struct {
-	ws      *websocket.Conn
-	done    chan struct{} // closed when the reader has returned
-	err     error         // why the reader returned; set before done closes
+	ws   *websocket.Conn
+	done chan struct{} // closed when the reader has returned
+	err  error         // why the reader returned; set before done closes
 	// Guarded by Conn.mu: the Requests and Awaits waiting, in the order
 	// they came, and whether the reader has failed them all for good.
 	waiters []*waiter
 	dead    bool
 }
-
 
 // Dial opens a WebSocket connection for the user that ctx belongs to and
 // records the connect (Type "WS", name: target, or the Name option).
