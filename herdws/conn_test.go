@@ -74,8 +74,14 @@ func userType(name string, task func(ctx context.Context, ws *herdws.Conn) error
 	return &herd.UserType{Name: name, New: func() herd.User { return &user{task: task, opts: opts} }}
 }
 
-func prefix(p string) func(herdws.Message) bool {
-	return func(m herdws.Message) bool { return strings.HasPrefix(m.String(), p) }
+// prefix claims the messages that start with p.
+func prefix(p string) herdws.Reply {
+	return func(m herdws.Message) error {
+		if strings.HasPrefix(m.String(), p) {
+			return nil
+		}
+		return herdws.Skip
+	}
 }
 
 // Every kind of row counts what the server saw: connects, request/reply
@@ -87,7 +93,12 @@ func TestCountsMatchServer(t *testing.T) {
 	var tasks, ids atomic.Int64
 	task := func(ctx context.Context, ws *herdws.Conn) error {
 		id := "echo " + strconv.FormatInt(ids.Add(1), 10)
-		reply, err := ws.Request(ctx, "echo", herdws.Text(id), func(m herdws.Message) bool { return m.String() == id })
+		reply, err := ws.Request(ctx, "echo", herdws.Text(id), func(m herdws.Message) error {
+			if m.String() != id {
+				return herdws.Skip
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
@@ -299,5 +310,38 @@ func TestDialRefused(t *testing.T) {
 	}
 	if f := failures(s, herdws.KindWait, "/nope"); f["HTTP 403 Forbidden"] != 1 {
 		t.Errorf("failures: %v", f)
+	}
+}
+
+// A Reply that claims a message and returns an error fails the exchange
+// with it; one that panics fails it too, without ending the process.
+func TestReplyFails(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	task := func(ctx context.Context, ws *herdws.Conn) error {
+		_, err := ws.Request(ctx, "bad", herdws.Text("echo oops"), func(m herdws.Message) error {
+			return errors.New("server said " + m.String())
+		})
+		if err == nil {
+			t.Error("a failing Reply succeeded")
+		}
+		_, err = ws.Request(ctx, "panics", herdws.Text("echo 2"), func(herdws.Message) error { panic("boom") })
+		if err == nil {
+			t.Error("a panicking Reply succeeded")
+		}
+		if _, err := ws.Request(ctx, "echo", herdws.Text("echo 3"), nil); err != nil {
+			t.Errorf("after the failures: %v", err)
+		}
+		return herd.ErrStopTest
+	}
+	s := run(t, []string{"-u", "1", "-H", srv.URL}, userType("Checker", task))
+	if f := failures(s, herdws.KindWait, "bad"); f["server said echo oops"] != 1 {
+		t.Errorf("failures of bad: %v", f)
+	}
+	if f := failures(s, herdws.KindWait, "panics"); f["herdws: Reply panicked: boom"] != 1 {
+		t.Errorf("failures of panics: %v", f)
+	}
+	if e := entry(s, herdws.KindWait, "echo"); e.Requests != 1 || e.Failures != 0 {
+		t.Errorf("echo: %+v", e)
 	}
 }

@@ -2,6 +2,7 @@ package herdws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -9,45 +10,56 @@ import (
 	"github.com/herdload/herd"
 )
 
+// Reply tells a Request or Await which message is its answer: it returns
+// nil to claim m, Skip to leave it (to other waiters, or to be counted as a
+// push), or another error to claim m and fail the exchange with that error
+// (an answer that says something went wrong, say). A nil Reply claims the
+// first message.
+//
+// It runs on the connection's reader goroutine, under its lock: it must be
+// quick and must not call the Conn. A panic in it fails the exchange.
+type Reply func(m Message) error
+
+// Skip is what a Reply returns for a message that is not its answer.
+var Skip = errors.New("herdws: not this message")
+
 // waiter is a Request or Await waiting for its message. Waiters are reused
 // (Conn.free), so an exchange allocates nothing of its own.
 type waiter struct {
-	match func(Message) bool
+	reply Reply
 	ch    chan Message // capacity 1: the reader never blocks on it
 	timer *time.Timer  // the request timeout; nil without one
-	err   error        // sent with ch's message: match panicked, or the connection ended
+	err   error        // sent with ch's message: reply's error, or the connection's end
 }
 
-// Request sends m and waits for the reply: the first message for which
-// match returns true (any message when match is nil). The exchange is
-// recorded as one request (Type "WS", the given name), timed from the send
-// to the reply, its size the reply's. It fails when no reply comes within
-// --request-timeout (or Timeout), when the server closes the connection
-// (with its close code), or when the send fails.
+// Request sends m and waits for its answer, the first message that reply
+// claims. The exchange is recorded as one request (Type "WS", the given
+// name), timed from the send to the answer, its size the answer's. It
+// fails when no answer comes within --request-timeout (or Timeout), when
+// reply says so, when the server closes the connection (with its close
+// code), or when the send fails.
 //
-// match runs on the connection's reader goroutine, under its lock: it must
-// be quick and must not call the Conn. Messages that come before the reply
-// and that match does not claim count as pushes. A reply that comes after
-// its request gave up is treated like any other message.
+// Messages that come before the answer and that no waiter claims count as
+// pushes; an answer that comes after its request gave up is treated like
+// any other message.
 //
 // The error, if any, is a *herd.RequestError (already counted: a task may
 // return it as it is). A ctx already done sends and records nothing.
-func (c *Conn) Request(ctx context.Context, name string, m Message, match func(Message) bool) (Message, error) {
-	return c.exchange(ctx, name, &m, match)
+func (c *Conn) Request(ctx context.Context, name string, m Message, reply Reply) (Message, error) {
+	return c.exchange(ctx, name, &m, reply)
 }
 
-// Await waits for a message for which match returns true (any message when
-// match is nil), such as a broadcast the user's own Send caused, and
-// records the wait as one request (Type "WS", the given name) timed from
-// the call. Only messages that come after the call are seen: to wait for
-// the answer to a message, use Request, which starts waiting before it
-// sends. Its errors are Request's.
-func (c *Conn) Await(ctx context.Context, name string, match func(Message) bool) (Message, error) {
-	return c.exchange(ctx, name, nil, match)
+// Await waits for a message that reply claims, such as a broadcast the
+// user's own Send caused, and records the wait as one request (Type "WS",
+// the given name) timed from the call. Only messages that come after the
+// call are seen: to wait for the answer to a message, use Request, which
+// starts waiting before it sends. Its errors are Request's.
+func (c *Conn) Await(ctx context.Context, name string, reply Reply) (Message, error) {
+	return c.exchange(ctx, name, nil, reply)
 }
 
 // exchange is Request (m != nil) or Await.
-func (c *Conn) exchange(ctx context.Context, name string, m *Message, match func(Message) bool) (Message, error) {
+func (c *Conn) exchange(ctx context.Context, name string, m *Message, reply Reply) (Message, error) {
 	if c == nil {
 		return Message{}, errNoConn
 	}
@@ -58,27 +70,27 @@ func (c *Conn) exchange(ctx context.Context, name string, m *Message, match func
 	if err != nil {
 		return Message{}, err
 	}
-	w := c.enlist(l, match)
+	w := c.enlist(l, reply)
 	start := time.Now()
 	if m != nil {
 		err = l.ws.Write(ctx, m.typ(), m.Data)
 	}
-	var reply Message
+	var answer Message
 	if err == nil {
-		reply, err = c.wait(ctx, l, w)
+		answer, err = c.wait(ctx, l, w)
 	} else {
-		reply, err = c.withdraw(l, w, err)
+		answer, err = c.withdraw(l, w, err)
 	}
 	d := time.Since(start)
 	c.release(w)
 	if err != nil {
 		err = c.cause(l, err)
 	}
-	herd.Record(ctx, herd.Request{Kind: KindWait, Name: name, Start: start, Duration: d, Size: int64(len(reply.Data)), Err: err})
+	herd.Record(ctx, herd.Request{Kind: KindWait, Name: name, Start: start, Duration: d, Size: int64(len(answer.Data)), Err: err})
 	if err != nil {
-		return reply, &herd.RequestError{Kind: KindWait, Name: name, Err: err}
+		return answer, &herd.RequestError{Kind: KindWait, Name: name, Err: err}
 	}
-	return reply, nil
+	return answer, nil
 }
 
 // Send sends m without waiting for anything and records it (Type "WSS",
@@ -110,7 +122,7 @@ func (c *Conn) Send(ctx context.Context, name string, m Message) error {
 
 // enlist registers a waiter on l before anything is sent, so that no reply
 // can come before it, and starts its timeout.
-func (c *Conn) enlist(l *link, match func(Message) bool) *waiter {
+func (c *Conn) enlist(l *link, reply Reply) *waiter {
 	c.mu.Lock()
 	var w *waiter
 	if n := len(c.free); n > 0 {
@@ -119,7 +131,7 @@ func (c *Conn) enlist(l *link, match func(Message) bool) *waiter {
 	} else {
 		w = &waiter{ch: make(chan Message, 1)}
 	}
-	w.match = match
+	w.reply = reply
 	if l.dead {
 		w.err = l.err // the reader has gone: fail at once
 		w.ch <- Message{}
@@ -176,7 +188,7 @@ func (c *Conn) release(w *waiter) {
 	if w.timer != nil {
 		w.timer.Stop()
 	}
-	w.match, w.err = nil, nil
+	w.reply, w.err = nil, nil
 	c.mu.Lock()
 	c.free = append(c.free, w)
 	c.mu.Unlock()
@@ -200,8 +212,7 @@ func (c *Conn) deliver(l *link, m Message) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, w := range l.waiters {
-		ok, err := matches(w.match, m)
-		if ok || err != nil {
+		if err := claims(w.reply, m); err != Skip {
 			l.waiters = slices.Delete(l.waiters, i, i+1)
 			w.err = err
 			w.ch <- m
@@ -211,20 +222,19 @@ func (c *Conn) deliver(l *link, m Message) bool {
 	return false
 }
 
-// matches runs an author's predicate on the reader goroutine, where a panic
+// claims runs an author's Reply on the reader goroutine, where a panic
 // would end the process: it fails the waiter instead.
-func matches(match func(Message) bool, m Message) (ok bool, err error) {
-	if match == nil {
-		return true, nil
+func claims(reply Reply, m Message) (err error) {
+	if reply == nil {
+		return nil
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("herdws: match panicked: %v", p)
+			err = fmt.Errorf("herdws: Reply panicked: %v", p)
 		}
 	}()
-	return match(m), nil
+	return reply(m)
 }
-
 // cause prefers the server's close status, when the connection has ended,
 // to the error a write or wait saw.
 func (c *Conn) cause(l *link, err error) error {
