@@ -240,8 +240,9 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // "GET /api/products", "GET /api/products/{id}", "GET /api/cart",
 // "POST /api/cart", "POST /api/orders", "GET /ws/chat"). Routes with no
 // request are left out; HEAD requests count under their GET route; requests
-// that match no route (404, 405) are not counted. Every routed request counts, including those
-// answered with a simulated error or abandoned by the client.
+// that match no route (404, 405) are not counted. Every routed request
+// counts, including those answered with a simulated error or abandoned by
+// the client.
 func (s *Shop) Requests() map[string]int64 {
 	m := make(map[string]int64, len(routes))
 	for i := range routes {

@@ -235,6 +235,7 @@ func claims(reply Reply, m Message) (err error) {
 	}()
 	return reply(m)
 }
+
 // cause prefers the server's close status, when the connection has ended,
 // to the error a write or wait saw.
 func (c *Conn) cause(l *link, err error) error {
