@@ -121,7 +121,9 @@ func TestTrace(t *testing.T) {
 
 func TestGroupAndPauses(t *testing.T) {
 	t.Parallel()
-	at := func(ms int) time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond) }
+	at := func(ms int) time.Time {
+		return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+	}
 	h := &HAR{Log: Log{Pages: []Page{{ID: "b", start: at(3000)}, {ID: "a", start: at(0)}}}}
 	mk := func(ref string, ms int, dur float64) *Entry { return &Entry{PageRef: ref, start: at(ms), Time: dur} }
 	es := []*Entry{mk("a", 0, 100), mk("a", 50, 450), mk("", 200, 0), mk("b", 3000, 10), mk("x", 3100, 40), mk("b", 3050, 20)}
