@@ -71,19 +71,12 @@ func buildProgram(t *testing.T, src []byte) string {
 // endpoint is a statistics row: method and name.
 type endpoint struct{ Method, Name string }
 
-// replayed returns the rows a generated program should produce: the
-// method and request URI of every request it replays.
+// replayed returns the rows a generated program should produce.
 func replayed(t *testing.T, h *HAR, o Options) []endpoint {
 	t.Helper()
-	entries := byTime(h)
-	pages := group(h, entries)
-	host := site(pages[0].entries)
 	var out []endpoint
-	for i, s := range filter(entries, host, o) {
-		if s == keep {
-			c := newCall(entries[i], host)
-			out = append(out, endpoint{c.method, c.url})
-		}
+	for _, r := range Replayed(h, o) {
+		out = append(out, endpoint{r.Method, r.URL})
 	}
 	return out
 }

@@ -54,9 +54,10 @@ func mixed(v string) bool {
 }
 
 // traceable reports whether a value is distinctive enough to look for in
-// earlier responses: "3" or "true" are everywhere.
+// earlier responses: "3", "true" or "products" are everywhere, while
+// server-issued ids and tokens have digits or are long.
 func traceable(v string) bool {
-	return len(v) >= 8 || len(v) >= 4 && strings.ContainsAny(v, "0123456789")
+	return len(v) >= 16 || len(v) >= 4 && strings.ContainsAny(v, "0123456789")
 }
 
 // maxScan caps how much of one response is searched for values.

@@ -154,3 +154,37 @@ func header(h []NameValue, name string) string {
 	}
 	return ""
 }
+
+// Replay is a request a generated program makes: its method and URL as
+// the program sends it (a path and query on the recording's host, an
+// absolute URL on another), which is also its statistics row.
+type Replay struct{ Method, URL string }
+
+// Replayed lists the requests the program Generate writes for h makes, in
+// the order of one pass over the recording.
+func Replayed(h *HAR, o Options) []Replay {
+	entries := byTime(h)
+	pages := group(h, entries)
+	if len(pages) == 0 {
+		return nil
+	}
+	host := site(pages[0].entries)
+	if host == "" {
+		host = site(entries)
+	}
+	skips := filter(entries, host, o)
+	kept := map[*Entry]bool{}
+	for i, e := range entries {
+		kept[e] = skips[i] == keep
+	}
+	var out []Replay
+	for _, p := range pages {
+		for _, e := range p.entries {
+			if kept[e] {
+				c := newCall(e, host)
+				out = append(out, Replay{c.method, c.url})
+			}
+		}
+	}
+	return out
+}
