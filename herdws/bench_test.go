@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -56,22 +58,95 @@ func echoServer(b *testing.B, pipe bool) (url string, client *http.Client) {
 	return "http://127.0.0.1", l.client()
 }
 
-// inUser runs fn inside one herd user's task, so that recording is real,
-// with b's timer running only around fn.
-func inUser(b *testing.B, host string, fn func(ctx context.Context)) {
-	ut := &herd.UserType{Name: "Bench", New: func() herd.User {
+// client is one benchmark user's connection: its set-up (dial) and one
+// request/reply exchange.
+type client interface {
+	exchange(ctx context.Context) error
+	close()
+}
+
+// inUsers runs n herd users (so that recording is real), each with a
+// client from dial; once all have dialled, b's timer runs while they make
+// b.N exchanges between them. It reports the process's CPU time per
+// exchange too (see cpuTime).
+func inUsers(b *testing.B, host string, n int, dial func(ctx context.Context) (client, error)) {
+	var ready, finished sync.WaitGroup
+	ready.Add(n)
+	finished.Add(n)
+	start := make(chan struct{})
+	var next atomic.Int64 // exchanges handed out
+	ut := &herd.UserType{Name: "Bench", FixedCount: n, New: func() herd.User {
 		return herd.TaskList(func() []herd.Task {
 			return []herd.Task{{Run: func(ctx context.Context) error {
-				fn(ctx)
-				return herd.ErrStopTest
+				defer finished.Done()
+				c, err := dial(ctx)
+				ready.Done()
+				if err != nil {
+					b.Error(err)
+					return herd.ErrStopUser
+				}
+				defer c.close()
+				<-start
+				for next.Add(1) <= int64(b.N) {
+					if err := c.exchange(ctx); err != nil {
+						b.Error(err)
+						break
+					}
+				}
+				return herd.ErrStopUser
 			}}}
 		})
 	}}
-	args := []string{"--headless", "-u", "1", "-t", "10m", "--only-summary", "-H", host}
-	if _, err := (&herd.Test{Users: []*herd.UserType{ut}}).Run(context.Background(), herd.Env{Args: args, Stdout: io.Discard, Stderr: io.Discard}); err != nil {
+	args := []string{"--headless", "-u", strconv.Itoa(n), "-r", "10000", "-t", "10m", "--only-summary", "-H", host}
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() {
+		_, err := (&herd.Test{Users: []*herd.UserType{ut}}).Run(ctx, herd.Env{Args: args, Stdout: io.Discard, Stderr: io.Discard})
+		ran <- err
+	}()
+	ready.Wait()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	close(start)
+	finished.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	stop()
+	if err := <-ran; err != nil {
 		b.Fatal(err)
 	}
 }
+
+// bareClient is coder/websocket alone: a write, then a read.
+type bareClient struct {
+	c       *websocket.Conn
+	readCtx bool // read with the task's context (else one without Done)
+}
+
+func (c *bareClient) exchange(ctx context.Context) error {
+	if err := c.c.Write(ctx, websocket.MessageText, payload); err != nil {
+		return err
+	}
+	rctx := context.Background()
+	if c.readCtx {
+		rctx = ctx
+	}
+	_, _, err := c.c.Read(rctx)
+	return err
+}
+
+func (c *bareClient) close() { c.c.CloseNow() }
+
+// herdwsClient is the same exchange through herdws.
+type herdwsClient struct{ c *herdws.Conn }
+
+func (c herdwsClient) exchange(ctx context.Context) error {
+	_, err := c.c.Request(ctx, "echo", herdws.Message{Data: payload}, nil)
+	return err
+}
+
+func (c herdwsClient) close() { c.c.Close() }
 
 // cpuTime is the process's CPU time so far (user and system, every
 // thread: the server's goroutines too). On a shared, busy machine the CPU
@@ -82,73 +157,36 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func reportCPU(b *testing.B, since time.Duration) {
-	b.ReportMetric(float64(cpuTime()-since)/float64(b.N), "cpu-ns/op")
-}
-
 var payload = []byte(`{"type":"echo","id":42,"text":"hello"}`)
 
 // One request/reply with an echo server, over loopback TCP and over
-// in-memory pipes (no system call, so far less noise): coder/websocket
+// in-memory pipes (no system call, so far less noise), by one user and by
+// 32 at once (a busy generator: no idle core to wake): coder/websocket
 // alone, and through herdws (timed, recorded, the reply handed over by the
 // connection's reader goroutine). bare writes with the task's context, as
 // herdws does, and reads with a context that has no Done channel, as
 // herdws's reader does (bare-ctx reads with the task's context: one
-// context.AfterFunc more per read). herdws minus bare is herdws's overhead;
-// see docs/PERFORMANCE.md.
+// context.AfterFunc more per read). herdws minus bare is herdws's
+// overhead; see docs/PERFORMANCE.md.
 func BenchmarkRequestReply(b *testing.B) {
 	for _, transport := range []string{"loopback", "pipe"} {
-		url, client := echoServer(b, transport == "pipe")
-		opts := &websocket.DialOptions{HTTPClient: client}
-		bare := func(readCtx bool) func(b *testing.B) {
-			return func(b *testing.B) {
-				inUser(b, url, func(ctx context.Context) {
-					c, _, err := websocket.Dial(ctx, "ws"+url[len("http"):], opts)
-					if err != nil {
-						b.Fatal(err)
-					}
-					defer c.CloseNow()
-					rctx := context.Background()
-					if readCtx {
-						rctx = ctx
-					}
-					b.ReportAllocs()
-					b.ResetTimer()
-					cpu := cpuTime()
-					for range b.N {
-						if err := c.Write(ctx, websocket.MessageText, payload); err != nil {
-							b.Fatal(err)
-						}
-						if _, _, err := c.Read(rctx); err != nil {
-							b.Fatal(err)
-						}
-					}
-					b.StopTimer()
-					reportCPU(b, cpu)
-				})
+		url, hc := echoServer(b, transport == "pipe")
+		for _, users := range []int{1, 32} {
+			name := transport + "/users=" + strconv.Itoa(users) + "/"
+			bare := func(readCtx bool) func(ctx context.Context) (client, error) {
+				return func(ctx context.Context) (client, error) {
+					c, _, err := websocket.Dial(ctx, "ws"+url[len("http"):], &websocket.DialOptions{HTTPClient: hc})
+					return &bareClient{c: c, readCtx: readCtx}, err
+				}
 			}
-		}
-		b.Run(transport+"/bare", bare(false))
-		b.Run(transport+"/bare-ctx", bare(true))
-		b.Run(transport+"/herdws", func(b *testing.B) {
-			inUser(b, url, func(ctx context.Context) {
-				c, err := herdws.Dial(ctx, "/", herdws.HTTPClient(client))
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer c.Close()
-				m := herdws.Message{Data: payload}
-				b.ReportAllocs()
-				b.ResetTimer()
-				cpu := cpuTime()
-				for range b.N {
-					if _, err := c.Request(ctx, "echo", m, nil); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.StopTimer()
-				reportCPU(b, cpu)
+			b.Run(name+"bare", func(b *testing.B) { inUsers(b, url, users, bare(false)) })
+			b.Run(name+"bare-ctx", func(b *testing.B) { inUsers(b, url, users, bare(true)) })
+			b.Run(name+"herdws", func(b *testing.B) {
+				inUsers(b, url, users, func(ctx context.Context) (client, error) {
+					c, err := herdws.Dial(ctx, "/", herdws.HTTPClient(hc))
+					return herdwsClient{c}, err
+				})
 			})
-		})
+		}
 	}
 }

@@ -27,9 +27,13 @@ var Skip = errors.New("herdws: not this message")
 // (Conn.free), so an exchange allocates nothing of its own.
 type waiter struct {
 	reply Reply
-	ch    chan Message // capacity 1: the reader never blocks on it
-	timer *time.Timer  // the request timeout; nil without one
-	err   error        // sent with ch's message: reply's error, or the connection's end
+	ch    chan Message // capacity 1: whoever hands it a message never blocks
+	err   error        // sent with ch's message: reply's error, the timeout, or the connection's end
+	link  *link        // the connection it waits on
+	// timer fails the waiter at the request timeout (nil without one). It
+	// is an AfterFunc rather than a channel so that waiting is a receive
+	// from ch alone, not a select over three channels.
+	timer *time.Timer
 }
 
 // Request sends m and waits for its answer, the first message that reply
@@ -131,7 +135,7 @@ func (c *Conn) enlist(l *link, reply Reply) *waiter {
 	} else {
 		w = &waiter{ch: make(chan Message, 1)}
 	}
-	w.reply = reply
+	w.reply, w.link = reply, l
 	if l.dead {
 		w.err = l.err // the reader has gone: fail at once
 		w.ch <- Message{}
@@ -141,7 +145,7 @@ func (c *Conn) enlist(l *link, reply Reply) *waiter {
 	c.mu.Unlock()
 	if c.timeout > 0 {
 		if w.timer == nil {
-			w.timer = time.NewTimer(c.timeout)
+			w.timer = time.AfterFunc(c.timeout, func() { c.expire(w) })
 		} else {
 			w.timer.Reset(c.timeout)
 		}
@@ -149,23 +153,32 @@ func (c *Conn) enlist(l *link, reply Reply) *waiter {
 	return w
 }
 
-// wait waits for w's message (or the connection's end, which the reader
-// reports on w.ch too), its timeout or ctx.
-func (c *Conn) wait(ctx context.Context, l *link, w *waiter) (Message, error) {
-	var timeout <-chan time.Time
-	if w.timer != nil {
-		timeout = w.timer.C
+// expire fails w at its timeout, unless its message came first.
+func (c *Conn) expire(w *waiter) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := w.link
+	if i := slices.Index(l.waiters, w); i >= 0 {
+		l.waiters = slices.Delete(l.waiters, i, i+1)
+		w.err = errTimeout
+		w.ch <- Message{}
 	}
-	var err error
+}
+
+// wait waits for w's message (or its timeout, or the connection's end,
+// which come on w.ch too) or ctx.
+func (c *Conn) wait(ctx context.Context, l *link, w *waiter) (Message, error) {
+	done := ctx.Done()
+	if done == nil {
+		m := <-w.ch
+		return m, w.err
+	}
 	select {
 	case m := <-w.ch:
 		return m, w.err
-	case <-timeout:
-		err = errTimeout
-	case <-ctx.Done():
-		err = ctx.Err()
+	case <-done:
+		return c.withdraw(l, w, ctx.Err())
 	}
-	return c.withdraw(l, w, err)
 }
 
 // withdraw takes w off l's list. If the reader handed it its message (or
@@ -183,12 +196,14 @@ func (c *Conn) withdraw(l *link, w *waiter, err error) (Message, error) {
 	return Message{}, err
 }
 
-// release stops w's timer and keeps w for the next exchange.
+// release stops w's timer and keeps w for the next exchange, unless the
+// timer fired (or is firing): then its expire might still come, and w is
+// left to the garbage collector.
 func (c *Conn) release(w *waiter) {
-	if w.timer != nil {
-		w.timer.Stop()
+	if w.timer != nil && !w.timer.Stop() {
+		return
 	}
-	w.reply, w.err = nil, nil
+	w.reply, w.err, w.link = nil, nil, nil
 	c.mu.Lock()
 	c.free = append(c.free, w)
 	c.mu.Unlock()
