@@ -188,6 +188,24 @@ func TestCloseStatusFails(t *testing.T) {
 	}
 }
 
+// A connection dropped without a close frame fails what waits with a read
+// error (herd's reset class).
+func TestDropFails(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	task := func(ctx context.Context, ws *herdws.Conn) error {
+		if _, err := ws.Request(ctx, "drop", herdws.Text("drop 1"), nil); err == nil {
+			t.Error("a dropped connection answered")
+		}
+		return herd.ErrStopTest
+	}
+	s := run(t, []string{"-u", "1", "-H", srv.URL}, userType("Dropper", task))
+	f := failures(s, herdws.KindWait, "drop")
+	if len(f) != 1 || f["reset: server closed the connection before a full response"] != 1 {
+		t.Errorf("failures of drop: %v", f)
+	}
+}
+
 // A reply that does not come within --request-timeout fails with herd's
 // timeout message; the connection stays usable.
 func TestTimeout(t *testing.T) {

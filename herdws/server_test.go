@@ -20,6 +20,7 @@ import (
 //	note X    not answered
 //	push N    answered with N "tick i" messages, one "hb", then "pushed N"
 //	close C   the server closes the connection with status C, reason "asked"
+//	drop X    the server drops the connection without a close frame
 //	silent X  never answered; signalled on silent
 //	bcast X   sent back as it is (for Await)
 //
@@ -130,6 +131,8 @@ func (s *wsServer) serve(w http.ResponseWriter, r *http.Request) {
 			code, _ := strconv.Atoi(arg)
 			c.Close(websocket.StatusCode(code), "asked")
 			return
+		case "drop":
+			return // the deferred CloseNow: no close handshake
 		case "silent":
 			s.silent <- struct{}{}
 		}
