@@ -9,6 +9,7 @@ import (
 
 	"github.com/herdload/herd"
 	"github.com/herdload/herd/demo"
+	"github.com/herdload/herd/internal/cli"
 	"github.com/herdload/herd/internal/har"
 )
 
@@ -30,15 +31,16 @@ func recording(t *testing.T) *har.HAR {
 // TestChromiumRecording -update-example records both anew.)
 func TestGeneratedFromShopHAR(t *testing.T) {
 	t.Parallel()
-	want, err := har.Generate(recording(t), har.Options{Source: "shop.har"})
-	if err != nil {
-		t.Fatal(err)
+	var out, errOut bytes.Buffer
+	env := herd.Env{Prog: "herd", Args: []string{"har", "shop.har"}, Stdout: &out, Stderr: &errOut}
+	if code := cli.Main(context.Background(), env); code != herd.ExitOK {
+		t.Fatalf("herd har shop.har: exit %d: %s", code, errOut.String())
 	}
 	got, err := os.ReadFile("main.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
+	if !bytes.Equal(got, out.Bytes()) {
 		t.Errorf("main.go is not what herd har makes of shop.har now: run go run ./cmd/herd har examples/har/shop.har > examples/har/main.go")
 	}
 }
