@@ -105,6 +105,7 @@ func (s *Server) Close() error {
 			_ = s.srv.Close() // handlers that are stuck writing to slow clients
 		}
 		<-s.done
+		s.shop.chat.close() // hijacked chat connections, which Shutdown does not track
 		s.closeErr = s.serveErr
 	})
 	return s.closeErr

@@ -13,6 +13,7 @@
 //	GET  /api/cart            the session's cart (needs the session cookie)
 //	POST /api/cart            {"product_id":1,"quantity":2} adds to the cart (needs the session cookie)
 //	POST /api/orders          {"product_id":1,"quantity":2} -> 201 {"order_id":...} (needs the session cookie)
+//	GET  /ws/chat             a WebSocket chat room: echo and broadcast (see chat.go)
 //
 // Every endpoint except /health waits a simulated, roughly log-normal latency
 // first (scaled by Options.LatencyScale, abandoned as soon as the request's
@@ -96,6 +97,7 @@ var routes = []route{
 	{key: "GET /api/cart", pattern: "GET /api/cart", median: 10 * time.Millisecond, sigma: 0.5, handle: (*Shop).getCart},
 	{key: "POST /api/cart", pattern: "POST /api/cart", median: 15 * time.Millisecond, sigma: 0.5, handle: (*Shop).addToCart},
 	{key: "POST /api/orders", pattern: "POST /api/orders", median: 40 * time.Millisecond, sigma: 0.55, handle: (*Shop).order},
+	{key: "GET /ws/chat", pattern: "GET /ws/chat", plain: true, handle: (*Shop).chatSocket},
 }
 
 // Product is one item of the shop's catalogue.
@@ -182,6 +184,8 @@ type Shop struct {
 	cartMu sync.Mutex
 	carts  map[string]map[int]int // session token -> product id -> quantity
 
+	chat *chatRoom // GET /ws/chat
+
 	// testHookWait, when set (by tests, before serving), is called when a
 	// request starts waiting its simulated latency.
 	testHookWait func()
@@ -196,6 +200,7 @@ func Handler(opts Options) *Shop {
 		counts: make([]atomic.Int64, len(routes)),
 		carts:  make(map[string]map[int]int),
 		secret: make([]byte, 32),
+		chat:   newChatRoom(),
 	}
 	switch ls := opts.LatencyScale; {
 	case ls < 0:
@@ -233,10 +238,11 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Requests returns how many requests each route has received so far, keyed
 // "METHOD /pattern" ("GET /", "GET /health", "POST /api/login",
 // "GET /api/products", "GET /api/products/{id}", "GET /api/cart",
-// "POST /api/cart", "POST /api/orders"). Routes with no request are left out;
-// HEAD requests count under their GET route; requests that match no route
-// (404, 405) are not counted. Every routed request counts, including those
-// answered with a simulated error or abandoned by the client.
+// "POST /api/cart", "POST /api/orders", "GET /ws/chat"). Routes with no
+// request are left out; HEAD requests count under their GET route; requests
+// that match no route (404, 405) are not counted. Every routed request
+// counts, including those answered with a simulated error or abandoned by
+// the client.
 func (s *Shop) Requests() map[string]int64 {
 	m := make(map[string]int64, len(routes))
 	for i := range routes {

@@ -35,6 +35,8 @@ Usage:
                               test options, learns user classes from workers
   herd serve-demo [--addr A]  serve the demo shop on loopback until interrupted
                               (default --addr 127.0.0.1:8080)
+  herd har FILE.har           write a test program that replays a browser
+                              recording (HAR) to stdout; see herd har --help
   herd version                print herd's version
   herd help                   print this help
 `
@@ -66,6 +68,8 @@ func Main(ctx context.Context, env herd.Env) int {
 		return report(env, code, err)
 	case "serve-demo":
 		return serveDemo(ctx, env, args)
+	case "har":
+		return harCommand(env, args)
 	case "version", "--version", "-V":
 		fmt.Fprintln(env.Stdout, "herd", version())
 		return herd.ExitOK
