@@ -242,6 +242,7 @@ func TestBrowserReportLongTexts(t *testing.T) {
 // the frame after the render (window.__herdPerf, live.jsx), and the test
 // logs the figures: the issue's target is under 200 ms, but a time is no
 // verdict on a loaded 2-core machine, so the test asserts structure only.
+// (TestBrowserLongTexts opens the viewer on such a name.)
 func TestBrowserLongFailureUpdate(t *testing.T) {
 	t.Parallel()
 	const updates = 5
@@ -270,7 +271,6 @@ func TestBrowserLongFailureUpdate(t *testing.T) {
 	if n := uiEval[int](t, page, `document.getElementById('failures').textContent.length`); n > 5_000 {
 		t.Errorf("the failures table holds %d characters of text: the long name is in the DOM whole", n)
 	}
-	viewer := uiOpenWhole(t, page, "#failures td.name", name)
 
 	perf := uiEval[uiPerf](t, page, `window.__herdPerf`)
 	var frames, commits, parses []float64
@@ -283,8 +283,7 @@ func TestBrowserLongFailureUpdate(t *testing.T) {
 	cp50, _, cmax := uiStatsOf(commits)
 	pp50, _, _ := uiStatsOf(parses)
 	t.Logf("measured in the page, %d updates carrying a 100,000-character failure name to the open Failures tab: "+
-		"arrival to the next frame median %.1f ms (max %.1f), of which JSON.parse %.1f ms and render (commit) median %.1f ms (max %.1f); "+
-		"the viewer on the whole name %.1f ms; all: %v ms",
-		len(frames), fp50, fmax, pp50, cp50, cmax, viewer, frames)
+		"arrival to the next frame median %.1f ms (max %.1f), of which JSON.parse %.1f ms and render (commit) median %.1f ms (max %.1f); all: %v ms",
+		len(frames), fp50, fmax, pp50, cp50, cmax, frames)
 	page.checkClean(t)
 }
