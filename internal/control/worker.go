@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd/internal/cluster"
+	"github.com/herdload/herd/internal/cpu"
 	"github.com/herdload/herd/internal/stats"
 )
 
@@ -20,11 +21,21 @@ import (
 func (c *Controller) runWorker(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	st := stats.New(time.Now(), stats.Options{MaxNames: c.cfg.MaxNames, OnOverflow: c.warnNamesOverflow})
-	w := &workerLocal{c: c, st: st, quit: cancel}
+	now := time.Now()
+	st := stats.New(now, stats.Options{MaxNames: c.cfg.MaxNames, OnOverflow: c.warnNamesOverflow})
+	w := &workerLocal{c: c, st: st, own: stats.New(now, stats.Options{Shards: 1}), quit: cancel}
+	c.mu.Lock()
+	c.worker = w
+	c.mu.Unlock()
 	defer c.hosts.close()
 	defer w.close()
 	h := c.opts.Hooks
+	if h.CPUWarning != nil {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel() // runs first: ends the watch
+		wg.Go(func() { c.watchCPU(ctx, h.CPUWarning) })
+	}
 	err := cluster.RunWorker(ctx, cluster.WorkerOptions{
 		Master: "tcp://" + net.JoinHostPort(c.cfg.MasterHost, strconv.Itoa(c.cfg.MasterPort)),
 		Logger: c.log,
@@ -50,14 +61,50 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 		ReportExtra: h.ReportExtra,
 		// Once per spawn the worker confirms: not for one that a newer
 		// spawn or a stop interrupted.
-		OnSpawningComplete: h.SpawningComplete,
+		OnSpawningComplete: func(users int) {
+			w.spawned()
+			if h.SpawningComplete != nil {
+				h.SpawningComplete(users)
+			}
+		},
 	}, w)
+	w.close() // the last test's statistics are final
+	snap, end := w.snapshot(), w.lastEnd()
+	c.mu.Lock()
+	c.final, c.finalEnd = snap, end
+	c.mu.Unlock()
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		c.log.Info("worker done")
+		if end.Failed {
+			return c.cfg.ExitCodeOnError, nil
+		}
 		return ExitOK, nil
 	default:
 		return ExitInternal, fmt.Errorf("worker: %w", err)
+	}
+}
+
+// watchCPU runs the CPUWarning hook on a worker, which has no life loop:
+// every 5 s, when this process used more than 90% of its cores since the
+// last look (Locust's worker monitors its CPU the same way).
+func (c *Controller) watchCPU(ctx context.Context, hook func(percent float64)) {
+	meter := cpu.NewMeter(time.Now())
+	sample := meter.Sample
+	if c.cpuSample != nil {
+		sample = c.cpuSample
+	}
+	t := time.NewTicker(cpuEventEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if share, ok := sample(now); ok && share > cpuWarnAt {
+				hook(share * 100)
+			}
+		}
 	}
 }
 
@@ -67,6 +114,9 @@ type workerLocal struct {
 	c    *Controller
 	st   *stats.Stats // this worker's statistics for its whole life
 	quit func()       // a task returned ErrStopTest: the worker leaves
+	// own accumulates each report's delta (st is drained by each), so
+	// the runner handle sees this worker's requests of its current test.
+	own *stats.Stats
 
 	mu     sync.Mutex
 	run    Local             // the current test, nil between tests
@@ -74,6 +124,9 @@ type workerLocal struct {
 	noHost []string          // types of the current test without a host
 	done   chan struct{}     // closed when the current test stops
 	wg     sync.WaitGroup    // the watchers of ErrStopTest
+	state  State             // this worker's part of the test
+	target int               // users its master last asked for
+	end    End               // how its last test ended
 }
 
 var (
@@ -99,12 +152,26 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 		}
 	}
 	run := w.run
+	w.target = 0
+	for _, n := range counts {
+		w.target += n
+	}
+	w.state = Spawning
 	w.mu.Unlock()
 	if err := w.c.capacity(counts); err != nil {
 		w.c.log.Error("cannot start the users the master asked for: keeping the current ones", "users", counts, "err", err)
 		return
 	}
 	run.SetCounts(counts)
+}
+
+// spawned runs when the worker confirmed a spawn to its master.
+func (w *workerLocal) spawned() {
+	w.mu.Lock()
+	if w.state == Spawning {
+		w.state = Running
+	}
+	w.mu.Unlock()
 }
 
 // startLocked starts a test on this worker: the TestStart hook, and a new
@@ -120,7 +187,10 @@ func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error 
 	w.noHost = missing
 	// A new test: its names count afresh toward --max-names (nothing was
 	// recorded since the master took the last test's report).
-	w.st.Reset(time.Now())
+	now := time.Now()
+	w.st.Reset(now)
+	w.own.Reset(now)
+	w.end = End{}
 	if h := w.c.opts.Hooks.TestStart; h != nil {
 		if err := h(); err != nil {
 			w.c.log.Error("test start listener failed", "err", err)
@@ -147,17 +217,77 @@ func (w *workerLocal) Stop() {
 	w.mu.Lock()
 	run, done := w.run, w.done
 	w.run, w.sched, w.done = nil, nil, nil
+	if run != nil {
+		w.state = Stopping
+		if w.end.Reason == NotEnded {
+			w.end = End{Reason: MasterStopped}
+		}
+	}
 	w.mu.Unlock()
 	if run == nil {
 		return
+	}
+	if h := w.c.opts.Hooks.TestStopping; h != nil {
+		h()
 	}
 	if left := run.Stop(stopGrace); left > 0 {
 		w.c.log.Warn("some users did not stop (their code ignores its context)", "users", left)
 	}
 	close(done)
+	w.mu.Lock()
+	w.state = Stopped
+	w.mu.Unlock()
 	if h := w.c.opts.Hooks.TestStop; h != nil {
 		h()
 	}
+}
+
+// leave ends this worker's part in the run for e (user code stopped the
+// test): its users stop and it quits its master, as after ErrStopTest.
+func (w *workerLocal) leave(e End) {
+	w.mu.Lock()
+	if w.end.Reason == NotEnded {
+		w.end = e
+	}
+	w.mu.Unlock()
+	if e.Failed {
+		w.c.log.Warn("the test is stopped from code: this worker quits", "err", e.Detail)
+	} else {
+		w.c.log.Info("the test is stopped from code: this worker quits")
+	}
+	w.quit()
+}
+
+func (w *workerLocal) lastEnd() End {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.end
+}
+
+// live is this worker's part of the test.
+func (w *workerLocal) live() Live {
+	w.mu.Lock()
+	l := Live{State: w.state, Target: w.target, Counts: w.c.zeroCounts()}
+	run := w.run
+	w.mu.Unlock()
+	if run != nil {
+		l.Users = run.Users()
+		maps.Copy(l.Counts, run.Counts())
+	}
+	return l
+}
+
+// snapshot is this worker's statistics of its current (or last) test as
+// of its last report.
+func (w *workerLocal) snapshot() *stats.Snapshot {
+	w.mu.Lock()
+	run := w.run
+	w.mu.Unlock()
+	users := 0
+	if run != nil {
+		users = run.Users()
+	}
+	return w.own.Snapshot(time.Now(), users)
 }
 
 // close stops the current test and joins the watchers.
@@ -180,7 +310,12 @@ func (w *workerLocal) Counts() map[string]int {
 	return out
 }
 
-func (w *workerLocal) TakeDelta(now time.Time) *stats.Delta { return w.st.TakeDelta(now) }
+func (w *workerLocal) TakeDelta(now time.Time) *stats.Delta {
+	d := w.st.TakeDelta(now)
+	w.own.Merge(d, "")
+	w.own.Tick(now, 0) // closes the window slot the delta spread over
+	return d
+}
 
 func (w *workerLocal) Classes() []cluster.Class { return classesOf(w.c.types) }
 
@@ -197,7 +332,7 @@ func (w *workerLocal) StartOpen(s cluster.OpenShare, host string, stopTimeout ti
 	}
 	err = w.startLocked(host, stopTimeout)
 	if err == nil {
-		w.sched = sched
+		w.sched, w.state, w.target = sched, Running, s.Pool
 	}
 	run := w.run
 	w.mu.Unlock()
