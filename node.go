@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/herdload/herd/internal/config"
+	"github.com/herdload/herd/internal/control"
 )
 
 // Role is a process's part in a run.
@@ -20,12 +21,16 @@ const (
 	Worker     Role = "worker"
 )
 
-// Node is this process's place in a distributed run: its role, a worker's
-// index, and custom messages between the master and its workers. Tasks and
-// event listeners reach it with NodeFrom.
+// Node is this process's handle on its run, Locust's environment.runner:
+// its role, a worker's index, custom messages between the master and its
+// workers, and the runner's side (handle.go): live statistics, the test's
+// state and user counts, a master's workers, stopping the test and
+// changing its user count. Tasks and event listeners reach it with
+// NodeFrom.
 type Node struct {
 	role  Role
-	index atomic.Int64 // a worker's, -1 until its master accepted it
+	index atomic.Int64        // a worker's, -1 until its master accepted it
+	ctl   *control.Controller // the run's; nil outside a run (set before it starts)
 	// sendUp sends to the master (workers, set once connected); sendDown
 	// to workers (master).
 	mu       sync.Mutex
