@@ -165,7 +165,7 @@ func (e *Events) hooks(n *Node) control.Hooks {
 	}
 	if len(e.quitting) > 0 {
 		h.Quitting = func(final *stats.Snapshot, code int) int {
-			q := &Quit{Stats: newStatsSnapshot(final), ExitCode: code}
+			q := &Quit{Stats: newStatsSnapshot(final), ExitCode: code, Node: n}
 			for _, fn := range e.quitting {
 				fn(q)
 			}

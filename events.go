@@ -53,10 +53,13 @@ func (e UserError) Error() string {
 func (e UserError) Unwrap() error { return e.Err }
 
 // Quit is passed to quitting listeners at the very end, after the final
-// statistics are known; a listener may change the exit code.
+// statistics are known; a listener may change the exit code. Every node
+// quits, as in Locust: a master or a standalone process with the run's
+// statistics, each worker with its own.
 type Quit struct {
-	Stats    *StatsSnapshot // the whole run's final statistics
+	Stats    *StatsSnapshot // the whole run's final statistics (a worker's own)
 	ExitCode int
+	Node     *Node // the quitting process's: Node.Role tells a master from a worker
 }
 
 // OnInit runs after the configuration is resolved and before any user
@@ -108,5 +111,6 @@ func (e *Events) OnSpawningComplete(fn func(users int)) {
 	e.spawningComplete = append(e.spawningComplete, fn)
 }
 
-// OnQuitting runs last, with the final statistics; it may set the exit code.
+// OnQuitting runs last, with the final statistics; it may set the exit
+// code. It runs on every node: a worker's has the worker's own statistics.
 func (e *Events) OnQuitting(fn func(q *Quit)) { e.quitting = append(e.quitting, fn) }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herdload/herd/internal/cluster"
@@ -30,6 +31,7 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 	defer c.hosts.close()
 	defer w.close()
 	h := c.opts.Hooks
+	var registered atomic.Bool // Init ran: Quitting runs at the end too
 	if h.CPUWarning != nil {
 		var wg sync.WaitGroup
 		defer wg.Wait()
@@ -43,6 +45,7 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 		// Init runs once the master gave this worker its index, as Locust
 		// fires init after the worker connected; no spawn is handled before.
 		OnRegistered: func(_ context.Context, index int, send func(string, any) error) error {
+			registered.Store(true)
 			if h.Registered != nil {
 				h.Registered(index, send)
 			}
@@ -73,16 +76,23 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 	c.mu.Lock()
 	c.final, c.finalEnd = snap, end
 	c.mu.Unlock()
+	code := ExitOK
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
+		err = nil
 		c.log.Info("worker done")
 		if end.Failed {
-			return c.cfg.ExitCodeOnError, nil
+			code = c.cfg.ExitCodeOnError
 		}
-		return ExitOK, nil
 	default:
-		return ExitInternal, fmt.Errorf("worker: %w", err)
+		code, err = ExitInternal, fmt.Errorf("worker: %w", err)
 	}
+	// As Locust's worker, whose process fires quitting as it shuts down:
+	// with this worker's own statistics.
+	if h.Quitting != nil && registered.Load() {
+		code = h.Quitting(snap, code)
+	}
+	return code, err
 }
 
 // watchCPU runs the CPUWarning hook on a worker, which has no life loop:
