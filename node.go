@@ -128,6 +128,10 @@ func (n *Node) SendToWorkers(typ string, data any, workers ...string) error {
 // Message is a custom message between the master and its workers.
 type Message struct {
 	Type string
+	// Data is what the sender gave, as msgpack carried it: maps become
+	// map[string]any (map[any]any when a key is not a string), slices
+	// []any, and every number an int64 or a float64, whatever width the
+	// sender encoded it with (a uint64 above the int64 range stays one).
 	Data any
 	// From is the sending worker's node id on the master, "" on a worker.
 	From string
@@ -152,7 +156,8 @@ func (e *Events) OnReportToMaster(fn func(ctx context.Context, data map[string]a
 }
 
 // OnWorkerReport receives, on the master, the custom data of each worker
-// report (see OnReportToMaster).
+// report (see OnReportToMaster), its numbers int64 or float64 as in
+// Message.Data.
 func (e *Events) OnWorkerReport(fn func(ctx context.Context, worker string, data map[string]any)) {
 	e.workerReport = append(e.workerReport, fn)
 }

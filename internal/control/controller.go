@@ -187,9 +187,9 @@ type Controller struct {
 	final    *stats.Snapshot
 	finalEnd End
 
-	lifeStarted atomic.Bool     // the life loop runs (commands can be answered)
-	notes       notifier        // runs listeners off the life loop, in order
-	worker      *workerLocal    // a worker's users, nil elsewhere
+	lifeStarted atomic.Bool                                  // the life loop runs (commands can be answered)
+	notes       notifier                                     // runs listeners off the life loop, in order
+	worker      *workerLocal                                 // a worker's users, nil elsewhere
 	cpuSample   func(now time.Time) (share float64, ok bool) // tests fake it; nil: the process's meter
 }
 

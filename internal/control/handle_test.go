@@ -223,7 +223,7 @@ func TestCPUWarningHook(t *testing.T) {
 		var mu sync.Mutex
 		var got []float64
 		var setErr error
-		s := newSetup(t, func(cfg *config.Config, _ *Options) { cfg.Users, cfg.SpawnRate, cfg.RunTime = 4, 100, 12 * time.Second })
+		s := newSetup(t, func(cfg *config.Config, _ *Options) { cfg.Users, cfg.SpawnRate, cfg.RunTime = 4, 100, 12*time.Second })
 		s.c.cpuSample = func(now time.Time) (float64, bool) { return 0.95, true }
 		s.c.opts.Hooks.CPUWarning = func(percent float64) {
 			mu.Lock()
