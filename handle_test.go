@@ -355,6 +355,8 @@ func TestEventOrderMasterWorker(t *testing.T) {
 		if len(ws) == 1 {
 			atMaster = append(atMaster, ws[0].Index, ws[0].Users, ws[0].State)
 		}
+		// Data msgpack cannot carry is an error, not a message lost.
+		atMaster = append(atMaster, n.SendToWorkers("x", []map[string]any{{"a": 1}}) != nil)
 	})
 	workerTest.Events.OnTestStopping(func(ctx context.Context) {
 		n := herd.NodeFrom(ctx)
@@ -395,7 +397,7 @@ func TestEventOrderMasterWorker(t *testing.T) {
 	}
 	checkOrder(t, herd.Master, masterLog.list(), 0)
 	checkOrder(t, herd.Worker, workerLog.list(), 2)
-	if want := []any{herd.StateStopping, 2, 1, 0, 2, "running"}; !slices.Equal(atMaster, want) {
+	if want := []any{herd.StateStopping, 2, 1, 0, 2, "running", true}; !slices.Equal(atMaster, want) {
 		t.Errorf("the master's handle at the stop: %v, want %v", atMaster, want)
 	}
 	if want := []any{herd.StateStopping, 2, true, true}; !slices.Equal(atWorker, want) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/control"
+	"github.com/herdload/herd/internal/wire"
 )
 
 // Role is a process's part in a run.
@@ -94,8 +95,12 @@ func (n *Node) WorkerIndex() int {
 var ErrNotDistributed = errors.New("herd: not part of a distributed run")
 
 // SendToMaster sends a custom message from a worker to its master, where
-// OnMessage listeners for typ receive it. data is any value msgpack can
-// encode (maps, slices, strings, numbers, bools, nil, []byte).
+// OnMessage listeners for typ receive it. data is what Locust's msgpack
+// carries: nil, bools, numbers, strings, []byte, []any, []string, []int,
+// []int64, []float64, and maps with string keys (map[string]any,
+// map[string]string, map[string]int, …) or map[any]any, nested in []any
+// and map[string]any; other types (a []map[string]any, a struct) are an
+// error.
 func (n *Node) SendToMaster(typ string, data any) error {
 	n.mu.Lock()
 	send := n.sendUp
@@ -107,13 +112,19 @@ func (n *Node) SendToMaster(typ string, data any) error {
 }
 
 // SendToWorkers sends a custom message from the master to the named
-// workers (by node id), or to every worker when none is named.
+// workers (by node id, see Workers), or to every worker when none is
+// named. data takes the types SendToMaster's does.
 func (n *Node) SendToWorkers(typ string, data any, workers ...string) error {
 	n.mu.Lock()
 	send := n.sendDown
 	n.mu.Unlock()
 	if n.role != Master || send == nil {
 		return fmt.Errorf("SendToWorkers on a %s node: %w", n.role, ErrNotDistributed)
+	}
+	// The master's sockets queue what they send and cannot say: an
+	// encoding error shows here, or not at all.
+	if _, err := wire.EncodeValue(data); err != nil {
+		return fmt.Errorf("SendToWorkers %q: %w", typ, err)
 	}
 	if len(workers) == 0 {
 		return send(typ, data, "")

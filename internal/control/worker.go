@@ -128,6 +128,10 @@ type workerLocal struct {
 	// the runner handle sees this worker's requests of its current test.
 	own *stats.Stats
 
+	// ops orders the start of a test (its TestStart hook, its Local)
+	// against a stop; mu guards the fields below, and is never held while
+	// user code runs (a hook may read them through the runner handle).
+	ops    sync.Mutex
 	mu     sync.Mutex
 	run    Local             // the current test, nil between tests
 	sched  *cluster.Schedule // its share of an open-model run, if it is one
@@ -145,14 +149,23 @@ var (
 )
 
 func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time.Duration) {
+	target := 0
+	for _, n := range counts {
+		target += n
+	}
+	w.ops.Lock()
 	w.mu.Lock()
-	if w.run == nil {
-		if err := w.startLocked(host, stopTimeout); err != nil {
-			w.mu.Unlock()
+	starting := w.run == nil
+	w.target = target // a TestStart hook sees the new test's target
+	w.mu.Unlock()
+	if starting {
+		if err := w.start(host, stopTimeout); err != nil {
+			w.ops.Unlock()
 			w.c.log.Error("cannot start users", "err", err)
 			return
 		}
 	}
+	w.mu.Lock()
 	for _, name := range w.noHost {
 		if counts[name] > 0 {
 			counts = maps.Clone(counts) // the caller's map stays as the master sent it
@@ -162,12 +175,9 @@ func (w *workerLocal) Apply(counts map[string]int, host string, stopTimeout time
 		}
 	}
 	run := w.run
-	w.target = 0
-	for _, n := range counts {
-		w.target += n
-	}
 	w.state = Spawning
 	w.mu.Unlock()
+	w.ops.Unlock()
 	if err := w.c.capacity(counts); err != nil {
 		w.c.log.Error("cannot start the users the master asked for: keeping the current ones", "users", counts, "err", err)
 		return
@@ -184,9 +194,9 @@ func (w *workerLocal) spawned() {
 	w.mu.Unlock()
 }
 
-// startLocked starts a test on this worker: the TestStart hook, and a new
-// Local against host ("" for --host).
-func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error {
+// start starts a test on this worker: the TestStart hook, and a new Local
+// against host ("" for --host). w.ops is held, w.mu is not.
+func (w *workerLocal) start(host string, stopTimeout time.Duration) error {
 	if host == "" {
 		host = w.c.cfg.Host
 	}
@@ -194,13 +204,14 @@ func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error 
 	if err != nil {
 		return err
 	}
-	w.noHost = missing
 	// A new test: its names count afresh toward --max-names (nothing was
 	// recorded since the master took the last test's report).
 	now := time.Now()
 	w.st.Reset(now)
 	w.own.Reset(now)
+	w.mu.Lock()
 	w.end = End{}
+	w.mu.Unlock()
 	if h := w.c.opts.Hooks.TestStart; h != nil {
 		if err := h(); err != nil {
 			w.c.log.Error("test start listener failed", "err", err)
@@ -210,8 +221,10 @@ func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error 
 	if err != nil {
 		return err
 	}
-	w.run, w.done = l, make(chan struct{})
-	done := w.done
+	done := make(chan struct{})
+	w.mu.Lock()
+	w.run, w.done, w.noHost = l, done, missing
+	w.mu.Unlock()
 	w.wg.Go(func() {
 		select {
 		case <-l.StopTestRequested():
@@ -224,6 +237,8 @@ func (w *workerLocal) startLocked(host string, stopTimeout time.Duration) error 
 }
 
 func (w *workerLocal) Stop() {
+	w.ops.Lock() // after a start in progress
+	defer w.ops.Unlock()
 	w.mu.Lock()
 	run, done := w.run, w.done
 	w.run, w.sched, w.done = nil, nil, nil
@@ -335,17 +350,23 @@ func (w *workerLocal) StartOpen(s cluster.OpenShare, host string, stopTimeout ti
 	if err != nil {
 		return err
 	}
+	w.ops.Lock()
 	w.mu.Lock()
-	if w.run != nil {
-		w.mu.Unlock()
+	running := w.run != nil
+	w.target = s.Pool
+	w.mu.Unlock()
+	if running {
+		w.ops.Unlock()
 		return errors.New("a test is already running on this worker")
 	}
-	err = w.startLocked(host, stopTimeout)
+	err = w.start(host, stopTimeout)
+	w.mu.Lock()
 	if err == nil {
-		w.sched, w.state, w.target = sched, Running, s.Pool
+		w.sched, w.state = sched, Running
 	}
 	run := w.run
 	w.mu.Unlock()
+	w.ops.Unlock()
 	if err != nil {
 		return err
 	}
