@@ -39,18 +39,26 @@ func ExampleNode_StopTest() {
 
 // Locust's stop_on_threshold.py: a goroutine started with the test reads
 // the live statistics once a second and stops the test when more than a
-// fifth of the requests failed.
+// fifth of the requests failed; it ends when the test stops.
 func ExampleNode_Stats() {
 	test := oneTask(func(ctx context.Context) error { call(ctx, nil); return nil })
 	var checker sync.WaitGroup
+	var stopping chan struct{}
 	test.Events.OnTestStart(func(ctx context.Context) error {
-		node := herd.NodeFrom(ctx)
+		node, done := herd.NodeFrom(ctx), make(chan struct{})
+		stopping = done
 		if node.Role() == herd.Worker {
 			return nil // the master watches the merged statistics
 		}
 		checker.Go(func() {
-			for s := node.State(); s != herd.StateStopping && s != herd.StateStopped; s = node.State() {
-				time.Sleep(time.Second)
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+				}
 				if r := node.Stats().Total.FailRatio(); r > 0.2 {
 					node.StopTest(fmt.Errorf("fail ratio %.2f above 0.2", r))
 					return
@@ -59,6 +67,7 @@ func ExampleNode_Stats() {
 		})
 		return nil
 	})
+	test.Events.OnTestStopping(func(context.Context) { close(stopping) })
 	test.Events.OnTestStop(func(context.Context) { checker.Wait() })
 	herd.Main(test)
 }
