@@ -256,3 +256,23 @@ func ExampleTest_thresholds() {
 	fmt.Println("exit code", code)
 	// Output: exit code 4
 }
+
+// The users running of each type, here when the test begins to stop: the
+// three users are split by weight.
+func ExampleNode_UsersByType() {
+	task := func(ctx context.Context) error {
+		if node := herd.NodeFrom(ctx); node.Users() == 3 {
+			node.StopTest(nil)
+		}
+		return nil
+	}
+	user := func(name string, weight int) *herd.UserType {
+		return &herd.UserType{Name: name, Weight: weight, Wait: herd.Constant(10 * time.Millisecond), New: func() herd.User {
+			return herd.TaskList(func() []herd.Task { return []herd.Task{{Name: "look", Run: task}} })
+		}}
+	}
+	test := &herd.Test{Users: []*herd.UserType{user("Reader", 2), user("Writer", 1)}}
+	test.Events.OnTestStopping(func(ctx context.Context) { fmt.Println(herd.NodeFrom(ctx).UsersByType()) })
+	test.Run(context.Background(), herd.Env{Args: []string{"--headless", "-u", "3", "-r", "100"}})
+	// Output: map[Reader:2 Writer:1]
+}
