@@ -57,7 +57,7 @@ func (e UserError) Unwrap() error { return e.Err }
 // quits, as in Locust: a master or a standalone process with the run's
 // statistics, each worker with its own.
 type Quit struct {
-	Stats    *StatsSnapshot // the whole run's final statistics (a worker's own)
+	Stats    *StatsSnapshot // the whole run's final statistics (a worker's own: see Node.Stats)
 	ExitCode int
 	Node     *Node // the quitting process's: Node.Role tells a master from a worker
 }

@@ -62,10 +62,12 @@ func (n *Node) attach(c *control.Controller) { n.ctl = c }
 // Stats returns the statistics of the current test (or of the last one,
 // once it stopped) as of the last second: every endpoint's and the total's
 // counts, response times and failure ratio. On a master they are the
-// workers' merged reports; on a worker, only this worker's own requests of
-// its current test, as of its last report to its master (every 3 s). Each
-// call copies the statistics: ask about once a second, not per request.
-// Outside a run it returns nil.
+// workers' merged reports. On a worker, they are only this worker's own
+// requests of its current test, as of its last report to its master
+// (every 3 s), counted from the first call on: a worker keeps statistics
+// of its own only when asked, as they cost memory for each name (call
+// Stats in OnInit to have them all). Each call copies the statistics: ask
+// about once a second, not per request. Outside a run it returns nil.
 func (n *Node) Stats() *StatsSnapshot {
 	if n.ctl == nil {
 		return nil

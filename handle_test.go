@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -358,6 +359,8 @@ func TestEventOrderMasterWorker(t *testing.T) {
 		// Data msgpack cannot carry is an error, not a message lost.
 		atMaster = append(atMaster, n.SendToWorkers("x", []map[string]any{{"a": 1}}) != nil)
 	})
+	// A worker keeps statistics of its own once asked: here from the start.
+	workerTest.Events.OnInit(func(ctx context.Context, _ *herd.RunInfo) error { herd.NodeFrom(ctx).Stats(); return nil })
 	workerTest.Events.OnTestStopping(func(ctx context.Context) {
 		n := herd.NodeFrom(ctx)
 		atWorker = []any{n.State(), n.TargetUsers(), n.SetUsers(5, 1) != nil, n.Workers() == nil}
@@ -408,5 +411,48 @@ func TestEventOrderMasterWorker(t *testing.T) {
 	}
 	if w, m := worker.Stats.Total.Requests, master.res.Stats.Total.Requests; w == 0 || w != m {
 		t.Errorf("the worker's own statistics have %d requests, the master's %d", w, m)
+	}
+}
+
+// With the web UI: code starts a test (Locust's runner.start), the UI's
+// reset runs OnResetStats before it resets, and a stop from code stops the
+// test while the UI stays.
+func TestHandleWithTheWebUI(t *testing.T) {
+	t.Parallel()
+	test := callerTest(300*time.Millisecond, nil, nil)
+	var node atomic.Pointer[herd.Node]
+	test.Events.OnInit(func(ctx context.Context, _ *herd.RunInfo) error {
+		node.Store(herd.NodeFrom(ctx))
+		return nil
+	})
+	var resets atomic.Int32
+	var before atomic.Uint64
+	test.Events.OnResetStats(func(ctx context.Context) {
+		resets.Add(1)
+		before.Store(herd.NodeFrom(ctx).Stats().Total.Requests)
+	})
+	url, stop, stderr := startUI(t, test)
+	n := node.Load()
+	if s := n.State(); s != herd.StateIdle {
+		t.Fatalf("state %s before any test", s)
+	}
+	if err := n.SetUsers(2, 100); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "requests of the test started from code", func() bool {
+		return n.State() == herd.StateRunning && n.Stats().Total.Requests > 0
+	})
+	resp, err := http.Get(url + "stats/reset")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resets.Load() != 1 || before.Load() == 0 {
+		t.Errorf("OnResetStats ran %d times, saw %d requests", resets.Load(), before.Load())
+	}
+	n.StopTest(nil)
+	poll(t, "the stop from code", func() bool { return n.State() == herd.StateStopped })
+	if code := stop(); code != herd.ExitOK {
+		t.Errorf("exit code %d\n%s", code, stderr)
 	}
 }

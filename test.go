@@ -40,8 +40,9 @@ type Result struct {
 	// after any OnQuitting listener changed it.
 	ExitCode int
 	// Stats is the final statistics of the run's last test, as OnQuitting
-	// gets them; on a worker, its own requests. Nil when nothing could run
-	// (invalid options, --help, --list).
+	// gets them; on a worker, its own requests (kept once Node.Stats was
+	// called there). Nil when nothing could run (invalid options, --help,
+	// --list).
 	Stats *StatsSnapshot
 	// Reason is why the last test ended: "run time limit reached",
 	// "interrupted", "a task stopped the test", "threshold broken: p95<500ms",

@@ -302,6 +302,12 @@ func TestWorkerHandle(t *testing.T) {
 	if l := s.c.Live(); l.State != Running {
 		t.Errorf("after the confirmation: %+v", l)
 	}
+	// A worker keeps statistics of its own only once asked.
+	w.st.Shard(0).Record("GET", "/a", time.Millisecond, 10, "")
+	w.TakeDelta(time.Now())
+	if snap := s.c.LiveStats(); snap.Total.Requests != 0 {
+		t.Errorf("statistics kept before they were asked for: %d requests", snap.Total.Requests)
+	}
 	w.st.Shard(0).Record("GET", "/a", time.Millisecond, 10, "")
 	w.st.Shard(0).Record("GET", "/a", time.Millisecond, 10, "boom")
 	w.TakeDelta(time.Now())

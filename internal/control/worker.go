@@ -72,7 +72,7 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 		},
 	}, w)
 	w.close() // the last test's statistics are final
-	snap, end := w.snapshot(), w.lastEnd()
+	snap, end := w.final(), w.lastEnd()
 	c.mu.Lock()
 	c.final, c.finalEnd = snap, end
 	c.mu.Unlock()
@@ -125,8 +125,10 @@ type workerLocal struct {
 	st   *stats.Stats // this worker's statistics for its whole life
 	quit func()       // a task returned ErrStopTest: the worker leaves
 	// own accumulates each report's delta (st is drained by each), so
-	// the runner handle sees this worker's requests of its current test.
-	own *stats.Stats
+	// the runner handle sees this worker's requests of its current test;
+	// only once the handle asked (keep), as it costs ~2.6 KB a name.
+	own  *stats.Stats
+	keep atomic.Bool
 
 	// ops orders the start of a test (its TestStart hook, its Local)
 	// against a stop; mu guards the fields below, and is never held while
@@ -303,8 +305,18 @@ func (w *workerLocal) live() Live {
 }
 
 // snapshot is this worker's statistics of its current (or last) test as
-// of its last report.
+// of its last report, since the first call: a worker keeps statistics of
+// its own from then on.
 func (w *workerLocal) snapshot() *stats.Snapshot {
+	if !w.keep.Swap(true) {
+		w.own.Reset(time.Now())
+	}
+	return w.final()
+}
+
+// final is what snapshot returns, without starting to keep statistics:
+// empty when nothing asked for them.
+func (w *workerLocal) final() *stats.Snapshot {
 	w.mu.Lock()
 	run := w.run
 	w.mu.Unlock()
@@ -337,8 +349,10 @@ func (w *workerLocal) Counts() map[string]int {
 
 func (w *workerLocal) TakeDelta(now time.Time) *stats.Delta {
 	d := w.st.TakeDelta(now)
-	w.own.Merge(d, "")
-	w.own.Tick(now, 0) // closes the window slot the delta spread over
+	if w.keep.Load() {
+		w.own.Merge(d, "")
+		w.own.Tick(now, 0) // closes the window slot the delta spread over
+	}
 	return d
 }
 
