@@ -173,7 +173,7 @@ type Controller struct {
 	mu       sync.Mutex // guards what the life loop publishes, below
 	state    State
 	run      *testRun // the current or last test, nil before the first
-	next     *testRun // the test being started, while its TestStart hook runs
+	next     *testRun // the test being started: its TestStart hook, then its users
 	cpuShare float64
 	cpuHot   bool
 	workers  []cluster.WorkerInfo // a master's workers when the last test stopped

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,7 +57,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, more ...string) (herd.Re
 	})
 	test.Events.OnTestStopping(func(context.Context) { close(stopping) })
 	test.Events.OnTestStop(func(context.Context) { printer.Wait() })
-	return test.Execute(ctx, herd.Env{Prog: "use_as_lib", Args: append(options, more...), Stdout: stdout, Stderr: stderr})
+	return test.Execute(ctx, herd.Env{Prog: "use_as_lib", Args: slices.Concat(options, more), Stdout: stdout, Stderr: stderr})
 }
 
 // printStats prints a line a second until done is closed.
