@@ -24,10 +24,9 @@ const (
 
 // Node is this process's handle on its run, Locust's environment.runner:
 // its role, a worker's index, custom messages between the master and its
-// workers, and the runner's side (handle.go): live statistics, the test's
-// state and user counts, a master's workers, stopping the test and
-// changing its user count. Tasks and event listeners reach it with
-// NodeFrom.
+// workers, and the runner's side: live statistics, the test's state and
+// user counts, a master's workers, stopping the test and changing its
+// user count. Tasks and event listeners reach it with NodeFrom.
 type Node struct {
 	role  Role
 	index atomic.Int64        // a worker's, -1 until its master accepted it
