@@ -55,7 +55,8 @@ type Result struct {
 const (
 	ExitOK = 0
 	// ExitFailures is the default of --exit-code-on-error: some request
-	// failed or user code returned an error or panicked.
+	// failed, user code returned an error or panicked, or code stopped the
+	// test with an error (Node.StopTest).
 	ExitFailures = 1
 	// ExitConfig: invalid flags, environment, config file or test
 	// definition; nothing ran.
