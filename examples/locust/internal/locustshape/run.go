@@ -9,7 +9,7 @@ import (
 	"github.com/herdload/herd"
 )
 
-// RunShape runs test headless for 3 s against a local target that answers
+// RunShape runs test headless for 2 s against a local target that answers
 // every request with a short page, and checks the users running at the
 // end (the shape's count by then) and the statistics' names ("GET /").
 func RunShape(t *testing.T, test *herd.Test, users int, names map[string]bool) herd.Result {
@@ -20,7 +20,7 @@ func RunShape(t *testing.T, test *herd.Test, users int, names map[string]bool) h
 	defer srv.Close()
 	// -s: requests in flight at the end finish (killed, they would count
 	// as interrupted).
-	res, err := test.Execute(context.Background(), herd.Env{Args: []string{"--headless", "-t", "3s", "-s", "5s", "-H", srv.URL}})
+	res, err := test.Execute(context.Background(), herd.Env{Args: []string{"--headless", "-t", "2s", "-s", "5s", "-H", srv.URL}})
 	if err != nil || res.ExitCode != herd.ExitOK {
 		t.Fatalf("Execute = %+v, %v", res, err)
 	}
