@@ -18,8 +18,7 @@ import (
 
 // controlOptions describes t to the orchestration: all are the runnable
 // types, picked those named on the command line (or all).
-func (t *Test) controlOptions(cfg config.Config, env Env, log *slog.Logger, all, picked []*userType) control.Options {
-	node := newNode(cfg)
+func (t *Test) controlOptions(cfg config.Config, env Env, log *slog.Logger, node *Node, all, picked []*userType) control.Options {
 	types := make([]control.Type, len(all))
 	byName := make(map[string]*userType, len(all))
 	for i, ut := range all {
@@ -129,10 +128,31 @@ func (e *Events) hooks(n *Node) control.Hooks {
 			return nil
 		}
 	}
+	if len(e.testStopping) > 0 {
+		h.TestStopping = func() {
+			for _, fn := range e.testStopping {
+				fn(ctx)
+			}
+		}
+	}
 	if len(e.testStop) > 0 {
 		h.TestStop = func() {
 			for _, fn := range e.testStop {
 				fn(ctx)
+			}
+		}
+	}
+	if len(e.resetStats) > 0 {
+		h.ResetStats = func() {
+			for _, fn := range e.resetStats {
+				fn(ctx)
+			}
+		}
+	}
+	if len(e.cpuWarning) > 0 {
+		h.CPUWarning = func(percent float64) {
+			for _, fn := range e.cpuWarning {
+				fn(ctx, percent)
 			}
 		}
 	}
@@ -145,7 +165,7 @@ func (e *Events) hooks(n *Node) control.Hooks {
 	}
 	if len(e.quitting) > 0 {
 		h.Quitting = func(final *stats.Snapshot, code int) int {
-			q := &Quit{Stats: newStatsSnapshot(final), ExitCode: code}
+			q := &Quit{Stats: newStatsSnapshot(final), ExitCode: code, Node: n}
 			for _, fn := range e.quitting {
 				fn(q)
 			}
@@ -192,7 +212,11 @@ func (l localRunner) StartOpen(o control.OpenOptions) error {
 // loadShape is a test's LoadShape as the orchestration asks it.
 type loadShape struct{ s LoadShape }
 
-func (l loadShape) At(elapsed time.Duration) (control.ShapeTick, bool) {
-	st, ok := l.s.Tick(elapsed)
-	return control.ShapeTick{Users: st.Users, SpawnRate: st.SpawnRate, UserTypes: st.UserTypes}, ok
+func (l loadShape) At(in control.ShapeInput) (control.ShapeTick, bool) {
+	s := &ShapeState{Elapsed: in.Elapsed, Users: in.Users, UsersByType: in.Counts}
+	if s.UsersByType == nil {
+		s.UsersByType = map[string]int{}
+	}
+	st, ok := l.s.Tick(s)
+	return control.ShapeTick{Users: st.Users, SpawnRate: st.SpawnRate, UserTypes: st.UserTypes, ResetTime: s.reset}, ok
 }

@@ -77,7 +77,11 @@ func TestDistributedArrivalRateIsExact(t *testing.T) {
 	}
 	var snap *herd.StatsSnapshot
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
-	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+	test.Events.OnQuitting(func(q *herd.Quit) {
+		if q.Node.Role() == herd.Master { // workers quit too, with their own statistics
+			snap = q.Stats
+		}
+	})
 	// -s: the last iterations may still run when the schedule ends.
 	runCluster(t, test, 2, append([]string{"--arrival-rate", spec, "-u", "3", "-s", "10s", "-H", ts.URL, "--only-summary"}, roomy...)...)
 	if got := served.Load(); got != want {
@@ -100,7 +104,11 @@ func TestDistributedPoissonArrivalsAreShared(t *testing.T) {
 	const spec = "stages:start=150,2s:150"
 	var snap *herd.StatsSnapshot
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
-	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+	test.Events.OnQuitting(func(q *herd.Quit) {
+		if q.Node.Role() == herd.Master { // workers quit too, with their own statistics
+			snap = q.Stats
+		}
+	})
 	c := startMaster(t, test, append([]string{"--expect-workers", "2", "--arrival-rate", spec, "--arrivals", "poisson", "-u", "2", "-s", "10s",
 		"-H", ts.URL, "--only-summary"}, roomy...)...)
 	c.addWorkers(t, test, 2)
@@ -136,7 +144,11 @@ func TestDistributedArrivalRateResharesForAJoiningWorker(t *testing.T) {
 	want := scheduleLen(t, spec, false)
 	var snap *herd.StatsSnapshot
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
-	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+	test.Events.OnQuitting(func(q *herd.Quit) {
+		if q.Node.Role() == herd.Master { // workers quit too, with their own statistics
+			snap = q.Stats
+		}
+	})
 	c := startMaster(t, test, append([]string{"--expect-workers", "2", "--arrival-rate", spec, "-u", "2", "-s", "10s",
 		"-H", ts.URL, "--only-summary"}, roomy...)...)
 	c.addWorkers(t, test, 2)
@@ -166,7 +178,11 @@ func TestDistributedArrivalRateResharesForALeavingWorker(t *testing.T) {
 	want := scheduleLen(t, spec, false)
 	var snap *herd.StatsSnapshot
 	test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
-	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+	test.Events.OnQuitting(func(q *herd.Quit) {
+		if q.Node.Role() == herd.Master { // workers quit too, with their own statistics
+			snap = q.Stats
+		}
+	})
 	c := startMaster(t, test, append([]string{"--expect-workers", "3", "--arrival-rate", spec, "-u", "9", "-s", "10s",
 		"-H", ts.URL, "--only-summary"}, roomy...)...)
 	c.addWorkers(t, test, 2)
@@ -290,7 +306,11 @@ func BenchmarkDistributedArrivalRate(b *testing.B) {
 		}))
 		var snap *herd.StatsSnapshot
 		test := &herd.Test{Users: []*herd.UserType{{Name: "Pinger", New: func() herd.User { return new(onePing) }}}}
-		test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
+		test.Events.OnQuitting(func(q *herd.Quit) {
+			if q.Node.Role() == herd.Master { // workers quit too, with their own statistics
+				snap = q.Stats
+			}
+		})
 		c := startMaster(b, test, "--expect-workers", "2", "--arrival-rate", strconv.Itoa(rate)+"/s", "-u", "20",
 			"--max-users", "200", "-t", "13s", "-s", "5s", "-H", ts.URL, "--only-summary")
 		c.addWorkers(b, test, 2)

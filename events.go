@@ -10,7 +10,10 @@ import (
 type Events struct {
 	init             []func(context.Context, *RunInfo) error
 	testStart        []func(context.Context) error
+	testStopping     []func(context.Context)
 	testStop         []func(context.Context)
+	resetStats       []func(context.Context)
+	cpuWarning       []func(context.Context, float64)
 	request          []func(Request)
 	userError        []func(UserError)
 	spawningComplete []func(users int)
@@ -50,10 +53,13 @@ func (e UserError) Error() string {
 func (e UserError) Unwrap() error { return e.Err }
 
 // Quit is passed to quitting listeners at the very end, after the final
-// statistics are known; a listener may change the exit code.
+// statistics are known; a listener may change the exit code. Every node
+// quits, as in Locust: a master or a standalone process with the run's
+// statistics, each worker with its own.
 type Quit struct {
-	Stats    *StatsSnapshot // the whole run's final statistics
+	Stats    *StatsSnapshot // the whole run's final statistics (a worker's own: see Node.Stats)
 	ExitCode int
+	Node     *Node // the quitting process's: Node.Role tells a master from a worker
 }
 
 // OnInit runs after the configuration is resolved and before any user
@@ -68,8 +74,30 @@ func (e *Events) OnTestStart(fn func(ctx context.Context) error) {
 	e.testStart = append(e.testStart, fn)
 }
 
+// OnTestStopping runs when the test begins to stop, before its users are
+// told to (Locust's test_stopping): then each user's OnStop runs, then
+// OnTestStop. On a master it runs before the workers are told, on each
+// worker before its users.
+func (e *Events) OnTestStopping(fn func(ctx context.Context)) {
+	e.testStopping = append(e.testStopping, fn)
+}
+
 // OnTestStop runs when the test stops, after every user stopped.
 func (e *Events) OnTestStop(fn func(ctx context.Context)) { e.testStop = append(e.testStop, fn) }
+
+// OnResetStats runs when the web UI's "Reset stats" is used, just before
+// the statistics are reset (Locust's reset_stats). --reset-stats, which
+// resets them once all users spawned, does not run it, as in Locust.
+func (e *Events) OnResetStats(fn func(ctx context.Context)) { e.resetStats = append(e.resetStats, fn) }
+
+// OnCPUWarning runs while herd's own CPU use is above 90% of the cores it
+// may use, at most every 5 seconds (Locust's cpu_warning), with that use
+// in percent: past it, response times include herd's own queueing. It runs
+// on every node that measures it (a master, each worker), on a goroutine
+// of its own, so a listener may change the user count (NodeFrom(ctx)).
+func (e *Events) OnCPUWarning(fn func(ctx context.Context, percent float64)) {
+	e.cpuWarning = append(e.cpuWarning, fn)
+}
 
 // OnRequest runs for every recorded request, on the user's goroutine: keep
 // it fast, it is on the hot path.
@@ -83,5 +111,6 @@ func (e *Events) OnSpawningComplete(fn func(users int)) {
 	e.spawningComplete = append(e.spawningComplete, fn)
 }
 
-// OnQuitting runs last, with the final statistics; it may set the exit code.
+// OnQuitting runs last, with the final statistics; it may set the exit
+// code. It runs on every node: a worker's has the worker's own statistics.
 func (e *Events) OnQuitting(fn func(q *Quit)) { e.quitting = append(e.quitting, fn) }

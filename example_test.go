@@ -92,7 +92,7 @@ func ExampleShapeFunc() {
 		}
 		return herd.ShapeTick{Users: 20 * (1 + int(elapsed/time.Minute)), SpawnRate: 5}, true
 	})
-	tick, _ := shape.Tick(90 * time.Second)
+	tick, _ := shape.Tick(&herd.ShapeState{Elapsed: 90 * time.Second})
 	fmt.Println(tick.Users)
 	// Output: 40
 }

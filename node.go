@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 
 	"github.com/herdload/herd/internal/config"
+	"github.com/herdload/herd/internal/control"
+	"github.com/herdload/herd/internal/wire"
 )
 
 // Role is a process's part in a run.
@@ -20,12 +22,15 @@ const (
 	Worker     Role = "worker"
 )
 
-// Node is this process's place in a distributed run: its role, a worker's
-// index, and custom messages between the master and its workers. Tasks and
-// event listeners reach it with NodeFrom.
+// Node is this process's handle on its run, Locust's environment.runner:
+// its role, a worker's index, custom messages between the master and its
+// workers, and the runner's side: live statistics, the test's state and
+// user counts, a master's workers, stopping the test and changing its
+// user count. Tasks and event listeners reach it with NodeFrom.
 type Node struct {
 	role  Role
-	index atomic.Int64 // a worker's, -1 until its master accepted it
+	index atomic.Int64        // a worker's, -1 until its master accepted it
+	ctl   *control.Controller // the run's; nil outside a run (set before it starts)
 	// sendUp sends to the master (workers, set once connected); sendDown
 	// to workers (master).
 	mu       sync.Mutex
@@ -89,8 +94,12 @@ func (n *Node) WorkerIndex() int {
 var ErrNotDistributed = errors.New("herd: not part of a distributed run")
 
 // SendToMaster sends a custom message from a worker to its master, where
-// OnMessage listeners for typ receive it. data is any value msgpack can
-// encode (maps, slices, strings, numbers, bools, nil, []byte).
+// OnMessage listeners for typ receive it. data is what Locust's msgpack
+// carries: nil, bools, numbers, strings, []byte, []any, []string, []int,
+// []int64, []float64, and maps with string keys (map[string]any,
+// map[string]string, map[string]int, …) or map[any]any, nested in []any
+// and map[string]any; other types (a []map[string]any, a struct) are an
+// error.
 func (n *Node) SendToMaster(typ string, data any) error {
 	n.mu.Lock()
 	send := n.sendUp
@@ -102,13 +111,19 @@ func (n *Node) SendToMaster(typ string, data any) error {
 }
 
 // SendToWorkers sends a custom message from the master to the named
-// workers (by node id), or to every worker when none is named.
+// workers (by node id, see Workers), or to every worker when none is
+// named. data takes the types SendToMaster's does.
 func (n *Node) SendToWorkers(typ string, data any, workers ...string) error {
 	n.mu.Lock()
 	send := n.sendDown
 	n.mu.Unlock()
 	if n.role != Master || send == nil {
 		return fmt.Errorf("SendToWorkers on a %s node: %w", n.role, ErrNotDistributed)
+	}
+	// The master's sockets queue what they send and cannot say: an
+	// encoding error shows here, or not at all.
+	if _, err := wire.EncodeValue(data); err != nil {
+		return fmt.Errorf("SendToWorkers %q: %w", typ, err)
 	}
 	if len(workers) == 0 {
 		return send(typ, data, "")
@@ -123,6 +138,10 @@ func (n *Node) SendToWorkers(typ string, data any, workers ...string) error {
 // Message is a custom message between the master and its workers.
 type Message struct {
 	Type string
+	// Data is what the sender gave, as msgpack carried it: maps become
+	// map[string]any (map[any]any when a key is not a string), slices
+	// []any, and every number an int64 or a float64, whatever width the
+	// sender encoded it with (a uint64 above the int64 range stays one).
 	Data any
 	// From is the sending worker's node id on the master, "" on a worker.
 	From string
@@ -147,7 +166,8 @@ func (e *Events) OnReportToMaster(fn func(ctx context.Context, data map[string]a
 }
 
 // OnWorkerReport receives, on the master, the custom data of each worker
-// report (see OnReportToMaster).
+// report (see OnReportToMaster), its numbers int64 or float64 as in
+// Message.Data.
 func (e *Events) OnWorkerReport(fn func(ctx context.Context, worker string, data map[string]any)) {
 	e.workerReport = append(e.workerReport, fn)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/control"
+	"github.com/herdload/herd/internal/threshold"
 )
 
 const (
@@ -30,43 +31,93 @@ const (
 // time ends, a task stops the test, or ctx is cancelled (a graceful stop:
 // reports are still written). It returns the exit code, and an error when
 // the options are wrong, the run could not start or its reports could not
-// be written; Main prints it.
+// be written; Main prints it. Execute does the same and also returns the
+// final statistics.
 func (t *Test) Run(ctx context.Context, env Env) (int, error) {
+	res, err := t.Execute(ctx, env)
+	return res.ExitCode, err
+}
+
+// Execute runs the test as Run does, for a program that uses herd as a
+// library (Locust's use_as_lib.py): it never exits the process, and
+// returns the run's Result: its exit code, the last test's final
+// statistics and why it ended. Options come from env as from a command
+// line (env.Args, env.Getenv), so a program sets them in code:
+//
+//	res, err := test.Execute(ctx, herd.Env{Args: []string{"--headless", "-u", "10", "-r", "5", "-t", "1m"}})
+//
+// While it runs, event listeners and tasks reach the run through
+// NodeFrom(ctx): live statistics, state, users, StopTest, SetUsers.
+// Cancelling ctx stops the test gracefully (reports are still written).
+// The error is the one Run returns.
+func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 	env = env.withDefaults()
-	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: t.Defaults})
+	defaults, err := t.defaults()
+	if err != nil {
+		return Result{ExitCode: ExitConfig}, err
+	}
+	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: defaults})
 	if errors.Is(err, config.ErrHelp) {
 		config.Usage(env.Stdout, env.Prog)
 		t.writeTypes(env.Stdout)
-		return ExitOK, nil
+		return Result{ExitCode: ExitOK}, nil
 	}
 	if err != nil {
-		return ExitConfig, fmt.Errorf("%w\nRun %s --help for the options", err, env.Prog)
+		return Result{ExitCode: ExitConfig}, fmt.Errorf("%w\nRun %s --help for the options", err, env.Prog)
 	}
 	log, closeLog, err := newLogger(cfg, env.Stderr)
 	if err != nil {
-		return ExitConfig, err
+		return Result{ExitCode: ExitConfig}, err
 	}
 	defer closeLog()
 
 	all, picked, err := t.prepare(&cfg)
 	if err != nil {
-		return ExitConfig, err
+		return Result{ExitCode: ExitConfig}, err
 	}
 	switch {
 	case cfg.List:
 		for _, ut := range all {
 			fmt.Fprintln(env.Stdout, ut.Name)
 		}
-		return ExitOK, nil
+		return Result{ExitCode: ExitOK}, nil
 	case cfg.ShowTaskRatio:
 		writeTaskRatio(env.Stdout, picked, cfg.Tags, cfg.ExcludeTags)
-		return ExitOK, nil
+		return Result{ExitCode: ExitOK}, nil
 	}
-	ctl, err := control.New(t.controlOptions(cfg, env, log, all, picked))
+	node := newNode(cfg)
+	ctl, err := control.New(t.controlOptions(cfg, env, log, node, all, picked))
 	if err != nil {
-		return ExitConfig, err
+		return Result{ExitCode: ExitConfig}, err
 	}
-	return ctl.Run(ctx)
+	node.attach(ctl)
+	code, err := ctl.Run(ctx)
+	res := Result{ExitCode: code}
+	if snap, end := ctl.Final(); snap != nil {
+		res.Stats = newStatsSnapshot(snap)
+		if end.Reason != control.NotEnded {
+			res.Reason = end.String()
+		}
+	}
+	return res, err
+}
+
+// defaults is the test program's own layer of options: Defaults, then
+// each of Thresholds as a --threshold.
+func (t *Test) defaults() ([]string, error) {
+	if len(t.Thresholds) == 0 {
+		return t.Defaults, nil
+	}
+	out := slices.Clone(t.Defaults)
+	var errs []error
+	for i, expr := range t.Thresholds {
+		if _, err := threshold.Parse(expr); err != nil {
+			errs = append(errs, fmt.Errorf("Test.Thresholds[%d]: %w", i, err))
+			continue
+		}
+		out = append(out, "--threshold="+expr)
+	}
+	return out, errors.Join(errs...)
 }
 
 func (e Env) withDefaults() Env {

@@ -25,13 +25,38 @@ type Test struct {
 	// as on the command line ([]string{"-u", "20", "-t", "30s"}): the config
 	// file, the HERD_* environment and the command line override them.
 	Defaults []string
+	// Thresholds are the test's own pass/fail conditions, in --threshold's
+	// grammar: []string{"p95<500ms", "fail_ratio<1%", "GET /cart: p99[30s]<1s;abort"}.
+	// They are a layer of options like Defaults: a threshold list in the
+	// config file, HERD_THRESHOLD or --threshold replaces them (so a CI
+	// job can tighten or relax them), and a bad one is exit code 2 before
+	// anything runs. A failed threshold makes the run exit with 4.
+	Thresholds []string
+}
+
+// Result is what a run leaves, as Execute returns it.
+type Result struct {
+	// ExitCode is the code Main exits with (ExitOK, ExitFailures, …),
+	// after any OnQuitting listener changed it.
+	ExitCode int
+	// Stats is the final statistics of the run's last test, as OnQuitting
+	// gets them; on a worker, its own requests (kept once Node.Stats was
+	// called there). Nil when nothing could run (invalid options, --help,
+	// --list).
+	Stats *StatsSnapshot
+	// Reason is why the last test ended: "run time limit reached",
+	// "interrupted", "a task stopped the test", "threshold broken: p95<500ms",
+	// "stopped from code: <the error given to Node.StopTest>", …; "" when no
+	// test ran.
+	Reason string
 }
 
 // Exit codes of a run, as Run returns them and Main exits with.
 const (
 	ExitOK = 0
 	// ExitFailures is the default of --exit-code-on-error: some request
-	// failed or user code returned an error or panicked.
+	// failed, user code returned an error or panicked, or code stopped the
+	// test with an error (Node.StopTest).
 	ExitFailures = 1
 	// ExitConfig: invalid flags, environment, config file or test
 	// definition; nothing ran.

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herdload/herd/internal/cluster"
@@ -98,6 +99,18 @@ type Hooks struct {
 	// runs after the test's users stopped, on the stop's goroutine.
 	TestStart func() error
 	TestStop  func()
+	// TestStopping runs when a test begins to stop, before its users are
+	// told to (Locust's test_stopping), on the stop's goroutine; on a
+	// master before its workers are told, on a worker before its users.
+	TestStopping func()
+	// ResetStats runs when the web UI resets the statistics, just before
+	// they are (Locust's reset_stats), on the web request's goroutine.
+	ResetStats func()
+	// CPUWarning runs while this process's CPU use is above 90% of its
+	// cores, at most every 5 s (Locust's cpu_warning), with the use in
+	// percent, on a goroutine of the controller's that runs listeners in
+	// order (never the life loop's).
+	CPUWarning func(percent float64)
 	// SpawningComplete runs each time a test's user count reaches its
 	// target: on this process, on a worker for each spawn it confirmed to
 	// its master (with the users running), on a master when every worker
@@ -160,9 +173,24 @@ type Controller struct {
 	mu       sync.Mutex // guards what the life loop publishes, below
 	state    State
 	run      *testRun // the current or last test, nil before the first
+	next     *testRun // the test being started: its TestStart hook, then its users
 	cpuShare float64
 	cpuHot   bool
 	workers  []cluster.WorkerInfo // a master's workers when the last test stopped
+	// inHook is set while the life loop runs user code (a TestStart
+	// hook): commands from the runner handle are then queued in pending
+	// and run once the loop is free, instead of waiting for it forever.
+	inHook  bool
+	pending []func() error
+	// final is the last test's final statistics and end, once Run
+	// returned (finish, or a worker's end).
+	final    *stats.Snapshot
+	finalEnd End
+
+	lifeStarted atomic.Bool                                  // the life loop runs (commands can be answered)
+	notes       notifier                                     // runs listeners off the life loop, in order
+	worker      *workerLocal                                 // a worker's users, nil elsewhere
+	cpuSample   func(now time.Time) (share float64, ok bool) // tests fake it; nil: the process's meter
 }
 
 // New prepares a Controller for opts. It starts nothing: Run does.
@@ -243,7 +271,9 @@ func (c *Controller) Run(ctx context.Context) (int, error) {
 		}
 		return code, err
 	}
+	c.lifeStarted.Store(true)
 	c.wg.Go(func() { c.life() })
+	c.wg.Go(func() { c.notes.run(c.stopLife) })
 	var code int
 	var err error
 	if c.cfg.Headless {

@@ -264,6 +264,7 @@ func newSetup(t *testing.T, tweak func(*config.Config, *Options)) *setup {
 		Hooks: Hooks{
 			Init:             func(RunInfo) error { s.hooks.add("init"); return nil },
 			TestStart:        func() error { s.hooks.add("test_start"); return nil },
+			TestStopping:     func() { s.hooks.add("test_stopping") },
 			TestStop:         func() { s.hooks.add("test_stop") },
 			SpawningComplete: func(n int) { s.hooks.add("spawning_complete") },
 			Quitting: func(snap *stats.Snapshot, code int) int {

@@ -29,6 +29,13 @@ func (c *Controller) finish() (int, error) {
 	}
 	report.WriteSummary(c.out, snap)
 	c.writeWorkers(c.out)
+	var end End
+	if run != nil {
+		end = run.end
+	}
+	if end.Failed {
+		fmt.Fprintf(c.out, "\nThe test was stopped from code: %s\n", end.Detail)
+	}
 	var verdicts []threshold.Result
 	if run != nil && run.th != nil {
 		verdicts = run.th.final()
@@ -37,7 +44,7 @@ func (c *Controller) finish() (int, error) {
 	}
 
 	code := ExitOK
-	if failed(snap) {
+	if failed(snap) || end.Failed {
 		code = c.cfg.ExitCodeOnError
 	}
 	if !threshold.Passed(verdicts) {
@@ -88,6 +95,9 @@ func (c *Controller) finish() (int, error) {
 		code = ExitInternal
 		err = fmt.Errorf("writing reports: %w", err)
 	}
+	c.mu.Lock()
+	c.final, c.finalEnd = snap, end
+	c.mu.Unlock()
 	if c.opts.Hooks.Quitting != nil {
 		code = c.opts.Hooks.Quitting(snap, code)
 	}

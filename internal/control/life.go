@@ -14,6 +14,8 @@ const (
 	consoleEvery = 2 * time.Second
 	// cpuWarnAt is the share of usable cores above which numbers are suspect.
 	cpuWarnAt = 0.9
+	// cpuEventEvery spaces CPUWarning hooks as Locust's CPU monitor does.
+	cpuEventEvery = 5 * time.Second
 )
 
 // command is work for the life loop, with where its error goes.
@@ -99,6 +101,7 @@ func (c *Controller) life() {
 			return
 		case cmd := <-c.cmds:
 			cmd.reply <- cmd.fn()
+			c.runPending()
 		case ev := <-c.events:
 			if c.handle(ev) && !c.cfg.Headless && c.cfg.Autoquit >= 0 {
 				autoquit.Reset(time.Duration(c.cfg.Autoquit) * time.Second)
@@ -162,6 +165,7 @@ func (c *Controller) setStateLocked(s State) {
 type ticker struct {
 	meter       *cpu.Meter
 	lastWarn    time.Time
+	lastEvent   time.Time // of the CPUWarning hook
 	lastConsole time.Time
 }
 
@@ -170,12 +174,21 @@ type ticker struct {
 // test whose statistics changed since (a worker's late report) gets its
 // CSV files rewritten.
 func (c *Controller) tick(t *ticker, now time.Time) {
-	share, ok := t.meter.Sample(now)
+	sample := t.meter.Sample
+	if c.cpuSample != nil {
+		sample = c.cpuSample
+	}
+	share, ok := sample(now)
 	hot := ok && share > cpuWarnAt
 	c.mu.Lock()
 	c.cpuShare, c.cpuHot = share, hot
 	run, state := c.run, c.state
 	c.mu.Unlock()
+	if h := c.opts.Hooks.CPUWarning; hot && h != nil && now.Sub(t.lastEvent) >= cpuEventEvery {
+		t.lastEvent = now
+		percent := share * 100
+		c.notes.post(func() { h(percent) })
+	}
 	if run == nil {
 		return
 	}

@@ -95,7 +95,7 @@ func TestHeadlessEnds(t *testing.T) {
 				if took != c.took {
 					t.Errorf("the run took %v, want %v", took, c.took)
 				}
-				want := []string{"init", "test_start", "spawning_complete", "test_stop", "quitting"}
+				want := []string{"init", "test_start", "spawning_complete", "test_stopping", "test_stop", "quitting"}
 				if got := s.hooks.list(); !slices.Equal(got, want) {
 					t.Errorf("hooks ran %v, want %v", got, want)
 				}
@@ -109,12 +109,14 @@ func TestHeadlessEnds(t *testing.T) {
 
 type shapeFunc func(time.Duration) (ShapeTick, bool)
 
-func (f shapeFunc) At(d time.Duration) (ShapeTick, bool) { return f(d) }
+func (f shapeFunc) At(in ShapeInput) (ShapeTick, bool) { return f(in.Elapsed) }
 
 // live starts s's life loop without a driver, as the web UI uses it, and
 // shuts it down when the test ends.
 func (s *setup) live(t *testing.T) {
+	s.c.lifeStarted.Store(true)
 	s.c.wg.Go(s.c.life)
+	s.c.wg.Go(func() { s.c.notes.run(s.c.stopLife) })
 	t.Cleanup(s.c.shutdown)
 }
 
@@ -139,8 +141,8 @@ func TestRefusedStartKeepsState(t *testing.T) {
 		if got := s.f.targets(); len(got) != 0 {
 			t.Errorf("a refused open-model start ramped users: %v", got)
 		}
-		// TestStart ran for each attempt, so TestStop did too.
-		want := []string{"test_start", "test_stop", "test_start", "test_stop"}
+		// TestStart ran for each attempt, so TestStopping and TestStop did too.
+		want := []string{"test_start", "test_stopping", "test_stop", "test_start", "test_stopping", "test_stop"}
 		if got := s.hooks.list(); !slices.Equal(got, want) {
 			t.Errorf("hooks ran %v, want %v", got, want)
 		}

@@ -17,6 +17,7 @@ const (
 	StoppedFromUI           // the web UI's Stop
 	LastWorkerLeft          // a master's last worker quit or went missing
 	MasterStopped           // a worker's master told it to stop or quit
+	StoppedFromCode         // user code asked to stop (the runner handle's StopTest)
 )
 
 // String is the reason as logs give it.
@@ -42,6 +43,8 @@ func (r Reason) String() string {
 		return "the last worker left"
 	case MasterStopped:
 		return "the master stopped the test"
+	case StoppedFromCode:
+		return "stopped from code"
 	}
 	return fmt.Sprintf("Reason(%d)", uint8(r))
 }
@@ -50,6 +53,9 @@ func (r Reason) String() string {
 type End struct {
 	Reason Reason
 	Detail string // e.g. the broken threshold; "" when the reason says it all
+	// Failed is set when the end itself fails the run: code stopped it
+	// with an error (Detail), which exits with --exit-code-on-error.
+	Failed bool
 }
 
 func (e End) String() string {

@@ -36,6 +36,7 @@ type testRun struct {
 	// for last.
 	shape     Shape
 	lastShape ShapeTick
+	shapeBase time.Time // its time counts from here: the start, or its last ResetTime
 	// finalUsers is the user count when the stop began, for the summary.
 	finalUsers int
 	// late is set when a worker's report arrived after the stop.
@@ -78,6 +79,13 @@ func (c *Controller) endTest(e End) {
 // Stop stops the running test in the background, as the web UI's Stop.
 func (c *Controller) Stop() { c.endTest(End{Reason: StoppedFromUI}) }
 
+// setNext sets the test being started.
+func (c *Controller) setNext(run *testRun) {
+	c.mu.Lock()
+	c.next = run
+	c.mu.Unlock()
+}
+
 // ResetStats drops the current test's statistics and history.
 func (c *Controller) ResetStats() {
 	c.mu.Lock()
@@ -115,7 +123,7 @@ func (c *Controller) start(req Start) error {
 	run := &testRun{types: types, host: host, target: req.Users, rate: req.SpawnRate, runTime: req.RunTime,
 		shape: c.shape, done: make(chan struct{})}
 	if run.shape != nil {
-		first, ok := run.shapeAt(0)
+		first, ok := run.shapeAt(time.Now())
 		if !ok {
 			return errors.New("the load shape ended before the test started")
 		}
@@ -130,19 +138,35 @@ func (c *Controller) start(req Start) error {
 			return err
 		}
 	}
+	// While the hook runs, the runner handle sees the new test's target
+	// and queues its commands (the loop is busy here); while its users
+	// start, it sees the new test spawning.
+	c.mu.Lock()
+	c.next, c.inHook = run, true
+	c.mu.Unlock()
+	err = nil
 	if c.opts.Hooks.TestStart != nil {
-		if err := c.opts.Hooks.TestStart(); err != nil {
-			return fmt.Errorf("%w: %w", errListener, err)
-		}
+		err = c.opts.Hooks.TestStart()
+	}
+	c.mu.Lock()
+	c.inHook = false
+	c.mu.Unlock()
+	if err != nil {
+		c.setNext(nil)
+		return fmt.Errorf("%w: %w", errListener, err)
 	}
 	if err := c.launch(run, only); err != nil {
+		c.setNext(nil)
+		if h := c.opts.Hooks.TestStopping; h != nil {
+			h()
+		}
 		if c.opts.Hooks.TestStop != nil {
 			c.opts.Hooks.TestStop() // it started: it stops
 		}
 		return err
 	}
 	c.mu.Lock()
-	c.run = run
+	c.run, c.next = run, nil
 	c.setStateLocked(Spawning)
 	c.mu.Unlock()
 	if c.open != nil { // the pool starts at once
@@ -163,7 +187,9 @@ func (c *Controller) launch(run *testRun, only []string) error {
 	if err != nil {
 		return err
 	}
+	c.mu.Lock() // the runner handle reads it as the users start
 	run.eng = eng
+	c.mu.Unlock()
 	if len(c.thresholds) > 0 {
 		run.th = newThresholdRun(c.thresholds, run.stats)
 	}
@@ -312,6 +338,9 @@ func (c *Controller) beginStop(run *testRun, e End) {
 	if e.Reason == LastWorkerLeft {
 		c.log.Warn("the last worker left: stopping the test")
 	}
+	if e.Failed {
+		c.log.Warn("the test is stopped from code", "err", e.Detail)
+	}
 	c.log.Info("stopping", "reason", e.String(), "users", users)
 	c.wg.Go(func() { c.stopRun(run) })
 }
@@ -319,6 +348,9 @@ func (c *Controller) beginStop(run *testRun, e End) {
 // stopRun stops run's users, runs the TestStop hook, closes the last
 // second of statistics, and tells the life loop.
 func (c *Controller) stopRun(run *testRun) {
+	if h := c.opts.Hooks.TestStopping; h != nil {
+		h()
+	}
 	if left := run.eng.stop(stopGrace); left > 0 {
 		c.log.Warn("some users did not stop (their code ignores its context); reporting without them", "users", left)
 	}

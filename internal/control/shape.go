@@ -11,10 +11,19 @@ import (
 )
 
 // Shape drives a test's user count over time, as Locust's LoadTestShape:
-// asked about once a second with the time since the test started, it
-// returns the target; false ends the test.
+// asked about once a second with the time since the test started (or
+// since the shape last reset its time) and the users running, it returns
+// the target; false ends the test.
 type Shape interface {
-	At(elapsed time.Duration) (ShapeTick, bool)
+	At(in ShapeInput) (ShapeTick, bool)
+}
+
+// ShapeInput is what a Shape is told at one moment: Locust's
+// get_run_time() and get_current_user_count().
+type ShapeInput struct {
+	Elapsed time.Duration  // since the test started, or the shape's last ResetTime
+	Users   int            // running now
+	Counts  map[string]int // running now, per type
 }
 
 // ShapeTick is what a Shape asks for at one moment.
@@ -23,13 +32,16 @@ type ShapeTick struct {
 	SpawnRate float64 // 0 or less: at once
 	// UserTypes restricts the users to the named types; empty runs all.
 	UserTypes []string
+	// ResetTime moves the shape's time base to this moment (Locust's
+	// reset_time()): the next Elapsed counts from now.
+	ResetTime bool
 }
 
 // builtinShape is a --shape spec.
 type builtinShape struct{ s shape.Shape }
 
-func (b builtinShape) At(elapsed time.Duration) (ShapeTick, bool) {
-	st, ok := b.s.At(elapsed)
+func (b builtinShape) At(in ShapeInput) (ShapeTick, bool) {
+	st, ok := b.s.At(in.Elapsed)
 	return ShapeTick{Users: st.Users, SpawnRate: st.SpawnRate}, ok
 }
 
@@ -54,11 +66,23 @@ func shapeRate(r float64) float64 {
 	return r
 }
 
-// shapeAt is what run's shape asks for at elapsed, with a spawn rate every
-// engine accepts.
-func (run *testRun) shapeAt(elapsed time.Duration) (ShapeTick, bool) {
-	st, ok := run.shape.At(elapsed)
+// shapeAt is what run's shape asks for at now, with a spawn rate every
+// engine accepts. The first ask, before any user runs, is at the start.
+func (run *testRun) shapeAt(now time.Time) (ShapeTick, bool) {
+	in := ShapeInput{}
+	if run.shapeBase.IsZero() {
+		run.shapeBase = now
+	}
+	in.Elapsed = now.Sub(run.shapeBase)
+	if run.eng != nil {
+		in.Users, in.Counts = run.eng.users(), run.eng.counts()
+	}
+	st, ok := run.shape.At(in)
+	if st.ResetTime {
+		run.shapeBase = now
+	}
 	st.SpawnRate = shapeRate(st.SpawnRate)
+	st.ResetTime = false // done: comparing ticks ignores it
 	return st, ok
 }
 
@@ -68,7 +92,7 @@ func (c *Controller) followShape(run *testRun, now time.Time) (ended bool) {
 	if run.shape == nil {
 		return false
 	}
-	st, ok := run.shapeAt(now.Sub(run.started))
+	st, ok := run.shapeAt(now)
 	if !ok {
 		c.beginStop(run, End{Reason: ShapeFinished})
 		return true

@@ -77,8 +77,17 @@ func (u uiController) Swarm(req web.SwarmRequest) error {
 		UserClasses: req.UserClasses})
 }
 
-func (u uiController) Stop()                          { u.c.Stop() }
-func (u uiController) ResetStats()                    { u.c.ResetStats() }
+func (u uiController) Stop() { u.c.Stop() }
+
+// ResetStats is the web UI's reset: the ResetStats hook runs first, as
+// Locust fires reset_stats before it resets (--reset-stats fires nothing).
+func (u uiController) ResetStats() {
+	if h := u.c.opts.Hooks.ResetStats; h != nil {
+		h()
+	}
+	u.c.ResetStats()
+}
+
 func (u uiController) Snapshot() *stats.Snapshot      { return u.c.Snapshot() }
 func (u uiController) History() []stats.HistoryRow    { return u.c.History() }
 func (u uiController) Thresholds() []threshold.Result { return u.c.Thresholds() }
