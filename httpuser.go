@@ -156,8 +156,14 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // Close drops the session's idle connections; herd calls it when the user
 // stops.
 func (s *Session) Close() {
-	if s != nil && s.HTTP != nil {
+	if s == nil {
+		return
+	}
+	if s.HTTP != nil {
 		s.HTTP.CloseIdleConnections()
+	}
+	if s.tr != nil {
+		s.tr.CloseIdleConnections() // when HTTP no longer sends through it
 	}
 }
 

@@ -148,8 +148,13 @@ func (x *executor) singleLoop(ctx context.Context, c *compiled, depth int, left 
 		if sub := c.sets[i]; sub != nil {
 			if t.Set.OnStart != nil {
 				x.call(ctx, "TaskSet.OnStart", nil, t.Set.OnStart)
-				if errors.Is(x.lastErr, ErrInterrupt) {
+				switch err := x.lastErr; {
+				case errors.Is(err, ErrInterrupt):
 					continue
+				case errors.Is(err, ErrStopUser):
+					return outStopUser
+				case errors.Is(err, ErrStopTest):
+					return outStop
 				}
 			}
 			out := x.singleLoop(ctx, sub, depth+1, left)

@@ -88,6 +88,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
+// CloseIdleConnections closes Next's idle connections, when it has a
+// CloseIdleConnections method (http.Client.CloseIdleConnections calls it).
+func (t *Transport) CloseIdleConnections() {
+	next := t.Next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if c, ok := next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // recordedBody is a response body that records its request when it is
 // read to the end, fails, or is closed.
 type recordedBody struct {

@@ -350,8 +350,14 @@ func (x *executor) enter(ctx context.Context, s *TaskSet, c *compiled, depth int
 	if !resuming && s.OnStart != nil {
 		x.cur = c
 		x.call(ctx, "TaskSet.OnStart", nil, s.OnStart)
-		if errors.Is(x.lastErr, ErrInterrupt) {
+		switch err := x.lastErr; {
+		case errors.Is(err, ErrInterrupt):
 			return outInterrupt
+		case errors.Is(err, ErrStopUser): // as Locust: no OnStop for the set
+			return outStopUser
+		case errors.Is(err, ErrStopTest):
+			x.r.requestStopTest()
+			return outStop
 		}
 	}
 	out := outStop
