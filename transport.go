@@ -62,6 +62,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return next.RoundTrip(req)
 	}
 	if env.unsent(req.Context()) {
+		if req.Body != nil {
+			req.Body.Close() // a RoundTripper closes the body, even unsent
+		}
 		return nil, req.Context().Err() // the user was killed: nothing to send or record
 	}
 	name := req.URL.Path
