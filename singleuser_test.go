@@ -149,7 +149,7 @@ func TestRunSingleUserEnds(t *testing.T) {
 	}{
 		{"ErrStopUser", user(nil, task("a", nil), task("stop", herd.ErrStopUser), task("b", nil)), herd.SingleUser{},
 			[]string{"OnStart", "a", "stop", "OnStop"}, ""},
-		{"ErrStopTest", user(nil, task("stop", herd.ErrStopTest), task("b", nil)), herd.SingleUser{Iterations: 10},
+		{"ErrStopTest", user(nil, task("stop", herd.ErrStopTest)), herd.SingleUser{Iterations: 10},
 			[]string{"OnStart", "stop", "OnStop"}, ""},
 		{"a failing OnStart", user(errors.New("no login"), task("a", nil)), herd.SingleUser{},
 			[]string{"OnStart"}, "0 of 0 requests failed, 1 errors in user code"},
