@@ -74,7 +74,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Name != nil {
 		name = t.Name(req)
 	}
-	rec := &recordedBody{env: env, ctx: req.Context(), req: Request{Kind: req.Method, Name: name, URL: req.URL.String(), Context: ctx}}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet // net/http's reading of ""
+	}
+	rec := &recordedBody{env: env, ctx: req.Context(), req: Request{Kind: method, Name: name, URL: req.URL.String(), Context: ctx}}
 	rec.req.Start = time.Now()
 	res, err := next.RoundTrip(req)
 	if err != nil {
