@@ -33,7 +33,9 @@
 // The program then takes Locust's command line: go run . --headless -u 100
 // -r 10 -t 5m -H http://localhost:8080 --csv out.
 //
-// Requests made through HTTPUser and FastHTTPUser are recorded on their own;
-// any other client (gRPC, WebSocket, SQL, …) records its timings with
-// Record or Time. Events lets a test hook the run's life cycle.
+// Requests made through HTTPUser and FastHTTPUser are recorded on their own,
+// and so are those of an SDK built on net/http sent through Transport; any
+// other client (gRPC, WebSocket, SQL, …) records its timings with Record or
+// Time, and reads its target from -H with HostFrom. Events lets a test hook
+// the run's life cycle. RunSingleUser runs one user for debugging.
 package herd

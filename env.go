@@ -25,6 +25,9 @@ type userEnv struct {
 	// from its intended start.
 	open bool
 	late time.Duration
+	// x is the user's executor, for herd.Wait and the clients closed with
+	// the user; nil for an environment made outside a run.
+	x *executor
 }
 
 type envKey struct{}

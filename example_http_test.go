@@ -45,7 +45,7 @@ func (u *Buyer) buy(ctx context.Context) error {
 	if err := r.JSON(&product); err != nil {
 		return err
 	}
-	// Check decides what counts as a failure instead of the status alone.
+	// Check adds a test of its own to the status rule (400 or more fails).
 	r = u.Client.Post(ctx, "/cart", herd.JSON(map[string]int{"id": id}),
 		herd.Check(func(r *herd.Response) error {
 			if r.StatusCode != http.StatusCreated {

@@ -83,7 +83,24 @@ type fastSession struct {
 	jar   *cookiejar.Jar // made on the first cookie received
 }
 
-func newFastSession(env *userEnv) *FastSession {
+// NewFastSession makes another fasthttp session for the user of ctx (a
+// task's or OnStart's), with base as its base URL: NewSession's twin for a
+// FastHTTPUser, with FastSession's reuse rules. It is closed when the user
+// stops. base must be an absolute http:// or https:// URL.
+func NewFastSession(ctx context.Context, base string) (*FastSession, error) {
+	env, err := baseEnv(ctx, base)
+	if err != nil {
+		return nil, fmt.Errorf("herd.NewFastSession: %w", err)
+	}
+	s := newFastSessionAt(env, base)
+	env.onClose(s.Close)
+	return s, nil
+}
+
+func newFastSession(env *userEnv) *FastSession { return newFastSessionAt(env, env.host) }
+
+// newFastSessionAt makes a session for env's user with base as its base URL.
+func newFastSessionAt(env *userEnv, base string) *FastSession {
 	limit := env.maxBody
 	if limit <= 0 {
 		limit = defaultMaxBody
@@ -92,7 +109,7 @@ func newFastSession(env *userEnv) *FastSession {
 		Header: make(http.Header),
 		fastSession: fastSession{
 			env:   env,
-			base:  strings.TrimRight(env.host, "/"),
+			base:  strings.TrimRight(base, "/"),
 			res:   fasthttp.AcquireResponse(),
 			limit: int(limit),
 		},
@@ -236,12 +253,20 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 		resp.StatusCode = res.StatusCode()
 		resp.Body = res.Body()
 		resp.Size = int64(len(resp.Body))
-		resp.err = resp.verdict(o.check)
+		resp.err = resp.verdict(&o)
 	} else {
 		resp.err = s.fastError(err)
 	}
 	resp.recorded = true
-	s.env.record(ctx, &Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
+	r := Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err,
+		Response: resp, Context: ctx}
+	if len(s.env.events.request) > 0 { // the URL's string only for a listener
+		r.URL = full
+		if full == "" {
+			r.URL = string(s.uri)
+		}
+	}
+	s.env.record(ctx, &r)
 	return resp
 }
 

@@ -630,21 +630,36 @@ var htCases = []htCase{
 		},
 	},
 	{
-		name: "Check overrides the verdict",
+		name: "Check adds to the status rule, Accept lets a status through",
 		task: func(t *testing.T, srv *httptest.Server) htTask {
 			dead := "http://" + htClosedAddr(t) + "/dead"
 			return func(ctx context.Context, c htClient, _ http.Header, call int) error {
 				if call > 0 {
 					return herd.ErrStopTest
 				}
-				r := c.Do(ctx, "GET", "/status/404", herd.Body{}, herd.Check(func(r *herd.Response) error {
+				gone := herd.Check(func(r *herd.Response) error {
 					if r.StatusCode == 404 && string(r.Body) == "status 404" {
 						return nil // gone is fine here
 					}
 					return fmt.Errorf("unexpected %d", r.StatusCode)
-				}))
+				})
+				r := c.Do(ctx, "GET", "/status/404", herd.Body{}, gone, herd.Accept(http.StatusNotFound))
 				if !r.OK() || r.Err() != nil || r.StatusCode != 404 {
 					t.Errorf("accepted 404: OK %v, Err %v", r.OK(), r.Err())
+				}
+				// Without Accept the check decides nothing: the status fails.
+				r = c.Do(ctx, "GET", "/status/404", herd.Body{}, gone, herd.Name("/status/404 unaccepted"))
+				var se *herd.StatusError
+				if r.OK() || !errors.As(r.Err(), &se) || se.Code != 404 {
+					t.Errorf("404 without Accept: OK %v, Err %v", r.OK(), r.Err())
+				}
+				// Accept() accepts every status; the check may still fail one.
+				r = c.Do(ctx, "GET", "/status/503", herd.Body{}, herd.Accept(), herd.Check(func(r *herd.Response) error {
+					return fmt.Errorf("saw %d", r.StatusCode)
+				}))
+				var ue *failure.UserError
+				if r.OK() || !errors.As(r.Err(), &ue) {
+					t.Errorf("503 accepted, then checked: OK %v, Err %v", r.OK(), r.Err())
 				}
 				r = c.Do(ctx, "GET", "/json", herd.Body{}, herd.Check(func(r *herd.Response) error {
 					var v struct{ Price *int }
@@ -653,7 +668,6 @@ var htCases = []htCase{
 					}
 					return nil
 				}))
-				var ue *failure.UserError
 				if err := r.Err(); r.OK() || r.StatusCode != 200 || !errors.As(err, &ue) || err.Error() != "GET /json: price missing" {
 					t.Errorf("rejected 200: OK %v, Err %v", r.OK(), err)
 				}
@@ -667,7 +681,9 @@ var htCases = []htCase{
 		},
 		check: func(t *testing.T, _ *httptest.Server, res htResult) {
 			f := res.report.failures()
-			if len(f["GET /status/404"]) != 0 || f["GET /json"]["price missing"] != 1 || f["GET /dead"]["connect: connection refused"] != 1 {
+			if len(f["GET /status/404"]) != 0 || f["GET /status/404 unaccepted"]["HTTP 404 Not Found"] != 1 ||
+				f["GET /status/503"]["saw 503"] != 1 ||
+				f["GET /json"]["price missing"] != 1 || f["GET /dead"]["connect: connection refused"] != 1 {
 				t.Errorf("failures: %v", f)
 			}
 			if len(res.report.Errors) != 0 {

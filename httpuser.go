@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	neturl "net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -28,6 +29,9 @@ import (
 //	func (u *Shopper) home(ctx context.Context) error {
 //		return u.Client.Get(ctx, "/").Err()
 //	}
+//
+// Its host must be an http:// or https:// URL: a run whose -H (or the
+// type's Host) is anything else refuses to start, naming the type.
 type HTTPUser struct {
 	Client *Session
 }
@@ -47,20 +51,61 @@ type Session struct {
 	// Header is sent with every request; a request's Header option wins.
 	Header http.Header
 	// HTTP is the underlying client, for settings such as TLS or proxies;
-	// change it in OnStart, before the first request.
+	// change it in OnStart, before the first request. Requests sent
+	// through it directly (by an SDK given it, say) are recorded too, as
+	// Transport records them: its Transport is a *Transport whose Next is
+	// the session's own *http.Transport. A transport of yours put in
+	// HTTP.Transport (or a client of yours in HTTP) goes under the
+	// recording one at the session's next request.
 	HTTP *http.Client
 
 	env  *userEnv
 	base string
 	tr   *http.Transport // the session's own, while HTTP uses it
+	rec  *Transport      // HTTP's Transport: records the requests sent directly
 	// wrote counts the bytes the session's connections wrote: a request
 	// that fails at the kill without the count moving never left.
 	wrote atomic.Uint64
+	mu    sync.Mutex // guards moving a transport of the user's under rec
+	doing doing      // Do's requests in flight, which rec lets through
 }
 
-func newSession(env *userEnv) *Session {
+// NewSession makes another HTTP session for the user of ctx (a task's or
+// OnStart's), with base as its base URL, like the HttpSession Locust's
+// multiple_hosts.py adds: cookies and connections of its own, its requests
+// timed and recorded like those of the user's Client, closed when the user
+// stops. base must be an absolute http:// or https:// URL.
+func NewSession(ctx context.Context, base string) (*Session, error) {
+	env, err := baseEnv(ctx, base)
+	if err != nil {
+		return nil, fmt.Errorf("herd.NewSession: %w", err)
+	}
+	s := newSessionAt(env, base)
+	env.onClose(s.Close)
+	return s, nil
+}
+
+// baseEnv is the user of ctx, which must be one, for a session to base.
+func baseEnv(ctx context.Context, base string) (*userEnv, error) {
+	env := envFrom(ctx)
+	if env == nil {
+		return nil, errNoUser
+	}
+	if !isHTTPURL(base) {
+		return nil, fmt.Errorf("base %q is not an absolute http:// or https:// URL", base)
+	}
+	return env, nil
+}
+
+// errNoUser is the error of a function that needs a user's context.
+var errNoUser = errors.New("the context is not a user's (a task's or OnStart's)")
+
+func newSession(env *userEnv) *Session { return newSessionAt(env, env.host) }
+
+// newSessionAt makes a session for env's user with base as its base URL.
+func newSessionAt(env *userEnv, base string) *Session {
 	jar, _ := cookiejar.New(nil) // cannot fail without options
-	s := &Session{Header: make(http.Header), env: env, base: strings.TrimRight(env.host, "/")}
+	s := &Session{Header: make(http.Header), env: env, base: strings.TrimRight(base, "/")}
 	dialer := &net.Dialer{Timeout: env.timeout, KeepAlive: 30 * time.Second}
 	s.tr = &http.Transport{
 		Proxy: http.ProxyFromEnvironment,
@@ -77,8 +122,23 @@ func newSession(env *userEnv) *Session {
 		TLSHandshakeTimeout:   env.timeout,
 		ExpectContinueTimeout: time.Second,
 	}
-	s.HTTP = &http.Client{Transport: s.tr, Jar: jar}
+	s.rec = &Transport{Next: s.tr, session: s}
+	s.HTTP = &http.Client{Transport: s.rec, Jar: jar}
 	return s
+}
+
+// adopt puts a transport the user set in HTTP under the recording one.
+func (s *Session) adopt() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch t := s.HTTP.Transport.(type) {
+	case *Transport:
+		t.session = s // records by itself, Do's requests aside
+		s.rec = t
+	default:
+		s.rec = &Transport{Next: t, session: s}
+		s.HTTP.Transport = s.rec
+	}
 }
 
 // countingConn counts what a session's connection writes.
@@ -96,8 +156,14 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // Close drops the session's idle connections; herd calls it when the user
 // stops.
 func (s *Session) Close() {
-	if s != nil && s.HTTP != nil {
+	if s == nil {
+		return
+	}
+	if s.HTTP != nil {
 		s.HTTP.CloseIdleConnections()
+	}
+	if s.tr != nil {
+		s.tr.CloseIdleConnections() // when HTTP no longer sends through it
 	}
 }
 
@@ -152,15 +218,21 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	caller := ctx // record's: the kill cancels it, the request's timeout below does not
 	// The timeout is a deadline on the context rather than http.Client's
 	// Timeout, so that a request's Timeout option may be longer than
-	// --request-timeout as well as shorter.
+	// --request-timeout as well as shorter. The context is the request's
+	// own, by which the recording transport knows it (see doing).
 	timeout := s.env.timeout
 	if o.timeout > 0 {
 		timeout = o.timeout
 	}
+	var cancel context.CancelFunc
 	if timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	defer cancel()
+	if s.HTTP.Transport != s.rec {
+		s.adopt()
 	}
 	var rd io.Reader
 	if body.data != nil {
@@ -192,6 +264,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 
 	start := time.Now()
 	wrote := s.wrote.Load()
+	s.doing.add(ctx)
 	hr, err := s.HTTP.Do(req)
 	if err == nil {
 		resp.StatusCode = hr.StatusCode
@@ -200,6 +273,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 		hr.Body.Close()
 	}
 	resp.Duration = time.Since(start)
+	s.doing.remove(ctx)
 	if err != nil && s.cutUnsent(caller, ctx, wrote) {
 		resp.err = httpError(err) // killed before any of it left: nothing to record
 		return resp
@@ -207,10 +281,11 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 	if err != nil {
 		resp.err = httpError(err)
 	} else {
-		resp.err = resp.verdict(o.check)
+		resp.err = resp.verdict(&o)
 	}
 	resp.recorded = true
-	s.env.record(caller, &Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err})
+	s.env.record(caller, &Request{Kind: method, Name: name, Start: start, Duration: resp.Duration, Size: resp.Size, Err: resp.err,
+		URL: full, Response: resp, Context: caller})
 	return resp
 }
 
@@ -221,7 +296,7 @@ func (s *Session) Do(ctx context.Context, method, target string, body Body, opts
 // and the session's connections wrote nothing since wrote.
 func (s *Session) cutUnsent(caller, ctx context.Context, wrote uint64) bool {
 	return s.env.unsent(caller) && ctx.Err() == context.Canceled &&
-		s.HTTP.Transport == s.tr && s.wrote.Load() == wrote
+		s.HTTP.Transport == s.rec && s.rec.Next == s.tr && s.wrote.Load() == wrote
 }
 
 func (s *Session) maxBody() int64 {

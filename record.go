@@ -16,6 +16,18 @@ type Request struct {
 	Duration time.Duration
 	Size     int64 // bytes received
 	Err      error // nil for a success
+
+	// URL is where an HTTP request went (its first URL when redirects
+	// were followed); a custom client may set it too.
+	URL string
+	// Response is an HTTP request's response as its task gets it (its
+	// StatusCode is 0 when none arrived); nil for other kinds. A
+	// FastSession's is only valid during the request listener.
+	Response *Response
+	// Context is the context the request was made with: the user's (a
+	// task's or a hook's), through which listeners reach its host
+	// (HostFrom) and its node (NodeFrom). Record fills it in when nil.
+	Context context.Context
 }
 
 // Record adds a timed operation to the statistics of the user that ctx
@@ -36,6 +48,9 @@ type Request struct {
 // usual message.
 func Record(ctx context.Context, r Request) {
 	if env := envFrom(ctx); env != nil {
+		if r.Context == nil {
+			r.Context = ctx
+		}
 		env.record(ctx, &r)
 	}
 }
@@ -51,7 +66,7 @@ func Time(ctx context.Context, kind, name string, op func(ctx context.Context) (
 	late := env != nil && env.ctx.Err() != nil && ctx.Err() != nil // unsent, inlined
 	start := time.Now()
 	size, err := op(ctx)
-	r := Request{Kind: kind, Name: name, Start: start, Duration: time.Since(start), Size: size, Err: err}
+	r := Request{Kind: kind, Name: name, Start: start, Duration: time.Since(start), Size: size, Err: err, Context: ctx}
 	if env != nil && (err == nil || !late) {
 		env.record(ctx, &r)
 	}
@@ -76,7 +91,7 @@ func (e *RequestError) Error() string {
 func (e *RequestError) Unwrap() error { return e.Err }
 
 // StatusError is the error of an HTTP response whose status is a failure
-// (400 or more, unless a Check said otherwise). A Response's Err wraps it:
+// (400 or more, unless Accept lists it). A Response's Err wraps it:
 // find it with errors.As.
 type StatusError struct {
 	Code   int    // the status code, e.g. 429

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,13 +38,14 @@ func Raw(contentType string, data []byte) Body {
 	return Body{contentType: contentType, data: data}
 }
 
-// Option adjusts one request: Name, Header, Timeout or Check. It is a
-// plain value, so passing options costs no allocation.
+// Option adjusts one request: Name, Header, Timeout, Check or Accept. It
+// is a plain value, so passing options costs no allocation.
 type Option struct {
 	kind       optionKind
 	key, value string
 	timeout    time.Duration
 	check      func(*Response) error
+	codes      []int // Accept's
 }
 
 type optionKind uint8
@@ -54,6 +56,7 @@ const (
 	optHeader
 	optTimeout
 	optCheck
+	optAccept
 )
 
 // reqOptions is what a request's options add up to; the headers stay in
@@ -62,6 +65,8 @@ type reqOptions struct {
 	name    string
 	check   func(*Response) error
 	timeout time.Duration
+	accept  []int // statuses of 400 or more that succeed
+	any     bool  // every status succeeds: Accept()
 }
 
 func applyOptions(opts []Option) reqOptions {
@@ -74,6 +79,11 @@ func applyOptions(opts []Option) reqOptions {
 			o.timeout = op.timeout
 		case optCheck:
 			o.check = op.check
+		case optAccept:
+			if len(op.codes) == 0 {
+				o.any = true
+			}
+			o.accept = op.codes // the last Accept wins, as for the other options
 		}
 	}
 	return o
@@ -89,11 +99,29 @@ func Header(key, value string) Option { return Option{kind: optHeader, key: key,
 // Timeout overrides the request timeout (--request-timeout) for one request.
 func Timeout(d time.Duration) Option { return Option{kind: optTimeout, timeout: d} }
 
-// Check judges the response instead of the default rule (a status of 400 or
-// more fails), like Locust's catch_response: return nil to count the request
-// as a success, an error to count it as a failure with that message. It is
-// not called when the request failed in transport.
+// Check adds a test of the response to the status rule (a status of 400 or
+// more fails), like Locust's catch_response: return an error to count the
+// request as a failure with that message, nil to leave the verdict to the
+// status rule. So a check that only decodes the body still fails a 500.
+//
+// fn is called only for a response the status rule accepts: below 400, or
+// a status Accept names. It is not called when the request failed in
+// transport.
 func Check(fn func(r *Response) error) Option { return Option{kind: optCheck, check: fn} }
+
+// Accept makes the listed statuses successes, for a request where a 404 or
+// a 409 is an answer rather than an error; with no codes, every status is
+// (the Check alone decides, as Locust's response.success() does). A Check
+// still runs on an accepted status and may fail it:
+//
+//	r := u.Client.Get(ctx, "/api/cart/7", herd.Accept(http.StatusNotFound),
+//		herd.Check(func(r *herd.Response) error {
+//			if r.StatusCode == http.StatusNotFound && !strings.Contains(r.Text(), "no such cart") {
+//				return errors.New("404 from the wrong place")
+//			}
+//			return nil
+//		}))
+func Accept(codes ...int) Option { return Option{kind: optAccept, codes: codes} }
 
 // Response is what a request got back. Its Body was read in full (up to the
 // session's body limit) and its size recorded before the request returned.
@@ -156,17 +184,16 @@ func (r *Response) Header() http.Header {
 	return r.header
 }
 
-// verdict applies the check, or the default status rule, to a response that
+// verdict applies the status rule, then the check, to a response that
 // arrived.
-func (r *Response) verdict(check func(*Response) error) error {
-	if check != nil {
-		if err := check(r); err != nil {
+func (r *Response) verdict(o *reqOptions) error {
+	if r.StatusCode >= 400 && !o.any && !slices.Contains(o.accept, r.StatusCode) {
+		return &StatusError{Code: r.StatusCode, Status: http.StatusText(r.StatusCode)}
+	}
+	if o.check != nil {
+		if err := o.check(r); err != nil {
 			return &failure.UserError{Err: err}
 		}
-		return nil
-	}
-	if r.StatusCode >= 400 {
-		return &StatusError{Code: r.StatusCode, Status: http.StatusText(r.StatusCode)}
 	}
 	return nil
 }

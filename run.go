@@ -188,7 +188,7 @@ func (t *Test) prepare(cfg *config.Config) (all, picked []*userType, err error) 
 			errs = append(errs, fmt.Errorf("user type %s: negative Weight or FixedCount", ut.Name))
 			continue
 		case ut.Host != "" && !validHost(ut.Host):
-			errs = append(errs, fmt.Errorf("user type %s: Host %q is not an absolute http:// or https:// URL", ut.Name, ut.Host))
+			errs = append(errs, fmt.Errorf("user type %s: Host %q is neither an absolute URL (http://shop, grpc://shop:50051) nor host:port", ut.Name, ut.Host))
 			continue
 		}
 		seen[ut.Name] = true
@@ -207,6 +207,10 @@ func (t *Test) prepare(cfg *config.Config) (all, picked []*userType, err error) 
 			continue
 		}
 		_, http := probe.(initer)
+		if http && ut.Host != "" && !isHTTPURL(ut.Host) {
+			errs = append(errs, httpHostError(ut.Name, ut.Host))
+			continue
+		}
 		all = append(all, &userType{UserType: ut, index: len(all), host: ut.Host, http: http})
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -244,9 +248,21 @@ func (t *Test) prepare(cfg *config.Config) (all, picked []*userType, err error) 
 	return all, picked, nil
 }
 
+// validHost reports whether h can be a user type's host: an absolute URL of
+// any scheme with a host ("http://shop", "grpc://inventory:50051") or
+// "host:port". HTTP users also need http(s) (see httpHostError).
 func validHost(h string) bool {
-	u, err := url.Parse(h)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	if strings.Contains(h, "://") {
+		u, err := url.Parse(h)
+		return err == nil && u.Scheme != "" && u.Host != ""
+	}
+	return isHostPort(h)
+}
+
+// httpHostError is the error of an HTTP user type given a host that is not
+// http(s).
+func httpHostError(typ, host string) error {
+	return fmt.Errorf("user type %s is an HTTP user (HTTPUser, FastHTTPUser): its host %q is not an absolute http:// or https:// URL", typ, host)
 }
 
 func typeNames(types []*userType) string {

@@ -117,8 +117,10 @@ func TestBadConfigurationExitsWithCode2(t *testing.T) {
 		{"no user types", &herd.Test{}, []string{"--headless"}, "declares no user types"},
 		{"broken user type", &herd.Test{Users: []*herd.UserType{{Name: "X"}, {New: func() herd.User { return quiet{} }}}},
 			[]string{"--headless"}, "no New function"},
-		{"bad type host", &herd.Test{Users: []*herd.UserType{{Name: "X", Host: "localhost:80", New: func() herd.User { return quiet{} }}}},
-			[]string{"--headless"}, "not an absolute http"},
+		{"bad type host", &herd.Test{Users: []*herd.UserType{{Name: "X", Host: "shop.test", New: func() herd.User { return quiet{} }}}},
+			[]string{"--headless"}, "neither an absolute URL"},
+		{"HTTP type's host not http", &herd.Test{Users: []*herd.UserType{{Name: "X", Host: "localhost:80", New: func() herd.User { return new(pinger) }}}},
+			[]string{"--headless"}, "user type X is an HTTP user (HTTPUser, FastHTTPUser): its host \"localhost:80\" is not an absolute http"},
 		{"task without Run", &herd.Test{Users: []*herd.UserType{{Name: "X", New: func() herd.User { return emptyTask{} }}}},
 			[]string{"--headless"}, "neither Run nor Set"},
 	}

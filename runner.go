@@ -45,6 +45,8 @@ type runner struct {
 
 	users   sync.WaitGroup
 	running atomic.Int64 // users that have not ended
+
+	backoffs []startBackoff // per type: a failing OnStart's back-off (startfail.go)
 }
 
 type runnerOptions struct {
@@ -112,6 +114,7 @@ func newRunner(types []*userType, st *stats.Stats, ev *Events, log *slog.Logger,
 		cancel:   cancel,
 		stopTest: make(chan struct{}),
 		active:   make([][]*userHandle, len(types)),
+		backoffs: make([]startBackoff, len(types)),
 	}, nil
 }
 

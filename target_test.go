@@ -36,9 +36,10 @@ func TestHostAndTimeoutFrom(t *testing.T) {
 	}
 }
 
-// A client of another protocol resolves its addresses against the user's
+// A client of another protocol gives one request the run's
+// --request-timeout and resolves its addresses against the user's
 // host.
-func ExampleHostFrom() {
+func ExampleRequestTimeoutFrom() {
 	ut := &herd.UserType{Name: "Client", Host: "http://127.0.0.1:8089", New: func() herd.User {
 		return herd.TaskList(func() []herd.Task {
 			return []herd.Task{{Run: func(ctx context.Context) error {

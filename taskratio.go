@@ -17,7 +17,8 @@ type ratioNode struct {
 }
 
 // ratioTree computes Locust's task ratio: each type's share of the users,
-// and each task's share within its parent (total: of all task runs).
+// and each task's share of its user's or its task set's runs, or (total)
+// of all task runs.
 func ratioTree(types []*userType, shares []float64, tags, exclude []string, total bool) []ratioNode {
 	nodes := make([]ratioNode, len(types))
 	for i, ut := range types {
@@ -26,12 +27,14 @@ func ratioTree(types []*userType, shares []float64, tags, exclude []string, tota
 			parent = shares[i]
 		}
 		nodes[i] = ratioNode{name: ut.Name, ratio: shares[i],
-			children: taskNodes(filterTasks(ut.New().Tasks(), tags, exclude), parent)}
+			children: taskNodes(filterTasks(ut.New().Tasks(), tags, exclude), parent, total)}
 	}
 	return nodes
 }
 
-func taskNodes(tasks []Task, parent float64) []ratioNode {
+// taskNodes is the ratio of each of tasks, of parent's runs; a task set's
+// tasks are of the set's (total: of parent's, as Locust prints them).
+func taskNodes(tasks []Task, parent float64, total bool) []ratioNode {
 	sum := 0
 	for _, t := range tasks {
 		sum += max(t.Weight, 1)
@@ -42,7 +45,11 @@ func taskNodes(tasks []Task, parent float64) []ratioNode {
 		r := parent * float64(max(t.Weight, 1)) / float64(sum)
 		nodes[i] = ratioNode{name: taskName(t), ratio: r}
 		if t.Set != nil {
-			nodes[i].children = taskNodes(t.Set.Tasks, r)
+			sub := 1.0
+			if total {
+				sub = r
+			}
+			nodes[i].children = taskNodes(t.Set.Tasks, sub, total)
 		}
 	}
 	return nodes

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,11 +25,19 @@ type executor struct {
 	ctx     context.Context // the user's, carrying env
 	user    User
 	set     *compiled   // the user's tasks
+	cur     *compiled   // the task list running now, whose wait herd.Wait waits
 	noWaits bool        // no task set has a wait time: waits skip the clock
 	timer   *time.Timer // reused for every short wait
 	lastEnd time.Time   // when the previous wait ended, for pacing
 	lastErr error       // what the last call returned
 	parking             // a long wait's state
+	// restart is set while a user whose OnStart failed waits out its
+	// back-off: resuming makes a new user (see startfail.go).
+	restart bool
+	// closeMu guards closers: clients made for the user (NewSession),
+	// closed when it ends.
+	closeMu sync.Mutex
+	closers []func()
 }
 
 // outcome tells a task loop's caller why it returned.
@@ -44,6 +53,12 @@ const (
 // start sets a new user up, runs its OnStart, then its tasks. It runs on
 // the user's first goroutine.
 func (x *executor) start(ctx context.Context, id int) {
+	x.setEnv(ctx, id)
+	x.begin()
+}
+
+// setEnv gives the user its environment, carried by x.ctx.
+func (x *executor) setEnv(ctx context.Context, id int) {
 	r, t := x.r, x.typ
 	env := &userEnv{
 		id:       id,
@@ -55,31 +70,33 @@ func (x *executor) start(ctx context.Context, id int) {
 		timeout:  r.opts.requestTimeout,
 		maxBody:  r.opts.maxBody,
 		node:     r.opts.node,
+		x:        x,
 	}
-	ctx = context.WithValue(ctx, envKey{}, env)
-	x.env, x.ctx = env, ctx
+	x.env, x.ctx = env, context.WithValue(ctx, envKey{}, env)
+}
 
-	var u User
-	if !x.call(ctx, "New", nil, func(context.Context) error { u = t.New(); return nil }) || u == nil {
-		r.forget(x.h)
-		x.release()
+// begin makes the user (New, Tasks) and runs its OnStart, then its tasks.
+// A user whose OnStart failed is replaced after a back-off: begin runs
+// again, for a new user, when it is over.
+func (x *executor) begin() {
+	if !x.make() {
 		return
 	}
-	x.user = u
-	if in, ok := u.(initer); ok {
-		in.herdInit(env)
-	}
-	var tasks []Task
-	x.call(ctx, "Tasks", nil, func(context.Context) error { tasks = u.Tasks(); return nil })
-	x.set = compile(filterTasks(tasks, r.opts.tags, r.opts.exclude), false, t.Wait)
-	x.noWaits = !x.set.waits()
-
+	r, ctx, env, u := x.r, x.ctx, x.env, x.user
 	x.lastEnd = time.Now()
 	if s, ok := u.(onStarter); ok {
-		x.call(ctx, "OnStart", nil, s.OnStart)
+		if err := x.onStart(s); err != nil {
+			x.startFailed(err)
+			return
+		}
 	}
 	switch {
+	case errors.Is(x.lastErr, ErrStopUser):
+		x.finish(outStopUser)
 	case x.stopping():
+		x.finish(outStop)
+	case errors.Is(x.lastErr, ErrStopTest):
+		r.requestStopTest()
 		x.finish(outStop)
 	case r.open != nil:
 		env.open = true
@@ -89,8 +106,44 @@ func (x *executor) start(ctx context.Context, id int) {
 	}
 }
 
-// run runs the user's task loop until the user ends, or parks it.
+// make makes the user with New, sets its client up and compiles its
+// tasks. It returns false, having let the user go, when New failed.
+func (x *executor) make() bool {
+	r, t, ctx, env := x.r, x.typ, x.ctx, x.env
+	var u User
+	if !x.call(ctx, "New", nil, func(context.Context) error { u = t.New(); return nil }) || u == nil {
+		r.forget(x.h)
+		x.release()
+		return false
+	}
+	x.user = u
+	if in, ok := u.(initer); ok {
+		in.herdInit(env)
+	}
+	var tasks []Task
+	x.call(ctx, "Tasks", nil, func(context.Context) error { tasks = u.Tasks(); return nil })
+	wait := t.Wait
+	if w, ok := u.(waitTimer); ok {
+		wait = w.WaitTime
+	}
+	x.set = compile(filterTasks(tasks, r.opts.tags, r.opts.exclude), false, wait)
+	x.cur = x.set
+	x.noWaits = !x.set.waits()
+	return true
+}
+
+// run runs the user's task loop until the user ends, or parks it. After
+// the back-off of a failed OnStart, it makes a new user instead.
 func (x *executor) run() {
+	if x.restart {
+		x.restart, x.resuming = false, false
+		if x.stopping() || x.ctx.Err() != nil {
+			x.end()
+			return
+		}
+		x.begin()
+		return
+	}
 	out := x.loop(x.ctx, x.set, 0)
 	if out == outPark {
 		x.park() // last: from here another goroutine may resume the user
@@ -107,9 +160,35 @@ func (x *executor) finish(out outcome) {
 	if out == outStopUser {
 		x.r.forget(x.h)
 	}
+	x.closeClients()
+	x.end()
+}
+
+// closeClients closes the user's clients: its own and those made for it.
+func (x *executor) closeClients() {
 	if c, ok := x.user.(closer); ok {
 		c.herdClose()
 	}
+	x.closeMu.Lock()
+	closers := x.closers
+	x.closers = nil
+	x.closeMu.Unlock()
+	for _, fn := range closers {
+		fn()
+	}
+}
+
+// onClose registers fn to run when the user ends.
+func (env *userEnv) onClose(fn func()) {
+	if x := env.x; x != nil {
+		x.closeMu.Lock()
+		x.closers = append(x.closers, fn)
+		x.closeMu.Unlock()
+	}
+}
+
+// end stops the user's timers and lets it go.
+func (x *executor) end() {
 	if x.timer != nil {
 		x.timer.Stop()
 	}
@@ -221,6 +300,7 @@ func (x *executor) loop(ctx context.Context, c *compiled, depth int) outcome {
 			i = c.pick(n)
 		}
 		t := &c.tasks[i]
+		x.cur = c
 		var err error
 		if sub := c.sets[i]; sub != nil {
 			switch x.enter(ctx, t.Set, sub, depth+1) {
@@ -268,9 +348,16 @@ func (x *executor) loop(ctx context.Context, c *compiled, depth int) outcome {
 func (x *executor) enter(ctx context.Context, s *TaskSet, c *compiled, depth int) outcome {
 	resuming := x.resuming
 	if !resuming && s.OnStart != nil {
+		x.cur = c
 		x.call(ctx, "TaskSet.OnStart", nil, s.OnStart)
-		if errors.Is(x.lastErr, ErrInterrupt) {
+		switch err := x.lastErr; {
+		case errors.Is(err, ErrInterrupt):
 			return outInterrupt
+		case errors.Is(err, ErrStopUser): // as Locust: no OnStop for the set
+			return outStopUser
+		case errors.Is(err, ErrStopTest):
+			x.r.requestStopTest()
+			return outStop
 		}
 	}
 	out := outStop

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/herdload/herd"
@@ -42,12 +43,10 @@ func (u *shopper) home(ctx context.Context) error {
 func (u *shopper) product(ctx context.Context) error {
 	id := rand.IntN(22) + 1 // ids 21 and 22 do not exist: expected 404s
 	return u.Client.Get(ctx, fmt.Sprintf("/api/products/%d", id), herd.Name("/api/products/{id}"),
+		herd.Accept(http.StatusNotFound),
 		herd.Check(func(r *herd.Response) error {
-			if r.StatusCode == 404 && id > 20 {
-				return nil
-			}
-			if r.StatusCode != 200 {
-				return fmt.Errorf("unexpected status %d", r.StatusCode)
+			if r.StatusCode == http.StatusNotFound && id <= 20 {
+				return fmt.Errorf("product %d not found", id)
 			}
 			return nil
 		})).Err()

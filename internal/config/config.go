@@ -63,8 +63,9 @@ type Config struct {
 	// stopped. Accepts Go durations ("1h30m", "90s") and a bare number of
 	// seconds ("300").
 	RunTime time.Duration
-	// Host is the base URL to load test (-H, --host): empty or an absolute
-	// http:// or https:// URL without a trailing slash.
+	// Host is the base URL to load test (-H, --host): empty, an absolute
+	// URL without a trailing slash (http:// or https:// for HTTP users, any
+	// scheme for others), or host:port.
 	Host string
 	// Headless disables the web UI and starts the test immediately (--headless).
 	Headless bool

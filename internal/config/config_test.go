@@ -321,7 +321,7 @@ func TestFlagSyntaxErrors(t *testing.T) {
 
 func TestAllProblemsAtOnce(t *testing.T) {
 	t.Parallel()
-	_, err := load([]string{"-u", "-5", "-r", "0", "-t", "nonsense", "-H", "ftp://x"}, env(nil))
+	_, err := load([]string{"-u", "-5", "-r", "0", "-t", "nonsense", "-H", "shop.test"}, env(nil))
 	ps := problemsOf(t, err)
 	if got, want := fields(ps), []string{"host", "users", "spawn-rate", "run-time"}; !slices.Equal(got, want) {
 		t.Errorf("problem fields = %q, want %q\n%v", got, want, err)
@@ -330,7 +330,7 @@ func TestAllProblemsAtOnce(t *testing.T) {
 	for _, want := range []string{
 		"4 configuration problems:\n",
 		`--run-time: "nonsense" is not a duration`,
-		`--host: "ftp://x" does not start with http:// or https://`,
+		`--host: "shop.test" is neither a URL nor host:port`,
 		"--users: must not be negative, got -5 (from the command line)",
 		"--spawn-rate: must be a number of users per second greater than 0, got 0",
 	} {
@@ -393,8 +393,12 @@ func TestValidate(t *testing.T) {
 		{"https host with path", func(c *Config) { c.Host = "https://example.com/api" }, nil},
 		{"upper-case scheme", func(c *Config) { c.Host = "HTTP://example.com" }, nil},
 		{"host without scheme", func(c *Config) { c.Host = "example.com" }, []string{"host"}},
-		{"host:port without scheme", func(c *Config) { c.Host = "localhost:8080" }, []string{"host"}},
-		{"ftp host", func(c *Config) { c.Host = "ftp://example.com" }, []string{"host"}},
+		{"host:port, for users that are not HTTP users", func(c *Config) { c.Host = "localhost:50051" }, nil},
+		{"IPv6 host:port", func(c *Config) { c.Host = "[::1]:50051" }, nil},
+		{"any scheme, for users that are not HTTP users", func(c *Config) { c.Host = "grpc://example.com:50051" }, nil},
+		{"host:port without a port number", func(c *Config) { c.Host = "localhost:grpc" }, []string{"host"}},
+		{"port without a host", func(c *Config) { c.Host = ":50051" }, []string{"host"}},
+		{"scheme without a host", func(c *Config) { c.Host = "grpc://" }, []string{"host"}},
 		{"host without name", func(c *Config) { c.Host = "http://" }, []string{"host"}},
 		{"unparsable host", func(c *Config) { c.Host = "http://exa mple.com" }, []string{"host"}},
 		{"csv-full-history without csv", func(c *Config) { c.CSVFullHistory = true }, []string{"csv-full-history"}},

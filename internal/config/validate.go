@@ -3,8 +3,10 @@ package config
 import (
 	"fmt"
 	"math"
+	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/herdload/herd/internal/duration"
@@ -151,7 +153,7 @@ func (c *Config) checkCombinations() Problems {
 }
 
 // checkHost returns what is wrong with a --host value, or "" when it is empty
-// or an absolute http(s) URL with a host name.
+// or a valid target (see CheckHost).
 func checkHost(h string) string {
 	if h == "" {
 		return ""
@@ -159,19 +161,36 @@ func checkHost(h string) string {
 	return CheckHost(h)
 }
 
-// CheckHost returns what is wrong with a target URL, or "" when it is an
-// absolute http(s) URL with a host name.
+// CheckHost returns what is wrong with a target, or "" when it is an
+// absolute URL with a host name (http:// or https:// for HTTP users, any
+// scheme for others: grpc://inventory:50051) or host:port
+// (localhost:50051). Whether a user type accepts it is the test's
+// business: HTTP users refuse what is not http(s) when a test starts.
 func CheckHost(h string) string {
-	const want = "use an absolute http:// or https:// URL such as http://10.21.32.33 or https://example.com"
+	const want = "use an absolute http:// or https:// URL such as http://10.21.32.33 or https://example.com " +
+		"(for users that are not HTTP users, any URL such as grpc://10.21.32.33:50051, or host:port)"
+	if !strings.Contains(h, "://") {
+		if hostPort(h) {
+			return ""
+		}
+		return fmt.Sprintf("%q is neither a URL nor host:port; %s", h, want)
+	}
 	u, err := url.Parse(h)
 	if err != nil {
 		return fmt.Sprintf("%q is not a valid URL; %s", h, want)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Sprintf("%q does not start with http:// or https://; %s", h, want)
 	}
 	if u.Opaque != "" || u.Host == "" {
 		return fmt.Sprintf("%q has no host name; %s", h, want)
 	}
 	return ""
+}
+
+// hostPort reports whether h is host:port with a host and a port number.
+func hostPort(h string) bool {
+	host, port, err := net.SplitHostPort(h)
+	if err != nil || host == "" || strings.ContainsAny(host, "/ \t") {
+		return false
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	return err == nil && n > 0
 }

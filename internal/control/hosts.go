@@ -3,6 +3,8 @@ package control
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -69,9 +71,13 @@ func (h *hosts) close() {
 
 // resolve gives each type its base URL for one test: host (-H or the
 // start form) wins, then the type's own Host, then the fallback target.
-// missing lists the types that need a host and are left without one.
+// missing lists the types that need a host and are left without one. A
+// type that needs a host (an HTTP user) and gets one that is not http(s)
+// (-H localhost:50051, meant for other users) is an error naming it.
 func (h *hosts) resolve(types []Type, host string) (out []Type, missing []string, err error) {
 	out = make([]Type, len(types))
+	var wrong []string
+	var wrongHost string
 	for i, t := range types {
 		if host != "" {
 			t.Host = host
@@ -79,7 +85,13 @@ func (h *hosts) resolve(types []Type, host string) (out []Type, missing []string
 		if t.Host == "" && t.NeedsHost {
 			missing = append(missing, t.Name)
 		}
+		if t.Host != "" && t.NeedsHost && !isHTTPURL(t.Host) {
+			wrong, wrongHost = append(wrong, t.Name), t.Host
+		}
 		out[i] = t
+	}
+	if len(wrong) > 0 {
+		return nil, nil, fmt.Errorf("user type %s sends HTTP: host %q is not an absolute http:// or https:// URL", strings.Join(wrong, ", "), wrongHost)
 	}
 	if len(missing) == 0 || h.fallback == nil {
 		return out, missing, nil
@@ -94,4 +106,11 @@ func (h *hosts) resolve(types []Type, host string) (out []Type, missing []string
 		}
 	}
 	return out, nil, nil
+}
+
+// isHTTPURL reports whether h is an absolute http:// or https:// URL with a
+// host.
+func isHTTPURL(h string) bool {
+	u, err := url.Parse(h)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
