@@ -24,6 +24,9 @@ import (
 // to the end or closed, and its size is the body bytes read. A status of
 // 400 or more fails it, as does an error of the transport or of the
 // body's read. Each request of a redirect chain is recorded on its own.
+// A request that asks to switch protocols (an Upgrade header, as a
+// WebSocket handshake) is sent unrecorded: its protocol's client, such as
+// herdws, times the connect itself.
 // Outside a user, requests are sent and not recorded.
 type Transport struct {
 	// Next sends the requests; nil means http.DefaultTransport.
@@ -52,6 +55,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if t.session != nil && t.session.doing.has(ctx) {
 		return next.RoundTrip(req) // Session.Do's: it records the whole exchange
+	}
+	if req.Header.Get("Upgrade") != "" {
+		// A switch of protocols (a WebSocket handshake): the client of the
+		// new protocol times its own connect (herdws's WS row), and the
+		// upgraded connection must reach it as net/http returns it.
+		return next.RoundTrip(req)
 	}
 	env := envFrom(ctx)
 	if env == nil && t.ctx != nil {

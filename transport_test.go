@@ -321,3 +321,44 @@ func ExampleNewTransport() {
 	// GET /ping: 200, 4 bytes
 	// error: <nil>
 }
+
+// A protocol switch (a WebSocket handshake) through a recording Transport
+// reaches its client as net/http returns it, the upgraded connection as a
+// writable body, and is not recorded: the new protocol's client times its
+// own connect.
+func TestTransportLeavesUpgradesToTheirClient(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "echo")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+	}))
+	t.Cleanup(srv.Close)
+	var writable atomic.Bool
+	test := &herd.Test{Users: []*herd.UserType{{Name: "Upgrader", New: func() herd.User {
+		return herd.TaskList(func() []herd.Task {
+			return []herd.Task{{Run: func(ctx context.Context) error {
+				req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/socket", nil)
+				req.Header.Set("Connection", "Upgrade")
+				req.Header.Set("Upgrade", "echo")
+				res, err := (&http.Client{Transport: herd.NewTransport(ctx, nil)}).Do(req)
+				if err != nil {
+					return err
+				}
+				_, ok := res.Body.(io.ReadWriteCloser)
+				writable.Store(ok)
+				res.Body.Close()
+				return herd.ErrStopTest
+			}}}
+		})
+	}}}}
+	rep, _ := runReport(t, test)
+	if !writable.Load() {
+		t.Error("the upgraded connection is not an io.ReadWriteCloser: the Transport wrapped it")
+	}
+	for _, e := range rep.Stats {
+		if e.Name == "/socket" {
+			t.Errorf("the handshake was recorded: %+v", e)
+		}
+	}
+}
