@@ -14,6 +14,7 @@ import (
 
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/control"
+	"github.com/herdload/herd/internal/version"
 )
 
 const (
@@ -37,6 +38,12 @@ func (t *Test) Run(ctx context.Context, env Env) (int, error) {
 	if errors.Is(err, config.ErrHelp) {
 		config.Usage(env.Stdout, env.Prog)
 		t.writeTypes(env.Stdout)
+		return ExitOK, nil
+	}
+	if errors.Is(err, config.ErrVersion) {
+		if err := version.Read().Write(env.Stdout, env.Prog); err != nil {
+			return ExitInternal, fmt.Errorf("--version: %w", err)
+		}
 		return ExitOK, nil
 	}
 	if err != nil {

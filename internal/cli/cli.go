@@ -9,13 +9,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/herdload/herd"
 	"github.com/herdload/herd/demo"
+	"github.com/herdload/herd/internal/version"
 	"github.com/spf13/pflag"
 )
 
@@ -35,7 +33,8 @@ Usage:
                               test options, learns user classes from workers
   herd serve-demo [--addr A]  serve the demo shop on loopback until interrupted
                               (default --addr 127.0.0.1:8080)
-  herd version                print herd's version
+  herd version                print herd's version, commit and Go version
+                              (also --version, -V)
   herd help                   print this help
 `
 
@@ -67,7 +66,9 @@ func Main(ctx context.Context, env herd.Env) int {
 	case "serve-demo":
 		return serveDemo(ctx, env, args)
 	case "version", "--version", "-V":
-		fmt.Fprintln(env.Stdout, "herd", version())
+		if err := version.Read().Write(env.Stdout, "herd"); err != nil {
+			return report(env, herd.ExitInternal, err)
+		}
 		return herd.ExitOK
 	case "help", "--help", "-h":
 		fmt.Fprint(env.Stdout, usage)
@@ -122,31 +123,4 @@ func selfExec(env herd.Env) []string {
 		return []string{"herd"}
 	}
 	return []string{exe}
-}
-
-// version is the module version stamped by go install, else the VCS
-// revision, else "devel".
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, when string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
-				when = t.Format("2006-01-02")
-			}
-		}
-	}
-	if rev == "" {
-		return "devel"
-	}
-	return strings.TrimSpace(fmt.Sprintf("devel %.12s %s", rev, when))
 }
