@@ -15,10 +15,10 @@ func TestVersionFlag(t *testing.T) {
 		{[]string{"-V"}, ErrVersion},
 		{[]string{"--version"}, ErrVersion},
 		{[]string{"-u", "5", "--version"}, ErrVersion},
-		{[]string{"--bogus", "-V"}, ErrVersion},      // a syntax error does not hide it
-		{[]string{"--version", "--help"}, ErrHelp},   // help wins
-		{[]string{"--bogus", "-V", "-h"}, ErrHelp},   // also past a syntax error
-		{[]string{"--", "--version"}, nil},           // a user class named --version
+		{[]string{"--bogus", "-V"}, ErrVersion},       // a syntax error does not hide it
+		{[]string{"--version", "--help"}, ErrHelp},    // help wins
+		{[]string{"--bogus", "-V", "-h"}, ErrHelp},    // also past a syntax error
+		{[]string{"--", "--version"}, nil},            // a user class named --version
 		{[]string{"--version=false", "-u", "2"}, nil}, // explicitly off
 	}
 	for _, tt := range tests {
