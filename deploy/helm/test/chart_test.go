@@ -155,7 +155,7 @@ func checkWiring(t *testing.T, m manifests) {
 	}
 }
 
-// checkRefs checks that every Secret and PersistentVolumeClaim the pods use
+// checkRefs checks that every Secret, ConfigMap and PersistentVolumeClaim the pods use
 // is rendered, or is one the values named as existing.
 func checkRefs(t *testing.T, m manifests, master corev1.PodSpec, workers *appsv1.Deployment) {
 	t.Helper()
@@ -166,12 +166,20 @@ func checkRefs(t *testing.T, m manifests, master corev1.PodSpec, workers *appsv1
 	for _, c := range m.claims {
 		have[c.Name] = true
 	}
+	for _, c := range m.configMaps {
+		have[c.Name] = true
+	}
 	specs := []corev1.PodSpec{master, workers.Spec.Template.Spec}
 	for _, p := range m.pods {
 		specs = append(specs, p.Spec)
 	}
 	for _, spec := range specs {
 		for _, c := range spec.Containers {
+			for _, e := range c.EnvFrom {
+				if e.ConfigMapRef != nil && !have[e.ConfigMapRef.Name] {
+					t.Errorf("%s reads ConfigMap %q, which is not rendered", c.Name, e.ConfigMapRef.Name)
+				}
+			}
 			for _, e := range c.Env {
 				if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && !have[e.ValueFrom.SecretKeyRef.Name] {
 					t.Errorf("%s reads Secret %q, which is not rendered", e.Name, e.ValueFrom.SecretKeyRef.Name)

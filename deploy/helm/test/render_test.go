@@ -71,16 +71,21 @@ func renderErr(t *testing.T, values map[string]any) (manifests, error) {
 	}
 	var m manifests
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if !strings.HasSuffix(name, ".yaml") {
-			continue // NOTES.txt, _helpers.tpl
-		}
-		for _, doc := range splitYAML(files[name]) {
-			if err := m.add(doc); err != nil {
-				t.Fatalf("%s: %v\n%s", name, err, doc)
-			}
+		if strings.HasSuffix(name, ".yaml") { // not NOTES.txt, _helpers.tpl
+			m.addAll(t, name, files[name])
 		}
 	}
 	return m, nil
+}
+
+// addAll decodes every document of a YAML stream, failing t on any error.
+func (m *manifests) addAll(t *testing.T, source, stream string) {
+	t.Helper()
+	for _, doc := range splitYAML(stream) {
+		if err := m.add(doc); err != nil {
+			t.Fatalf("%s: %v\n%s", source, err, doc)
+		}
+	}
 }
 
 // splitYAML splits a stream of YAML documents, dropping empty ones.
@@ -113,6 +118,7 @@ type manifests struct {
 	secrets     []*corev1.Secret
 	claims      []*corev1.PersistentVolumeClaim
 	pods        []*corev1.Pod
+	configMaps  []*corev1.ConfigMap
 }
 
 // add decodes one YAML document strictly by its apiVersion and kind.
@@ -138,6 +144,8 @@ func (m *manifests) add(doc string) error {
 		m.claims, err = decodeAppend(doc, m.claims)
 	case "v1 Pod":
 		m.pods, err = decodeAppend(doc, m.pods)
+	case "v1 ConfigMap":
+		m.configMaps, err = decodeAppend(doc, m.configMaps)
 	default:
 		err = fmt.Errorf("unexpected kind %q %q", head.APIVersion, head.Kind)
 	}
@@ -169,7 +177,7 @@ func decodeStrict(doc string, v any) error {
 
 // count is how many objects m holds.
 func (m manifests) count() int {
-	return len(m.deployments) + len(m.jobs) + len(m.services) + len(m.secrets) + len(m.claims) + len(m.pods)
+	return len(m.deployments) + len(m.jobs) + len(m.services) + len(m.secrets) + len(m.claims) + len(m.pods) + len(m.configMaps)
 }
 
 // deployment returns the Deployment named name, failing if there is none.

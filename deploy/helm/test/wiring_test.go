@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -358,10 +360,28 @@ func (p *process) wait(t *testing.T) int {
 	}
 }
 
-// containerEnv is c's environment, secretKeyRefs resolved.
+// containerEnv is c's environment: its ConfigMaps' (envFrom), then its own
+// variables, secretKeyRefs resolved.
 func containerEnv(t *testing.T, c corev1.Container, m manifests) []string {
 	t.Helper()
 	var env []string
+	for _, from := range c.EnvFrom {
+		if from.ConfigMapRef == nil {
+			t.Fatalf("envFrom %+v: only configMapRef is resolved here", from)
+		}
+		found := false
+		for _, cm := range m.configMaps {
+			if cm.Name == from.ConfigMapRef.Name {
+				found = true
+				for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
+					env = append(env, from.Prefix+k+"="+cm.Data[k])
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no ConfigMap %q", from.ConfigMapRef.Name)
+		}
+	}
 	for _, e := range c.Env {
 		v := e.Value
 		if ref := e.ValueFrom; ref != nil {
