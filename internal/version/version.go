@@ -89,7 +89,7 @@ func FromBuildInfo(bi *debug.BuildInfo) Info {
 			i.Herd = d.Version
 			if r := d.Replace; r != nil {
 				i.Herd = r.Version
-				if r.Version == "" {
+				if r.Version == "" || r.Version == "(devel)" { // a directory
 					i.Herd = "(devel) at " + r.Path
 				}
 			}
