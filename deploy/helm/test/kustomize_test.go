@@ -47,11 +47,13 @@ func TestKustomizeStrict(t *testing.T) {
 			if mode == "headless" && len(m.jobs) != 1 {
 				t.Errorf("headless: %d Jobs", len(m.jobs))
 			}
-			// The overlay's image and options reach the base's objects too.
+			// The overlay's image and options reach the base's objects too,
+			// and the image is the release the chart runs by default.
+			want := "herd:" + loadChart(t).Metadata.AppVersion
 			pods := []corev1.PodSpec{m.masterPod(t).Spec, m.workers(t).Spec.Template.Spec}
 			for _, p := range pods {
-				if img := p.Containers[0].Image; img != "herd:0.1.0" {
-					t.Errorf("container %s runs image %q, want the kustomization's herd:0.1.0", p.Containers[0].Name, img)
+				if img := p.Containers[0].Image; img != want {
+					t.Errorf("container %s runs image %q, want %q (the chart's appVersion)", p.Containers[0].Name, img, want)
 				}
 			}
 			if len(m.configMaps) != 1 || m.masterPod(t).Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name != m.configMaps[0].Name {
