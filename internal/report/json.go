@@ -242,12 +242,12 @@ type jsonDoc struct {
 }
 
 type jsonStats struct {
-	StartTime string      `json:"start_time"`
-	EndTime   string      `json:"end_time"`
-	Duration  float64     `json:"duration_s"`
-	Users     int         `json:"user_count"`
-	Stats     []jsonEntry `json:"stats"`
-	Total     jsonEntry   `json:"total"`
+	StartTime string        `json:"start_time"`
+	EndTime   string        `json:"end_time"`
+	Duration  float64       `json:"duration_s"`
+	Users     int           `json:"user_count"`
+	Stats     []jsonEntry   `json:"stats"`
+	Total     jsonEntry     `json:"total"`
 	Failures  []jsonFailure `json:"failures"`
 	Errors    []jsonError   `json:"errors"`
 	// Open-model runs only.

@@ -60,4 +60,3 @@ func BenchmarkLiveUpdate20000(b *testing.B) {
 		})
 	}
 }
-
