@@ -265,17 +265,24 @@ func TestRenderedValues(t *testing.T) {
 	}
 }
 
-// TestBadValues: values that cannot work fail the render with a message.
+// TestBadValues: values that cannot work, or that the chart does not know
+// (a misspelt key), fail the render with a message.
 func TestBadValues(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		values map[string]any
 		want   string
 	}{
-		{map[string]any{"mode": "batch"}, "mode must be web or headless"},
+		// values.schema.json
+		{map[string]any{"mode": "batch"}, "/mode"},
+		{map[string]any{"workers": map[string]any{"replicas": 0}}, "/workers/replicas"},
+		{map[string]any{"reports": map[string]any{"volume": "hostPath"}}, "/reports/volume"},
+		{map[string]any{"worker": map[string]any{"replicas": 3}}, "worker"}, // misspelt: workers
+		{map[string]any{"master": map[string]any{"autoStart": true}}, "autoStart"},
+		{map[string]any{"spawnRate": 0}, "/spawnRate"},
+		{map[string]any{"master": map[string]any{"webAuth": "no-colon"}}, "/master/webAuth"},
+		// the templates
 		{map[string]any{"mode": "headless"}, "headless mode needs runTime"},
-		{map[string]any{"workers": map[string]any{"replicas": 0}}, "workers.replicas must be at least 1"},
-		{map[string]any{"reports": map[string]any{"volume": "hostPath"}}, "reports.volume must be emptyDir or pvc"},
 		{map[string]any{"reports": map[string]any{"reader": map[string]any{"enabled": true}}}, "reports.reader needs reports.volume: pvc"},
 	}
 	for _, tt := range tests {
