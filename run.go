@@ -15,6 +15,7 @@ import (
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/control"
 	"github.com/herdload/herd/internal/threshold"
+	"github.com/herdload/herd/internal/version"
 )
 
 const (
@@ -60,6 +61,12 @@ func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 	if errors.Is(err, config.ErrHelp) {
 		config.Usage(env.Stdout, env.Prog)
 		t.writeTypes(env.Stdout)
+		return Result{ExitCode: ExitOK}, nil
+	}
+	if errors.Is(err, config.ErrVersion) {
+		if err := version.Read().Write(env.Stdout, env.Prog); err != nil {
+			return Result{ExitCode: ExitInternal}, fmt.Errorf("--version: %w", err)
+		}
 		return Result{ExitCode: ExitOK}, nil
 	}
 	if err != nil {

@@ -9,13 +9,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/herdload/herd"
 	"github.com/herdload/herd/demo"
+	"github.com/herdload/herd/internal/version"
 	"github.com/spf13/pflag"
 )
 
@@ -37,7 +35,8 @@ Usage:
                               (default --addr 127.0.0.1:8080)
   herd har FILE.har           write a test program that replays a browser
                               recording (HAR) to stdout; see herd har --help
-  herd version                print herd's version
+  herd version                print herd's version, commit and Go version
+                              (also --version, -V)
   herd help                   print this help
 `
 
@@ -71,7 +70,9 @@ func Main(ctx context.Context, env herd.Env) int {
 	case "har":
 		return harCommand(env, args)
 	case "version", "--version", "-V":
-		fmt.Fprintln(env.Stdout, "herd", version())
+		if err := version.Read().Write(env.Stdout, "herd"); err != nil {
+			return report(env, herd.ExitInternal, err)
+		}
 		return herd.ExitOK
 	case "help", "--help", "-h":
 		fmt.Fprint(env.Stdout, usage)
@@ -126,31 +127,4 @@ func selfExec(env herd.Env) []string {
 		return []string{"herd"}
 	}
 	return []string{exe}
-}
-
-// version is the module version stamped by go install, else the VCS
-// revision, else "devel".
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "devel"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, when string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
-				when = t.Format("2006-01-02")
-			}
-		}
-	}
-	if rev == "" {
-		return "devel"
-	}
-	return strings.TrimSpace(fmt.Sprintf("devel %.12s %s", rev, when))
 }

@@ -51,6 +51,11 @@ import (
 // command line. The caller should print [Usage] and exit successfully.
 var ErrHelp = errors.New("config: help requested")
 
+// ErrVersion is returned by [Load], unwrapped, when -V or --version is on
+// the command line (and help is not). The caller should print its version
+// and exit successfully.
+var ErrVersion = errors.New("config: version requested")
+
 // Config is herd's resolved run configuration. The zero value is not useful;
 // start from [Default] or use [Load].
 type Config struct {

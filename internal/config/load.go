@@ -36,7 +36,8 @@ const sourceDefaults = "test program defaults"
 // paths of the files the run will write (see [Config.Validate] for the
 // rules that need no file system). Unknown HERD_* variables are ignored.
 //
-// Load returns [ErrHelp] for -h/--help on the command line. Otherwise any
+// Load returns [ErrHelp] for -h/--help on the command line, [ErrVersion]
+// for -V/--version. Otherwise any
 // error is a [Problems] listing every problem found; the returned Config
 // then holds whatever could be resolved (a bad value leaves the field as
 // the layers below it set it).
@@ -50,6 +51,9 @@ func Load(in Input) (Config, error) {
 		if wantsHelp(in.Args) {
 			return Default(), ErrHelp
 		}
+		if wantsVersion(in.Args) {
+			return Default(), ErrVersion
+		}
 		return Default(), Problems{{
 			Source:  "command line",
 			Message: err.Error() + " (run with --help to see the options)",
@@ -57,6 +61,9 @@ func Load(in Input) (Config, error) {
 	}
 	if flags.help {
 		return Default(), ErrHelp
+	}
+	if flags.version {
+		return Default(), ErrVersion
 	}
 
 	var probs Problems
@@ -67,6 +74,8 @@ func Load(in Input) (Config, error) {
 		defaults = args{}
 	case defaults.help:
 		probs = append(probs, Problem{Source: sourceDefaults, Message: "-h/--help is not an option to default"})
+	case defaults.version:
+		probs = append(probs, Problem{Source: sourceDefaults, Message: "-V/--version is not an option to default"})
 	}
 
 	// The config file is named on the command line, in the environment or
@@ -154,11 +163,12 @@ func layerValues(o *option, defaults args, file map[string]fileValue, getenv fun
 }
 
 // args are command-line arguments, parsed: the raw text of each flag given,
-// the positional arguments, and whether help was asked for.
+// the positional arguments, and whether help or the version was asked for.
 type args struct {
 	raws       map[string]*rawFlag
 	positional []string
 	help       bool
+	version    bool
 }
 
 // parseArgs parses command-line style arguments without converting any
@@ -182,10 +192,11 @@ func parseArgs(argv []string) (args, error) {
 		}
 	}
 	help := fs.BoolP("help", "h", false, "show this help message and exit")
+	version := fs.BoolP("version", "V", false, "show the program's version and exit")
 	if err := fs.Parse(argv); err != nil {
 		return args{}, err
 	}
-	a.positional, a.help = fs.Args(), *help
+	a.positional, a.help, a.version = fs.Args(), *help, *version
 	return a, nil
 }
 
@@ -215,11 +226,21 @@ func optionNamed(name string) *option {
 // wantsHelp reports whether -h or --help appears before a "--" terminator.
 // It lets help win over an unrelated flag syntax error.
 func wantsHelp(args []string) bool {
+	return hasFlag(args, "-h", "--help")
+}
+
+// wantsVersion is wantsHelp for -V and --version.
+func wantsVersion(args []string) bool {
+	return hasFlag(args, "-V", "--version")
+}
+
+// hasFlag reports whether short or long appears before a "--" terminator.
+func hasFlag(args []string, short, long string) bool {
 	for _, a := range args {
 		switch a {
 		case "--":
 			return false
-		case "-h", "--help":
+		case short, long:
 			return true
 		}
 	}

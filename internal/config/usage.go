@@ -23,6 +23,7 @@ func Usage(w io.Writer, prog string) {
 		b.WriteString("\n" + g + ":\n")
 		if g == groupCommon {
 			writeEntry(&b, "  -h, --help", "show this help message and exit")
+			writeEntry(&b, "  -V, --version", "show the program's version (module, commit, herd and Go versions) and exit")
 		}
 		for i := range options {
 			o := &options[i]
