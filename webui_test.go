@@ -40,14 +40,14 @@ var uiURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/\S*)`)
 
 // startUI runs test with the web UI on a free loopback port and returns the
 // UI's URL, a function that stops herd and returns its exit code, and its
-// stderr.
+// output (stdout too, so that a failure shows the summary).
 func startUI(t *testing.T, test *herd.Test, args ...string) (string, func() int, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := new(syncBuffer)
 	done := make(chan int, 1)
 	go func() {
-		done <- mainRun(test, ctx, herd.Env{Args: append([]string{"--web-host", "127.0.0.1", "-P", "0"}, args...), Stderr: stderr})
+		done <- mainRun(test, ctx, herd.Env{Args: append([]string{"--web-host", "127.0.0.1", "-P", "0"}, args...), Stdout: stderr, Stderr: stderr})
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
