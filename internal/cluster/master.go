@@ -122,7 +122,7 @@ type Master struct {
 	port   int
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	hists  hists // recycled histograms of merged reports
+	intake intake // reads reports; owned by the receive goroutine
 	warns  *warnings
 
 	mu        sync.Mutex
@@ -234,7 +234,9 @@ func (m *Master) receive(ctx context.Context) {
 // worker that sent an undecodable frame is told to reconnect (Locust does
 // the same).
 func (m *Master) handleFrame(id string, payload []byte) {
-	msg, err := wire.Decode(payload)
+	// The payload is ours (the socket does not reuse it): its data is
+	// decoded in place, and every decoder copies what it keeps.
+	msg, err := wire.DefaultLimits.DecodeView(payload)
 	if err != nil {
 		m.warns.warn(time.Now(), "undecodable", "master: dropping an undecodable message", "worker", id, "err", err)
 		m.mu.Lock()
@@ -300,13 +302,7 @@ func (m *Master) handle(id string, msg wire.Message) {
 			m.redispatch()
 		}
 	case wire.TypeStats:
-		// A herd worker's exact histograms make its rounded ones redundant.
-		r, err := wire.DecodeStatsReportExact(msg.Data, extKey)
-		if err != nil {
-			m.warns.warn(time.Now(), "bad_message", "master: bad stats report", "worker", id, "err", err)
-			return
-		}
-		d, classes, err := fromReportHists(r, time.Now(), &m.hists)
+		d, r, err := m.intake.read(msg.Data, time.Now())
 		if err != nil {
 			m.warns.warn(time.Now(), "bad_message", "master: bad stats report", "worker", id, "err", err)
 			return
@@ -314,28 +310,27 @@ func (m *Master) handle(id string, msg wire.Message) {
 		if m.opts.OnDelta != nil {
 			m.opts.OnDelta(d, id)
 		}
-		m.hists.recycle(d)
-		if m.opts.OnReportExtra != nil && len(r.Extra) > 0 {
+		if m.opts.OnReportExtra != nil && len(r.extra) > 0 {
 			extra := map[string]any{}
-			for k, raw := range r.Extra {
-				if k == extKey {
+			for _, f := range r.extra {
+				if string(f.Key) == extKey {
 					continue
 				}
-				if v, err := wire.DecodeValue(raw); err == nil {
-					extra[k] = v
+				if v, err := wire.DecodeValue(f.Value); err == nil {
+					extra[string(f.Key)] = v
 				}
 			}
 			if len(extra) > 0 {
 				m.opts.OnReportExtra(id, extra)
 			}
 		}
-		_, herd := r.Extra[extKey]
+		herd := r.herd
 		var joined bool // a herd worker proved itself during an open-model run
 		m.mu.Lock()
 		open := m.open != nil
 		if w := m.workers[id]; w != nil {
 			if w.active() {
-				w.users = userCounts(r.UserClassesCount)
+				w.users = copyCounts(w.users, r.counts)
 			}
 			if open && !herd && !w.reported {
 				m.log.Warn("master: a Locust worker joined an arrival-rate run: it cannot run a share", "worker", id)
@@ -350,7 +345,7 @@ func (m *Master) handle(id string, msg wire.Message) {
 			}
 			// Only registered workers teach the master classes: anyone
 			// can connect and send a report.
-			m.learn(r.UserClassesCount, classes)
+			m.learn(r.counts, r.classes)
 		}
 		// After OnDelta: when the debt is settled, the report is merged.
 		m.reportedLocked(id)
@@ -360,7 +355,7 @@ func (m *Master) handle(id string, msg wire.Message) {
 			if joined {
 				m.dispatchOpen()
 			}
-			if start := reportOpenDone(r); start != 0 {
+			if start := r.openDone; start != 0 {
 				m.openDone(id, start)
 			}
 		}
@@ -527,6 +522,19 @@ func userCounts(in map[string]int) map[string]int {
 		out[k] = min(max(v, 0), math.MaxInt32)
 	}
 	return out
+}
+
+// copyCounts copies counts (made sane already) into dst, reused unless
+// it is nil.
+func copyCounts(dst, counts map[string]int) map[string]int {
+	if dst == nil {
+		dst = make(map[string]int, len(counts))
+	}
+	clear(dst)
+	for k, v := range counts {
+		dst[k] = v
+	}
+	return dst
 }
 
 // prefix4 is the first four bytes of a version, which Locust compares.

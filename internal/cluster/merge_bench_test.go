@@ -37,34 +37,51 @@ func workerFrames(b *testing.B, workers, endpoints int) [][]byte {
 }
 
 // BenchmarkMasterMerge100x1000 is one 3-second reporting cycle of a master
-// with 100 workers × 1,000 endpoints: decode every report, rebuild its exact
-// histograms and merge it. CPU share of one core = ns/op ÷ 3e9.
-func BenchmarkMasterMerge100x1000(b *testing.B) {
-	frames := workerFrames(b, 100, 1000)
+// with 100 workers × 1,000 endpoints: decode every report, merge it. CPU
+// share of one core = ns/op ÷ 3e9.
+func BenchmarkMasterMerge100x1000(b *testing.B) { benchMerge(b, 100, 1000, false) }
+
+// BenchmarkMasterMerge1000x100 is issue 14's cluster: 1,000 workers × 100
+// endpoints, as many entries per cycle in ten times as many reports.
+func BenchmarkMasterMerge1000x100(b *testing.B) { benchMerge(b, 1000, 100, false) }
+
+// BenchmarkMasterMergeReference100x1000 is BenchmarkMasterMerge100x1000
+// with the decoding the master used before intake (reference_test.go).
+func BenchmarkMasterMergeReference100x1000(b *testing.B) { benchMerge(b, 100, 1000, true) }
+
+// benchMerge runs reporting cycles as the master's receive goroutine and
+// life loop do: each frame is split (wire.DecodeView), read into a delta
+// and merged (OnDelta), then the once-a-second drain.
+func benchMerge(b *testing.B, workers, endpoints int, reference bool) {
+	frames := workerFrames(b, workers, endpoints)
 	size := 0
 	for _, f := range frames {
 		size += len(f)
 	}
 	master := stats.New(t0, stats.Options{Shards: 1})
-	var pool hists
+	var in intake
+	var pool refHists
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		for _, f := range frames {
-			m, err := wire.Decode(f)
+			m, err := wire.DefaultLimits.DecodeView(f)
 			if err != nil {
 				b.Fatal(err)
 			}
-			r, err := wire.DecodeStatsReportExact(m.Data, extKey)
-			if err != nil {
-				b.Fatal(err)
+			var d *stats.Delta
+			if reference {
+				d, _, err = readReportRef(m.Data, t0, &pool)
+			} else {
+				d, _, err = in.read(m.Data, t0)
 			}
-			d, _, err := fromReportHists(r, t0, &pool)
 			if err != nil {
 				b.Fatal(err)
 			}
 			master.Merge(d, m.NodeID)
-			pool.recycle(d)
+			if reference {
+				pool.recycle(d)
+			}
 		}
 		master.Tick(t0, 0) // the master's once-a-second drain, also on the path
 	}

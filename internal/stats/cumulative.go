@@ -55,6 +55,35 @@ func (c *cumulative) add(d *delta) {
 	}
 }
 
+// addBinary is add for a delta whose histograms are encoded (see
+// DeltaEntry.HistBinary; intended may be nil). A corrupt hist is an error
+// and changes nothing.
+func (c *cumulative) addBinary(requests, failures, size uint64, hist, intended []byte) error {
+	if err := c.hist.MergeBinary(hist); err != nil {
+		return err
+	}
+	c.failures += failures
+	c.size += size
+	c.pending.requests += requests
+	c.pending.failures += failures
+	if intended != nil && c.intended.MergeBinary(intended) != nil {
+		intended = nil
+	}
+	if c.windowed {
+		if c.pending.hist == nil {
+			c.pending.hist = new(histogram.Histogram)
+		}
+		c.pending.hist.MergeBinary(hist)
+		if intended != nil {
+			if c.pending.intended == nil {
+				c.pending.intended = new(histogram.Histogram)
+			}
+			c.pending.intended.MergeBinary(intended)
+		}
+	}
+	return nil
+}
+
 // closeSlot ends the current tick, which lasted span, at now.
 func (c *cumulative) closeSlot(now time.Time, span time.Duration) {
 	if c.pending.requests > 0 {
