@@ -32,12 +32,18 @@ type intake struct {
 	hists    []*histogram.Histogram
 	used     int // hists handed out for the current report
 	counts   map[string]int
+	raw      bytes.Reader     // the extension's small fields, one by one,
+	dec      *msgpack.Decoder // decoded through this decoder
+	// The classes of the latest report and their encoding: every worker
+	// of a test sends the same ones, decoded once.
+	classesRaw []byte
+	classes    []Class
 }
 
 // reportInfo is what a report tells the master besides its statistics.
 type reportInfo struct {
 	herd     bool           // it carries herd's extension
-	classes  []Class        // the user classes a herd worker describes
+	classes  []Class        // the user classes a herd worker describes (shared: read only)
 	openDone int64          // the open-model run whose share it finished
 	counts   map[string]int // user_classes_count, made sane (userCounts); reused
 	extra    []wire.FieldView
@@ -113,6 +119,14 @@ func (in *intake) read(data []byte, now time.Time) (*stats.Delta, reportInfo, er
 // decoded; its small fields are decoded as msgpack.Unmarshal decodes ext.
 func (in *intake) readExt(raw []byte) (extFields, error) {
 	var x extFields
+	if in.dec == nil {
+		in.dec = msgpack.NewDecoder(&in.raw)
+	}
+	unmarshal := func(value []byte, v any) error {
+		in.raw.Reset(value)
+		in.dec.Reset(&in.raw)
+		return in.dec.Decode(v)
+	}
 	err := wire.MapFields(raw, func(key, value []byte) error {
 		var err error
 		switch string(key) {
@@ -122,19 +136,26 @@ func (in *intake) readExt(raw []byte) (extFields, error) {
 			err = in.intended.read(value)
 		case "errors":
 			x.errors = nil
-			err = msgpack.Unmarshal(value, &x.errors)
+			err = unmarshal(value, &x.errors)
 		case "classes":
-			x.classes = nil
-			err = msgpack.Unmarshal(value, &x.classes)
+			if !bytes.Equal(value, in.classesRaw) || in.classesRaw == nil {
+				in.classes = nil
+				if err = unmarshal(value, &in.classes); err != nil {
+					in.classesRaw = nil
+					return err
+				}
+				in.classesRaw = append(in.classesRaw[:0], value...)
+			}
+			x.classes = in.classes
 		case "iterations":
-			err = msgpack.Unmarshal(value, &x.iterations)
+			err = unmarshal(value, &x.iterations)
 		case "dropped":
-			err = msgpack.Unmarshal(value, &x.dropped)
+			err = unmarshal(value, &x.dropped)
 		case "open_done":
-			err = msgpack.Unmarshal(value, &x.openDone)
+			err = unmarshal(value, &x.openDone)
 		case "v":
 			var v int
-			err = msgpack.Unmarshal(value, &v)
+			err = unmarshal(value, &v)
 		}
 		return err
 	})

@@ -108,7 +108,7 @@ func (c *cursor) bytes() ([]byte, error) {
 		return nil, nil
 	case 0xc4, 0xc5, 0xc6:
 		c.off++
-		n, err := c.length(1<<(code-0xc4))
+		n, err := c.length(1 << (code - 0xc4))
 		if err != nil {
 			return nil, err
 		}
