@@ -163,31 +163,35 @@ func BinaryCount(data []byte) (uint64, error) {
 	return count, err
 }
 
-// MergeBinary adds the histogram encoded in data (see MarshalBinary) to h
-// without decoding it into a histogram of its own: the work is one add per
-// non-empty bucket of the encoding (a few dozen for a worker's report of
-// one endpoint), not one per bucket h has allocated, which is how a master
-// keeps up with a thousand workers. A corrupt encoding is an error and
-// leaves h unchanged.
-func (h *Histogram) MergeBinary(data []byte) error {
+// MergeBinary adds the histogram encoded in data (see MarshalBinary) to
+// each of into without decoding it into a histogram of its own: one check
+// of the encoding, then one add per non-empty bucket of it and histogram
+// (a few dozen for a worker's report of one endpoint), not one per bucket
+// the histograms have allocated, which is how a master keeps up with a
+// thousand workers. A corrupt encoding is an error and changes nothing.
+func MergeBinary(data []byte, into ...*Histogram) error {
 	count, sum, lo, hi, err := decode(data, nil)
 	if err != nil || count == 0 {
 		return err
 	}
 	decode(data, func(idx int, v uint64) {
 		g, off := idx/subCount, idx%subCount
-		c := h.chunks[g]
-		if c == nil {
-			c = new([subCount]uint64)
-			h.chunks[g] = c
+		for _, h := range into {
+			c := h.chunks[g]
+			if c == nil {
+				c = new([subCount]uint64)
+				h.chunks[g] = c
+			}
+			c[off] += v
 		}
-		c[off] += v
 	})
-	if h.count == 0 || time.Duration(lo) < h.min {
-		h.min = time.Duration(lo)
+	for _, h := range into {
+		if h.count == 0 || time.Duration(lo) < h.min {
+			h.min = time.Duration(lo)
+		}
+		h.max = max(h.max, time.Duration(hi))
+		h.count += count
+		h.sum += time.Duration(sum)
 	}
-	h.max = max(h.max, time.Duration(hi))
-	h.count += count
-	h.sum += time.Duration(sum)
 	return nil
 }

@@ -84,7 +84,7 @@ func FuzzUnmarshalBinary(f *testing.F) {
 func TestMergeBinaryEqualsMerge(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
-	var a, b Histogram
+	var a, b, b2 Histogram
 	for _, n := range []int{0, 1, 30, 5000} {
 		var o Histogram
 		for range n {
@@ -98,18 +98,19 @@ func TestMergeBinaryEqualsMerge(t *testing.T) {
 			t.Fatalf("BinaryCount = %d, %v; want %d", c, err, o.Count())
 		}
 		a.Merge(&o)
-		if err := b.MergeBinary(enc); err != nil {
+		if err := MergeBinary(enc, &b, &b2); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ea, _ := a.MarshalBinary()
 	eb, _ := b.MarshalBinary()
-	if string(ea) != string(eb) {
+	eb2, _ := b2.MarshalBinary()
+	if string(ea) != string(eb) || string(eb) != string(eb2) {
 		t.Error("MergeBinary and Merge differ")
 	}
 	before, _ := b.MarshalBinary()
 	for _, bad := range [][]byte{nil, {2}, {1, 5, 0, 0, 0, 3, 1}, {1, 1, 0, 0, 0, 0, 2}} {
-		if err := b.MergeBinary(bad); err == nil {
+		if err := MergeBinary(bad, &b); err == nil {
 			t.Errorf("MergeBinary(%v) accepted", bad)
 		}
 		if _, err := BinaryCount(bad); err == nil {
@@ -131,7 +132,7 @@ func BenchmarkMergeBinary(b *testing.B) {
 	var h Histogram
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := h.MergeBinary(enc); err != nil {
+		if err := MergeBinary(enc, &h); err != nil {
 			b.Fatal(err)
 		}
 	}

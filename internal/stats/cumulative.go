@@ -55,33 +55,37 @@ func (c *cumulative) add(d *delta) {
 	}
 }
 
-// addBinary is add for a delta whose histograms are encoded (see
-// DeltaEntry.HistBinary; intended may be nil). A corrupt hist is an error
-// and changes nothing.
-func (c *cumulative) addBinary(requests, failures, size uint64, hist, intended []byte) error {
-	if err := c.hist.MergeBinary(hist); err != nil {
-		return err
-	}
+// addCounts adds a delta's counters: add without the histograms, for a
+// delta whose histograms are encoded (Stats.mergeBinaryLocked).
+func (c *cumulative) addCounts(requests, failures, size uint64) {
 	c.failures += failures
 	c.size += size
 	c.pending.requests += requests
 	c.pending.failures += failures
-	if intended != nil && c.intended.MergeBinary(intended) != nil {
-		intended = nil
+}
+
+// binaryTargets appends the histograms a delta's response times merge
+// into (intended: its open-model ones), made on first use as add makes
+// them.
+func (c *cumulative) binaryTargets(hs []*histogram.Histogram, intended bool) []*histogram.Histogram {
+	if intended {
+		hs = append(hs, &c.intended)
+		if c.windowed {
+			if c.pending.intended == nil {
+				c.pending.intended = new(histogram.Histogram)
+			}
+			hs = append(hs, c.pending.intended)
+		}
+		return hs
 	}
+	hs = append(hs, &c.hist)
 	if c.windowed {
 		if c.pending.hist == nil {
 			c.pending.hist = new(histogram.Histogram)
 		}
-		c.pending.hist.MergeBinary(hist)
-		if intended != nil {
-			if c.pending.intended == nil {
-				c.pending.intended = new(histogram.Histogram)
-			}
-			c.pending.intended.MergeBinary(intended)
-		}
+		hs = append(hs, c.pending.hist)
 	}
-	return nil
+	return hs
 }
 
 // closeSlot ends the current tick, which lasted span, at now.

@@ -142,16 +142,23 @@ func (s *Stats) mergeDecodedLocked(c *cumulative, e *DeltaEntry, cut uint64) {
 }
 
 // mergeBinaryLocked is mergeDecodedLocked for an entry whose histograms
-// are encoded (see DeltaEntry.HistBinary). It reports false, having
-// changed nothing, when the encoding is corrupt.
+// are encoded (see DeltaEntry.HistBinary): each is checked once and added
+// to the entry's and the total's histograms in one pass. It reports false,
+// having changed nothing, when the encoding is corrupt (an intended one
+// that is corrupt is left out).
 func (s *Stats) mergeBinaryLocked(c *cumulative, e *DeltaEntry, cut uint64) bool {
-	if c.addBinary(e.Requests, e.Failures, e.Size, e.HistBinary, e.IntendedBinary) != nil {
+	var into [4]*histogram.Histogram
+	if histogram.MergeBinary(e.HistBinary, s.total.binaryTargets(c.binaryTargets(into[:0], false), false)...) != nil {
 		return false
 	}
-	s.total.addBinary(e.Requests, e.Failures, e.Size, e.HistBinary, e.IntendedBinary)
+	c.addCounts(e.Requests, e.Failures, e.Size)
+	s.total.addCounts(e.Requests, e.Failures, e.Size)
+	if e.IntendedBinary != nil {
+		histogram.MergeBinary(e.IntendedBinary, s.total.binaryTargets(c.binaryTargets(into[:0], true), true)...)
+	}
 	if s.observer != nil {
 		s.observed.Reset()
-		s.observed.MergeBinary(e.HistBinary)
+		histogram.MergeBinary(e.HistBinary, &s.observed)
 		s.observer(c.key, e.Requests, e.Failures-min(cut, e.Failures), &s.observed)
 	}
 	return true
