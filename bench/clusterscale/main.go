@@ -36,6 +36,7 @@ var (
 	workers   = flag.Int("workers", 1000, "master: workers to expect; workers: workers to run in this process")
 	first     = flag.Int("first", 0, "workers: the first worker's number (node ids are unique over processes)")
 	endpoints = flag.Int("endpoints", 100, "workers: request names per report")
+	spread    = flag.Duration("spread", 2*time.Second, "workers: start them over this long")
 	users     = flag.Int("users", 10_000, "master: users to start over all workers")
 	rate      = flag.Float64("rate", 0, "master: spawn rate (users/s); 0 starts them all in one step")
 	cycles    = flag.Int("cycles", 5, "master: 3-second reporting cycles to measure")

@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"slices"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -40,11 +40,8 @@ func runWorkers(ctx context.Context) error {
 				mu.Unlock()
 			}
 		})
-		// A little spread, as machines and pods start: every worker in
-		// the same millisecond is a test of the listen backlog only.
-		if i%50 == 49 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		// Workers start over -spread, as pods of a deployment do.
+		time.Sleep(*spread / time.Duration(*workers))
 	}
 	wg.Wait()
 	var ru syscall.Rusage
