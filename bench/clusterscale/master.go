@@ -150,6 +150,12 @@ func runMaster(ctx context.Context) error {
 		prev = s
 	}
 	pprof.StopCPUProfile()
+	if *goroutines != "" {
+		if f, err := os.Create(*goroutines); err == nil {
+			pprof.Lookup("goroutine").WriteTo(f, 1)
+			f.Close()
+		}
+	}
 	r.merge = time.Duration(merging.Load())
 	r.total = diff(first, prev)
 	r.missing = 0

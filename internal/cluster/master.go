@@ -143,6 +143,7 @@ type Master struct {
 	herdNodes map[string]bool  // registered workers that proved to be herd workers
 	stopping  map[string]bool  // workers told to stop that have not confirmed yet
 	changed   chan struct{}    // signalled when worker counts change
+	redo      chan struct{}    // a redispatch is due (redispatcher)
 	open      *openRun         // the running open-model run, nil otherwise (open.go)
 	owed      map[string]owing // statistics not merged yet, by worker id (final.go)
 	quitting  bool             // Quit was called: no worker registers any more
@@ -172,10 +173,11 @@ func newMaster(opts MasterOptions, r routerConn, port int) *Master {
 		opts: opts, log: opts.Logger, router: r, port: port, cancel: cancel, warns: newWarnings(opts.Logger, warnEvery),
 		workers: map[string]*worker{}, indexes: map[string]int{}, learned: map[string]Class{},
 		herdNodes: map[string]bool{}, stopping: map[string]bool{}, owed: map[string]owing{},
-		allGone: make(chan struct{}), changed: make(chan struct{}, 1),
+		allGone: make(chan struct{}), changed: make(chan struct{}, 1), redo: make(chan struct{}, 1),
 	}
 	m.wg.Go(func() { m.receive(runCtx) })
 	m.wg.Go(func() { m.watch(runCtx) })
+	m.wg.Go(func() { m.redispatcher(runCtx) })
 	return m
 }
 
@@ -925,8 +927,36 @@ func (m *Master) nextTimestamp() float64 {
 	return ts
 }
 
-// redispatch re-sends the current placement over the current workers.
+// redispatch asks for the current placement to be sent again over the
+// current workers, off the caller's goroutine (redispatcher). Requests
+// that come while one is being sent are served by one more: a burst of
+// workers joining, leaving or coming back costs two dispatches, not one
+// each. With 1,000 workers a dispatch is 1,000 spawn messages, and one
+// per worker coming back after a stall of the master (its heartbeats all
+// late at once) kept the master's receive goroutine busy long enough for
+// more workers to go missing, and so on.
 func (m *Master) redispatch() {
+	select {
+	case m.redo <- struct{}{}:
+	default: // one is pending already: it will see this change too
+	}
+}
+
+// redispatcher sends the placement again whenever redispatch asks, until
+// ctx ends.
+func (m *Master) redispatcher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.redo:
+			m.redispatchNow()
+		}
+	}
+}
+
+// redispatchNow re-sends the current placement over the current workers.
+func (m *Master) redispatchNow() {
 	m.mu.Lock()
 	open := m.open != nil
 	m.mu.Unlock()
