@@ -95,6 +95,7 @@ type worker struct {
 	stopped      bool      // sent client_stopped
 	herd         bool      // a herd worker: its reports carry the herd extension
 	reported     bool      // sent a stats report since it registered
+	beat         []byte    // the master's heartbeat to it, encoded once
 }
 
 func (w *worker) active() bool { return w.missingSince.IsZero() && !w.stopped }
@@ -295,10 +296,18 @@ func (m *Master) handle(id string, msg wire.Message) {
 				m.log.Info("master: worker is back", "worker", id)
 			}
 		}
-		reply := w != nil && w.heartbeats
+		var reply []byte
+		if w != nil && w.heartbeats {
+			if w.beat == nil {
+				w.beat, _ = wire.EncodePayload(id, wire.Signal{Type: wire.TypeHeartbeat})
+			}
+			reply = w.beat // the socket keeps it unchanged
+		}
 		m.mu.Unlock()
-		if reply {
-			m.sendTo(id, wire.Signal{Type: wire.TypeHeartbeat})
+		if reply != nil {
+			if err := m.router.SendTo(id, reply); err != nil {
+				m.log.Debug("sending to a worker failed", "worker", id, "type", wire.TypeHeartbeat, "err", err)
+			}
 		}
 		if healed {
 			m.redispatch()
