@@ -63,6 +63,7 @@ type extFields struct {
 // until the next read: the delta's histograms, slices and encodings are
 // reused (its strings are not: they may be kept).
 func (in *intake) read(data []byte, now time.Time) (*stats.Delta, reportInfo, error) {
+	in.trim()
 	v := &in.view
 	if err := v.Decode(data, extKey); err != nil {
 		return nil, reportInfo{}, err
@@ -213,16 +214,36 @@ func (in *intake) entry(e *wire.StatsEntryView, herd bool) (stats.DeltaEntry, er
 	return de, nil
 }
 
+// keptHists bounds the histograms an intake keeps for Locust workers'
+// reports (a few KB each); a larger report's others are garbage after it.
+const keptHists = 1024
+
 // hist returns an empty histogram for the current report, reused from an
 // earlier one.
 func (in *intake) hist() *histogram.Histogram {
 	if in.used == len(in.hists) {
+		if len(in.hists) == keptHists {
+			return new(histogram.Histogram)
+		}
 		in.hists = append(in.hists, new(histogram.Histogram))
 	}
 	h := in.hists[in.used]
 	in.used++
 	h.Reset()
 	return h
+}
+
+// largeReport is the entries of a report after which an intake lets go of
+// its buffers when the next reports are much smaller: one large report
+// must not hold its memory for the rest of the run.
+const largeReport = 1 << 14
+
+// trim lets go of buffers grown by an earlier, much larger report than
+// the previous one.
+func (in *intake) trim() {
+	if c := cap(in.delta.Entries); c > largeReport && len(in.delta.Entries) < c/8 {
+		in.view, in.delta, in.exact, in.intended = wire.StatsReportView{}, stats.Delta{}, exactIndex{}, exactIndex{}
+	}
 }
 
 // locustBuckets fills h from Locust's rounded buckets, with the exact min,

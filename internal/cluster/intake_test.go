@@ -231,3 +231,37 @@ func FuzzIntakeMatchesReference(f *testing.F) {
 		checkIntake(t, &in, &ref, data)
 	})
 }
+
+// TestIntakeLetsGoOfLargeReports: the buffers a very large report grew are
+// dropped once reports are small again, and Locust workers' histograms
+// are kept up to keptHists.
+func TestIntakeLetsGoOfLargeReports(t *testing.T) {
+	t.Parallel()
+	w := stats.New(t0, stats.Options{Shards: 1})
+	for i := range largeReport + 10 {
+		w.Shard(0).Record("GET", fmt.Sprintf("/%d", i), time.Millisecond, 1, "")
+	}
+	large, err := toReport(w.TakeDelta(t0.Add(time.Second)), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	large.Extra = nil // a Locust worker's: histograms from rounded buckets
+	big, err := large.MarshalData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in intake
+	d, _, err := in.read(big, t0)
+	if err != nil || len(d.Entries) != largeReport+10 || len(in.hists) != keptHists {
+		t.Fatalf("large report: %v, %d entries, %d histograms kept", err, len(d.Entries), len(in.hists))
+	}
+	small := intakeReports(t)[0]
+	for range 2 {
+		if _, _, err := in.read(small, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := cap(in.delta.Entries); c > largeReport {
+		t.Errorf("still %d entries' room after small reports", c)
+	}
+}
