@@ -3,9 +3,10 @@ package main
 // The cluster benchmark (go run ./bench -cluster): a herd master with
 // -cluster-workers simulated herd workers over real ZeroMQ connections on
 // 127.0.0.1 (bench/clusterscale). The master runs in a process of its
-// own, pinned to CPU 0 with taskset when there are two CPUs or more (one
-// master core, GOMAXPROCS 1), and the workers in -cluster-procs processes
-// on the other CPUs; the master measures itself and prints the report.
+// own with GOMAXPROCS=1 (one master core), pinned to CPU 0 with taskset
+// when there are two CPUs or more, and the workers in -cluster-procs
+// processes on the other CPUs; the master measures itself and prints the
+// report.
 
 import (
 	"bufio"
@@ -31,7 +32,8 @@ var (
 	clusterEndpoints = flag.Int("cluster-endpoints", 100, "cluster benchmark: request names in each worker's reports")
 	clusterCycles    = flag.Int("cluster-cycles", 5, "cluster benchmark: 3-second reporting cycles measured")
 	clusterSpread    = flag.Duration("cluster-spread", 2*time.Second, "cluster benchmark: the workers start over this long")
-	clusterProfile   = flag.String("cluster-cpuprofile", "", "cluster benchmark: the master's CPU profile of the measured cycles")
+	clusterProfile   = flag.String("cluster-cpuprofile", "", "cluster benchmark: the master's CPU profile, from the idle phase to the last cycle")
+	clusterPin       = flag.Bool("cluster-pin", true, "cluster benchmark: pin the master to CPU 0 and the workers to the others (taskset)")
 )
 
 func runCluster(dir string) error {
@@ -40,12 +42,12 @@ func runCluster(dir string) error {
 		return err
 	}
 	pinMaster, pinWorkers := []string(nil), []string(nil)
-	if _, err := exec.LookPath("taskset"); err == nil && runtime.NumCPU() >= 2 {
+	if _, err := exec.LookPath("taskset"); err == nil && runtime.NumCPU() >= 2 && *clusterPin {
 		pinMaster = []string{"taskset", "-c", "0"}
 		pinWorkers = []string{"taskset", "-c", "1-" + strconv.Itoa(runtime.NumCPU()-1)}
 		note("master pinned to CPU 0, workers to CPUs 1–%d", runtime.NumCPU()-1)
 	} else {
-		note("taskset missing or one CPU: master and workers are not pinned")
+		note("master and workers not pinned (-cluster-pin=false, no taskset, or one CPU); the master's GOMAXPROCS is 1")
 	}
 	args := append(pinMaster, bin, "-role", "master", "-workers", strconv.Itoa(*clusterWorkers),
 		"-users", strconv.Itoa(*clusterUsers), "-rate", strconv.FormatFloat(*clusterRate, 'g', -1, 64),
@@ -54,6 +56,7 @@ func runCluster(dir string) error {
 		args = append(args, "-cpuprofile", *clusterProfile)
 	}
 	master := exec.Command(args[0], args[1:]...)
+	master.Env = append(os.Environ(), "GOMAXPROCS=1") // one master core, pinned or not
 	master.Stderr = os.Stderr
 	stdout, err := master.StdoutPipe()
 	if err != nil {

@@ -41,7 +41,7 @@ var (
 	rate       = flag.Float64("rate", 0, "master: spawn rate (users/s); 0 starts them all in one step")
 	cycles     = flag.Int("cycles", 5, "master: 3-second reporting cycles to measure")
 	timeout    = flag.Duration("timeout", 5*time.Minute, "the longest the whole run may take")
-	cpuProf    = flag.String("cpuprofile", "", "master: write a CPU profile of the measured cycles to this file")
+	cpuProf    = flag.String("cpuprofile", "", "master: write a CPU profile (from the idle phase to the last cycle) to this file")
 	goroutines = flag.String("goroutines", "", "master: write its goroutines after the measured cycles to this file")
 )
 

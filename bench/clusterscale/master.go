@@ -110,26 +110,6 @@ func runMaster(ctx context.Context) error {
 	r.registerLogs = logs.snapshot()
 
 	// Idle: heartbeats every second and empty reports every 3 s.
-	time.Sleep(cycle)
-	idle0 := take()
-	time.Sleep(2 * cycle)
-	r.idle = diff(idle0, take())
-
-	// The start: every worker's spawn, until they all report their users.
-	done := make(chan time.Duration, 1)
-	t := time.Now()
-	if err := m.Start(*users, *rate, "", 0, func(int) { done <- time.Since(t) }); err != nil {
-		return err
-	}
-	select {
-	case r.spawned = <-done:
-	case <-ctx.Done():
-		return fmt.Errorf("users not running: %d of %d", m.UserCount(), *users)
-	}
-	r.running = m.UserCount()
-
-	// Reporting cycles, after one to let full reports begin.
-	time.Sleep(cycle)
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)
 		if err != nil {
@@ -139,7 +119,26 @@ func runMaster(ctx context.Context) error {
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
+		defer pprof.StopCPUProfile()
 	}
+	time.Sleep(cycle)
+	idle0 := take()
+	time.Sleep(2 * cycle)
+	r.idle = diff(idle0, take())
+
+	// The start: every worker's spawn, until they all report their users
+	// (spawning_complete), polled every millisecond.
+	t := time.Now()
+	if err := m.Start(*users, *rate, "", 0, nil); err != nil {
+		return err
+	}
+	for r.running = m.UserCount(); r.running != *users && time.Since(t) < 30*time.Second; r.running = m.UserCount() {
+		time.Sleep(time.Millisecond)
+	}
+	r.spawned = time.Since(t) // what the report says when they never all ran
+
+	// Reporting cycles, after one to let full reports begin.
+	time.Sleep(cycle)
 	prev := take()
 	first := prev
 	merging.Store(0)

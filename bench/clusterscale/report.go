@@ -45,7 +45,11 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "| idle (heartbeats, empty reports), per second | CPU %.1f ms (%.1f%% of a core), %.0f allocations, %s allocated; %.0f reports |\n",
 		perSec(r.idle, float64(r.idle.cpu.Milliseconds())), perSec(r.idle, 100*r.idle.cpu.Seconds()),
 		perSec(r.idle, float64(r.idle.mallocs)), mib(int64(perSec(r.idle, float64(r.idle.bytes)))), perSec(r.idle, float64(r.idle.reports)))
-	fmt.Fprintf(w, "| start to all users running | %.3f s (%d users reported) |\n", r.spawned.Seconds(), r.running)
+	if r.running == r.users {
+		fmt.Fprintf(w, "| start to all users running | %.3f s |\n", r.spawned.Seconds())
+	} else {
+		fmt.Fprintf(w, "| start to all users running | not reached in %.0f s: %d users |\n", r.spawned.Seconds(), r.running)
+	}
 	fmt.Fprintf(w, "| stop (all confirmed) | %.3f s, %d users left |\n", r.stopped.Seconds(), r.stillRunning)
 	fmt.Fprintf(w, "| quit (all gone) | %.3f s, %d workers' final statistics missing |\n", r.quit.Seconds(), r.unreported)
 	fmt.Fprintf(w, "| workers missing after the cycles | %d |\n\n", r.missing)
