@@ -9,6 +9,8 @@
 // taskset and more than one CPU), and runs every tool it finds (wrk, hey,
 // bombardier, Locust with FastHttpUser and HttpUser, herd's Fast, Std and
 // Custom users) interleaved -runs times. Traffic goes to 127.0.0.1 only.
+// -memory, -processes and -cluster run the other benchmarks instead
+// (memory.go, processes.go, cluster.go).
 // It is a main package without tests, so `go test ./...` only compiles it.
 package main
 
@@ -56,6 +58,7 @@ var (
 
 	memory    = flag.Bool("memory", false, "run the memory benchmark instead (see memory.go)")
 	processes = flag.Bool("processes", false, "run the --processes benchmark instead (see processes.go)")
+	clusterB  = flag.Bool("cluster", false, "run the cluster benchmark instead: one master, many workers (see cluster.go)")
 )
 
 func main() {
@@ -73,7 +76,11 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 
-	for _, p := range []string{"target", "herdload"} {
+	programs := []string{"target", "herdload"}
+	if *clusterB {
+		programs = []string{"clusterscale"}
+	}
+	for _, p := range programs {
 		b := exec.Command("go", "build", "-o", filepath.Join(dir, p), "github.com/herdload/herd/bench/"+p)
 		b.Stdout, b.Stderr = os.Stderr, os.Stderr
 		if err := b.Run(); err != nil {
@@ -81,6 +88,9 @@ func run() error {
 		}
 	}
 
+	if *clusterB {
+		return runCluster(dir)
+	}
 	if *memory {
 		return runMemory(dir)
 	}

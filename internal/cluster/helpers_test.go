@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herdload/herd/internal/histogram"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/transport"
 	"github.com/herdload/herd/internal/wire"
@@ -716,6 +717,10 @@ func (s *sink) onDelta(d *stats.Delta, node string) {
 		a.size += e.Size
 		if e.Hist != nil {
 			a.sum += e.Hist.Sum()
+		} else if e.HistBinary != nil {
+			var h histogram.Histogram
+			h.UnmarshalBinary(e.HistBinary)
+			a.sum += h.Sum()
 		}
 	}
 	for _, f := range d.Failures {

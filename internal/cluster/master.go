@@ -95,6 +95,7 @@ type worker struct {
 	stopped      bool      // sent client_stopped
 	herd         bool      // a herd worker: its reports carry the herd extension
 	reported     bool      // sent a stats report since it registered
+	beat         []byte    // the master's heartbeat to it, encoded once
 }
 
 func (w *worker) active() bool { return w.missingSince.IsZero() && !w.stopped }
@@ -122,7 +123,7 @@ type Master struct {
 	port   int
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	hists  hists // recycled histograms of merged reports
+	intake intake // reads reports; owned by the receive goroutine
 	warns  *warnings
 
 	mu        sync.Mutex
@@ -143,6 +144,7 @@ type Master struct {
 	herdNodes map[string]bool  // registered workers that proved to be herd workers
 	stopping  map[string]bool  // workers told to stop that have not confirmed yet
 	changed   chan struct{}    // signalled when worker counts change
+	redo      chan struct{}    // a redispatch is due (redispatcher)
 	open      *openRun         // the running open-model run, nil otherwise (open.go)
 	owed      map[string]owing // statistics not merged yet, by worker id (final.go)
 	quitting  bool             // Quit was called: no worker registers any more
@@ -172,10 +174,11 @@ func newMaster(opts MasterOptions, r routerConn, port int) *Master {
 		opts: opts, log: opts.Logger, router: r, port: port, cancel: cancel, warns: newWarnings(opts.Logger, warnEvery),
 		workers: map[string]*worker{}, indexes: map[string]int{}, learned: map[string]Class{},
 		herdNodes: map[string]bool{}, stopping: map[string]bool{}, owed: map[string]owing{},
-		allGone: make(chan struct{}), changed: make(chan struct{}, 1),
+		allGone: make(chan struct{}), changed: make(chan struct{}, 1), redo: make(chan struct{}, 1),
 	}
 	m.wg.Go(func() { m.receive(runCtx) })
 	m.wg.Go(func() { m.watch(runCtx) })
+	m.wg.Go(func() { m.redispatcher(runCtx) })
 	return m
 }
 
@@ -234,7 +237,9 @@ func (m *Master) receive(ctx context.Context) {
 // worker that sent an undecodable frame is told to reconnect (Locust does
 // the same).
 func (m *Master) handleFrame(id string, payload []byte) {
-	msg, err := wire.Decode(payload)
+	// The payload is ours (the socket does not reuse it): its data is
+	// decoded in place, and every decoder copies what it keeps.
+	msg, err := wire.DefaultLimits.DecodeView(payload)
 	if err != nil {
 		m.warns.warn(time.Now(), "undecodable", "master: dropping an undecodable message", "worker", id, "err", err)
 		m.mu.Lock()
@@ -291,22 +296,24 @@ func (m *Master) handle(id string, msg wire.Message) {
 				m.log.Info("master: worker is back", "worker", id)
 			}
 		}
-		reply := w != nil && w.heartbeats
+		var reply []byte
+		if w != nil && w.heartbeats {
+			if w.beat == nil {
+				w.beat, _ = wire.EncodePayload(id, wire.Signal{Type: wire.TypeHeartbeat})
+			}
+			reply = w.beat // the socket keeps it unchanged
+		}
 		m.mu.Unlock()
-		if reply {
-			m.sendTo(id, wire.Signal{Type: wire.TypeHeartbeat})
+		if reply != nil {
+			if err := m.router.SendTo(id, reply); err != nil {
+				m.log.Debug("sending to a worker failed", "worker", id, "type", wire.TypeHeartbeat, "err", err)
+			}
 		}
 		if healed {
 			m.redispatch()
 		}
 	case wire.TypeStats:
-		// A herd worker's exact histograms make its rounded ones redundant.
-		r, err := wire.DecodeStatsReportExact(msg.Data, extKey)
-		if err != nil {
-			m.warns.warn(time.Now(), "bad_message", "master: bad stats report", "worker", id, "err", err)
-			return
-		}
-		d, classes, err := fromReportHists(r, time.Now(), &m.hists)
+		d, r, err := m.intake.read(msg.Data, time.Now())
 		if err != nil {
 			m.warns.warn(time.Now(), "bad_message", "master: bad stats report", "worker", id, "err", err)
 			return
@@ -314,28 +321,27 @@ func (m *Master) handle(id string, msg wire.Message) {
 		if m.opts.OnDelta != nil {
 			m.opts.OnDelta(d, id)
 		}
-		m.hists.recycle(d)
-		if m.opts.OnReportExtra != nil && len(r.Extra) > 0 {
+		if m.opts.OnReportExtra != nil && len(r.extra) > 0 {
 			extra := map[string]any{}
-			for k, raw := range r.Extra {
-				if k == extKey {
+			for _, f := range r.extra {
+				if string(f.Key) == extKey {
 					continue
 				}
-				if v, err := wire.DecodeValue(raw); err == nil {
-					extra[k] = v
+				if v, err := wire.DecodeValue(f.Value); err == nil {
+					extra[string(f.Key)] = v
 				}
 			}
 			if len(extra) > 0 {
 				m.opts.OnReportExtra(id, extra)
 			}
 		}
-		_, herd := r.Extra[extKey]
+		herd := r.herd
 		var joined bool // a herd worker proved itself during an open-model run
 		m.mu.Lock()
 		open := m.open != nil
 		if w := m.workers[id]; w != nil {
 			if w.active() {
-				w.users = userCounts(r.UserClassesCount)
+				w.users = copyCounts(w.users, r.counts)
 			}
 			if open && !herd && !w.reported {
 				m.log.Warn("master: a Locust worker joined an arrival-rate run: it cannot run a share", "worker", id)
@@ -350,7 +356,7 @@ func (m *Master) handle(id string, msg wire.Message) {
 			}
 			// Only registered workers teach the master classes: anyone
 			// can connect and send a report.
-			m.learn(r.UserClassesCount, classes)
+			m.learn(r.counts, r.classes)
 		}
 		// After OnDelta: when the debt is settled, the report is merged.
 		m.reportedLocked(id)
@@ -360,7 +366,7 @@ func (m *Master) handle(id string, msg wire.Message) {
 			if joined {
 				m.dispatchOpen()
 			}
-			if start := reportOpenDone(r); start != 0 {
+			if start := r.openDone; start != 0 {
 				m.openDone(id, start)
 			}
 		}
@@ -527,6 +533,19 @@ func userCounts(in map[string]int) map[string]int {
 		out[k] = min(max(v, 0), math.MaxInt32)
 	}
 	return out
+}
+
+// copyCounts copies counts (made sane already) into dst, reused unless
+// it is nil.
+func copyCounts(dst, counts map[string]int) map[string]int {
+	if dst == nil {
+		dst = make(map[string]int, len(counts))
+	}
+	clear(dst)
+	for k, v := range counts {
+		dst[k] = v
+	}
+	return dst
 }
 
 // prefix4 is the first four bytes of a version, which Locust compares.
@@ -917,8 +936,36 @@ func (m *Master) nextTimestamp() float64 {
 	return ts
 }
 
-// redispatch re-sends the current placement over the current workers.
+// redispatch asks for the current placement to be sent again over the
+// current workers, off the caller's goroutine (redispatcher). Requests
+// that come while one is being sent are served by one more: a burst of
+// workers joining, leaving or coming back costs two dispatches, not one
+// each. With 1,000 workers a dispatch is 1,000 spawn messages, and one
+// per worker coming back after a stall of the master (its heartbeats all
+// late at once) kept the master's receive goroutine busy long enough for
+// more workers to go missing, and so on.
 func (m *Master) redispatch() {
+	select {
+	case m.redo <- struct{}{}:
+	default: // one is pending already: it will see this change too
+	}
+}
+
+// redispatcher sends the placement again whenever redispatch asks, until
+// ctx ends.
+func (m *Master) redispatcher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.redo:
+			m.redispatchNow()
+		}
+	}
+}
+
+// redispatchNow re-sends the current placement over the current workers.
+func (m *Master) redispatchNow() {
 	m.mu.Lock()
 	open := m.open != nil
 	m.mu.Unlock()

@@ -3,11 +3,9 @@ package cluster
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/herdload/herd/internal/histogram"
@@ -36,21 +34,6 @@ type ext struct {
 	// whose share this worker finished; sent in every report until the
 	// next run.
 	OpenDone int64 `msgpack:"open_done,omitempty"`
-}
-
-// reportOpenDone is a report's open_done, 0 if none.
-func reportOpenDone(r wire.StatsReport) int64 {
-	raw, ok := r.Extra[extKey]
-	if !ok {
-		return 0
-	}
-	var x struct {
-		OpenDone int64 `msgpack:"open_done"`
-	}
-	if msgpack.Unmarshal(raw, &x) != nil {
-		return 0
-	}
-	return x.OpenDone
 }
 
 type extError struct {
@@ -191,101 +174,6 @@ func perSecond(n int, start, end time.Time) []wire.SecondCount {
 	return out
 }
 
-// fromReport turns a worker's stats report into a delta for the master's
-// statistics: exact when a herd worker sent its histograms, from Locust's
-// rounded buckets otherwise. It also returns the classes a herd worker
-// described (nil from Locust workers).
-// hists recycles the histograms of the deltas that fromReport builds: the
-// master merges each delta (OnDelta) and then gives its histograms back
-// (recycle), so steady reporting decodes into buckets it already has.
-type hists struct{ pool sync.Pool }
-
-func (p *hists) get() *histogram.Histogram {
-	if p != nil {
-		if h, ok := p.pool.Get().(*histogram.Histogram); ok {
-			return h
-		}
-	}
-	return new(histogram.Histogram)
-}
-
-// recycle takes back the histograms of d, which must not be used after.
-func (p *hists) recycle(d *stats.Delta) {
-	if p == nil {
-		return
-	}
-	for i := range d.Entries {
-		if h := d.Entries[i].Hist; h != nil {
-			d.Entries[i].Hist = nil
-			p.pool.Put(h)
-		}
-	}
-}
-
-// fromReport converts a worker's report into a delta.
-func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error) {
-	return fromReportHists(r, now, nil)
-}
-
-// fromReportHists is fromReport with the delta's histograms taken from p
-// (nil: new ones).
-func fromReportHists(r wire.StatsReport, now time.Time, p *hists) (*stats.Delta, []Class, error) {
-	var x ext
-	if raw, ok := r.Extra[extKey]; ok {
-		if err := msgpack.Unmarshal(raw, &x); err != nil {
-			return nil, nil, fmt.Errorf("herd extension: %w", err)
-		}
-	}
-	// The report covers the time since the worker's previous one: its
-	// total's start_time until now.
-	d := &stats.Delta{End: now, Start: now, Iterations: x.Iterations, Dropped: x.Dropped}
-	if st := fromEpoch(r.StatsTotal.StartTime); !st.IsZero() && st.Before(now) && now.Sub(st) < time.Minute {
-		d.Start = st
-	}
-	for _, e := range r.Stats {
-		method := ""
-		if e.Method != nil {
-			method = *e.Method
-		}
-		de := stats.DeltaEntry{
-			Key:      stats.Key{Method: method, Name: e.Name},
-			Requests: uint64(max(e.NumRequests, 0)),
-			Failures: uint64(max(e.NumFailures, 0)),
-			Size:     uint64(max(e.TotalContentLength, 0)),
-		}
-		if e.LastRequestTimestamp != nil {
-			de.LastRequest = fromEpoch(*e.LastRequestTimestamp)
-		}
-		if b, ok := x.Hists[entryID(method, e.Name)]; ok {
-			de.Hist = p.get()
-			if err := de.Hist.UnmarshalBinary(b); err != nil {
-				return nil, nil, fmt.Errorf("histogram of %s %s: %w", method, e.Name, err)
-			}
-		} else {
-			de.Hist = locustHistogram(e)
-		}
-		if b, ok := x.Intended[entryID(method, e.Name)]; ok {
-			de.Intended = new(histogram.Histogram)
-			if err := de.Intended.UnmarshalBinary(b); err != nil {
-				return nil, nil, fmt.Errorf("intended histogram of %s %s: %w", method, e.Name, err)
-			}
-		}
-		// A request without a response time (Locust's None) still counts.
-		if n := de.Hist.Count(); n < de.Requests {
-			de.Hist.RecordN(0, de.Requests-n)
-		}
-		d.Entries = append(d.Entries, de)
-	}
-	for _, e := range r.Errors {
-		d.Failures = append(d.Failures, stats.Failure{Method: e.Method, Name: e.Name, Error: e.Error,
-			Occurrences: uint64(max(e.Occurrences, 0))})
-	}
-	for _, e := range x.Errors {
-		d.Errors = append(d.Errors, stats.Error{Message: e.Message, Trace: e.Trace, Count: e.Count})
-	}
-	return d, x.Classes, nil
-}
-
 func fromEpoch(s float64) time.Time {
 	if math.IsNaN(s) || math.IsInf(s, 0) {
 		return time.Time{}
@@ -299,21 +187,4 @@ func msDuration(v float64) time.Duration {
 		return 0
 	}
 	return time.Duration(math.Min(v*float64(time.Millisecond), math.MaxInt64/2))
-}
-
-// locustHistogram rebuilds a histogram from Locust's rounded buckets, with
-// the exact min, max and sum Locust also sends.
-func locustHistogram(e wire.StatsEntry) *histogram.Histogram {
-	h := new(histogram.Histogram)
-	for _, rt := range e.ResponseTimes {
-		if rt.Count > 0 {
-			h.RecordN(msDuration(rt.ResponseTime.Float64()), uint64(rt.Count))
-		}
-	}
-	lo := h.Min()
-	if e.MinResponseTime != nil {
-		lo = msDuration(e.MinResponseTime.Float64())
-	}
-	h.SetSummary(lo, msDuration(e.MaxResponseTime.Float64()), msDuration(e.TotalResponseTime.Float64()))
-	return h
 }

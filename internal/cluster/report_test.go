@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herdload/herd/internal/histogram"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/wire"
 )
@@ -31,6 +32,18 @@ func workerDelta(t *testing.T) (*stats.Delta, *stats.Stats) {
 	w.Shard(0).RecordError("panic: boom", "main.task", "main.task(…)\n\tmain.go:12")
 	single.Shard(0).RecordError("panic: boom", "main.task", "main.task(…)\n\tmain.go:12")
 	return w.TakeDelta(t0.Add(3 * time.Second)), single
+}
+
+// fromReport reads r as a master does: encoded, then through an intake of
+// its own (so the delta stays valid).
+func fromReport(r wire.StatsReport, now time.Time) (*stats.Delta, []Class, error) {
+	data, err := r.MarshalData()
+	if err != nil {
+		return nil, nil, err
+	}
+	var in intake
+	d, info, err := in.read(data, now)
+	return d, info.classes, err
 }
 
 // roundTrip sends a report through the real encoding, as on the wire.
@@ -152,7 +165,8 @@ func TestOpenModelReportsAreExact(t *testing.T) {
 	if d.Iterations != 50 || d.Dropped != 7 {
 		t.Errorf("iterations, dropped = %d, %d; want 50, 7", d.Iterations, d.Dropped)
 	}
-	if len(d.Entries) != 1 || d.Entries[0].Intended == nil || d.Entries[0].Intended.Max() != 49*time.Millisecond {
+	var intended histogram.Histogram
+	if len(d.Entries) != 1 || intended.UnmarshalBinary(d.Entries[0].IntendedBinary) != nil || intended.Max() != 49*time.Millisecond {
 		t.Fatalf("entries = %+v, want one with intended max 49ms", d.Entries)
 	}
 }

@@ -80,3 +80,77 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		_ = h.Quantile(0.99)
 	})
 }
+
+func TestMergeBinaryEqualsMerge(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	var a, b, b2 Histogram
+	for _, n := range []int{0, 1, 30, 5000} {
+		var o Histogram
+		for range n {
+			o.Record(time.Duration(r.ExpFloat64() * float64(20*time.Millisecond)))
+		}
+		enc, err := o.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := BinaryCount(enc); err != nil || c != o.Count() {
+			t.Fatalf("BinaryCount = %d, %v; want %d", c, err, o.Count())
+		}
+		a.Merge(&o)
+		if err := MergeBinary(enc, &b, &b2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ea, _ := a.MarshalBinary()
+	eb, _ := b.MarshalBinary()
+	eb2, _ := b2.MarshalBinary()
+	if string(ea) != string(eb) || string(eb) != string(eb2) {
+		t.Error("MergeBinary and Merge differ")
+	}
+	before, _ := b.MarshalBinary()
+	for _, bad := range [][]byte{nil, {2}, {1, 5, 0, 0, 0, 3, 1}, {1, 1, 0, 0, 0, 0, 2}} {
+		if err := MergeBinary(bad, &b); err == nil {
+			t.Errorf("MergeBinary(%v) accepted", bad)
+		}
+		if _, err := BinaryCount(bad); err == nil {
+			t.Errorf("BinaryCount(%v) accepted", bad)
+		}
+	}
+	if after, _ := b.MarshalBinary(); string(after) != string(before) {
+		t.Error("a corrupt encoding changed the histogram")
+	}
+}
+
+func BenchmarkMergeBinary(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var o Histogram
+	for range 30 {
+		o.Record(time.Duration(r.ExpFloat64() * float64(30*time.Millisecond)))
+	}
+	enc, _ := o.MarshalBinary()
+	var h Histogram
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := MergeBinary(enc, &h); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMergeDecoded(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var o Histogram
+	for range 30 {
+		o.Record(time.Duration(r.ExpFloat64() * float64(30*time.Millisecond)))
+	}
+	enc, _ := o.MarshalBinary()
+	var h, tmp Histogram
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := tmp.UnmarshalBinary(enc); err != nil {
+			b.Fatal(err)
+		}
+		h.Merge(&tmp)
+	}
+}

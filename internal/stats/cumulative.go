@@ -55,6 +55,39 @@ func (c *cumulative) add(d *delta) {
 	}
 }
 
+// addCounts adds a delta's counters: add without the histograms, for a
+// delta whose histograms are encoded (Stats.mergeBinaryLocked).
+func (c *cumulative) addCounts(requests, failures, size uint64) {
+	c.failures += failures
+	c.size += size
+	c.pending.requests += requests
+	c.pending.failures += failures
+}
+
+// binaryTargets appends the histograms a delta's response times merge
+// into (intended: its open-model ones), made on first use as add makes
+// them.
+func (c *cumulative) binaryTargets(hs []*histogram.Histogram, intended bool) []*histogram.Histogram {
+	if intended {
+		hs = append(hs, &c.intended)
+		if c.windowed {
+			if c.pending.intended == nil {
+				c.pending.intended = new(histogram.Histogram)
+			}
+			hs = append(hs, c.pending.intended)
+		}
+		return hs
+	}
+	hs = append(hs, &c.hist)
+	if c.windowed {
+		if c.pending.hist == nil {
+			c.pending.hist = new(histogram.Histogram)
+		}
+		hs = append(hs, c.pending.hist)
+	}
+	return hs
+}
+
 // closeSlot ends the current tick, which lasted span, at now.
 func (c *cumulative) closeSlot(now time.Time, span time.Duration) {
 	if c.pending.requests > 0 {

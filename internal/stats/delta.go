@@ -30,6 +30,13 @@ type DeltaEntry struct {
 	// when the entry has none.
 	Intended    *histogram.Histogram
 	LastRequest time.Time // zero when it had no request
+	// HistBinary and IntendedBinary are Hist and Intended as a herd
+	// worker's report carries them, encoded (histogram.MarshalBinary):
+	// when Hist is nil, Merge adds them bucket by bucket without decoding
+	// them into histograms of their own, which is most of what a master
+	// with many workers saves. A corrupt encoding is skipped: check them
+	// first (histogram.BinaryCount).
+	HistBinary, IntendedBinary []byte
 }
 
 // TakeDelta drains every shard and returns all that was recorded since the
@@ -86,17 +93,12 @@ func (s *Stats) Merge(d *Delta, node string) {
 		}
 		k := s.admittedLocked(e.Key)
 		c := s.entryLocked(k)
-		dl := delta{requests: e.Requests, failures: e.Failures, size: e.Size}
-		if e.Hist != nil {
-			dl.hist = *e.Hist
-		}
-		if e.Intended != nil {
-			dl.intended = *e.Intended
-		}
-		c.add(&dl)
-		s.total.add(&dl)
-		if s.observer != nil {
-			s.observer(k, dl.requests, dl.failures-min(cut[e.Key], dl.failures), &dl.hist)
+		if e.Hist == nil && e.HistBinary != nil {
+			if !s.mergeBinaryLocked(c, e, cut[e.Key]) {
+				continue
+			}
+		} else {
+			s.mergeDecodedLocked(c, e, cut[e.Key])
 		}
 		c.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
 		s.total.spreadWindow(e.Requests, e.Failures, d.Start, d.End)
@@ -120,4 +122,44 @@ func (s *Stats) Merge(d *Delta, node string) {
 			have.addNode(node)
 		}
 	}
+}
+
+// mergeDecodedLocked adds an entry into c and the total; cut is its
+// requests interrupted at the stop, for the observer.
+func (s *Stats) mergeDecodedLocked(c *cumulative, e *DeltaEntry, cut uint64) {
+	dl := delta{requests: e.Requests, failures: e.Failures, size: e.Size}
+	if e.Hist != nil {
+		dl.hist = *e.Hist
+	}
+	if e.Intended != nil {
+		dl.intended = *e.Intended
+	}
+	c.add(&dl)
+	s.total.add(&dl)
+	if s.observer != nil {
+		s.observer(c.key, dl.requests, dl.failures-min(cut, dl.failures), &dl.hist)
+	}
+}
+
+// mergeBinaryLocked is mergeDecodedLocked for an entry whose histograms
+// are encoded (see DeltaEntry.HistBinary): each is checked once and added
+// to the entry's and the total's histograms in one pass. It reports false,
+// having changed nothing, when the encoding is corrupt (an intended one
+// that is corrupt is left out).
+func (s *Stats) mergeBinaryLocked(c *cumulative, e *DeltaEntry, cut uint64) bool {
+	var into [4]*histogram.Histogram
+	if histogram.MergeBinary(e.HistBinary, s.total.binaryTargets(c.binaryTargets(into[:0], false), false)...) != nil {
+		return false
+	}
+	c.addCounts(e.Requests, e.Failures, e.Size)
+	s.total.addCounts(e.Requests, e.Failures, e.Size)
+	if e.IntendedBinary != nil {
+		histogram.MergeBinary(e.IntendedBinary, s.total.binaryTargets(c.binaryTargets(into[:0], true), true)...)
+	}
+	if s.observer != nil {
+		s.observed.Reset()
+		histogram.MergeBinary(e.HistBinary, &s.observed)
+		s.observer(c.key, e.Requests, e.Failures-min(cut, e.Failures), &s.observed)
+	}
+	return true
 }

@@ -62,6 +62,7 @@ type Stats struct {
 	iterations  uint64              // open-model iterations started
 	dropped     uint64              // open-model iterations dropped: no user was free
 	scratch     histogram.Histogram // reused for window percentiles
+	observed    histogram.Histogram // reused: an encoded histogram, decoded for the observer
 	// reported is the end of the latest merged worker report (a master's
 	// window ends there: later seconds are not reported yet).
 	reported time.Time

@@ -1,6 +1,10 @@
 package wire
 
-import "github.com/vmihailenco/msgpack/v5"
+import (
+	"fmt"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
 
 // Worker states a worker may report in a heartbeat. A master counts a worker
 // as active only in these three (locust-wire.md 4.4).
@@ -42,41 +46,69 @@ func (h Heartbeat) MarshalData() (msgpack.RawMessage, error) {
 // current_cpu_usage (int or float) are required, as a real master requires
 // them; current_memory_usage is optional (0 when absent) and may be an int
 // or an integral float. Unknown keys are ignored.
+//
+// A master decodes one heartbeat a second from every worker: this reads
+// the data in place (see cursor) and allocates nothing for the three
+// states.
 func DecodeHeartbeat(data msgpack.RawMessage) (Heartbeat, error) {
-	r, err := newReader(data)
-	if err != nil {
+	if err := validateObject(data, DefaultMaxDepth); err != nil {
 		return Heartbeat{}, err
+	}
+	c := &cursor{b: data}
+	n, err := c.mapLen()
+	if err != nil {
+		return Heartbeat{}, invalidf("heartbeat: %v", err)
 	}
 	var h Heartbeat
 	var haveState, haveCPU bool
-	err = r.fields("heartbeat", func(key string) error {
-		var err error
-		switch key {
+	for range n {
+		key, err := c.str()
+		if err != nil {
+			return Heartbeat{}, invalidf("heartbeat key: %v", err)
+		}
+		switch string(key) {
 		case "state":
 			haveState = true
-			h.State, err = r.str("heartbeat.state")
+			var state []byte
+			if state, err = c.str(); err == nil {
+				h.State = knownState(state)
+			}
 		case "current_cpu_usage":
 			haveCPU = true
-			h.CurrentCPUUsage, err = r.float("heartbeat.current_cpu_usage")
+			var n Number
+			n, err = c.number()
+			h.CurrentCPUUsage = n.Float64()
 		case "current_memory_usage":
 			var n Number
-			n, err = r.number("heartbeat.current_memory_usage")
-			if err == nil {
+			if n, err = c.number(); err == nil {
 				var exact bool
 				if h.CurrentMemoryUsage, exact = n.Int64(); !exact {
-					err = invalidf("heartbeat.current_memory_usage: %s is not an integer", n)
+					err = fmt.Errorf("%s is not an integer", n)
 				}
 			}
 		default:
-			err = r.skip(keyPath("heartbeat", key))
+			err = c.skip()
 		}
-		return err
-	})
-	if err != nil {
-		return Heartbeat{}, err
+		if err != nil {
+			return Heartbeat{}, invalidf("%s: %v", keyPath("heartbeat", string(key)), err)
+		}
 	}
 	if !haveState || !haveCPU {
 		return Heartbeat{}, invalidf("heartbeat: missing state or current_cpu_usage")
 	}
 	return h, nil
+}
+
+// knownState returns one of the worker states without allocating, or a
+// copy of any other.
+func knownState(b []byte) string {
+	switch string(b) {
+	case StateReady:
+		return StateReady
+	case StateSpawning:
+		return StateSpawning
+	case StateRunning:
+		return StateRunning
+	}
+	return string(b)
 }

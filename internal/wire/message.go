@@ -61,6 +61,17 @@ func Decode(frame []byte) (Message, error) {
 // validated (lengths, nesting, UTF-8, no ext types) and copied, so the
 // frame may be reused afterwards.
 func (l Limits) Decode(frame []byte) (Message, error) {
+	m, err := l.DecodeView(frame)
+	if err == nil {
+		m.Data = append(msgpack.RawMessage(make([]byte, 0, len(m.Data))), m.Data...)
+	}
+	return m, err
+}
+
+// DecodeView is Decode without the copy: the message's Data is a view of
+// frame, valid as long as frame is not changed. It suits a reader that
+// owns its frames, such as a master that saves copying every report.
+func (l Limits) DecodeView(frame []byte) (Message, error) {
 	if len(frame) > l.frameSize() {
 		return Message{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(frame), l.frameSize())
 	}
@@ -90,9 +101,7 @@ func (l Limits) Decode(frame []byte) (Message, error) {
 	if off != len(frame) {
 		return Message{}, fmt.Errorf("%w: %d byte(s) after the message at offset %d", ErrTrailingData, len(frame)-off, off)
 	}
-	data := make(msgpack.RawMessage, dataEnd-dataStart)
-	copy(data, frame[dataStart:dataEnd])
-	return Message{Type: typ, Data: data, NodeID: nodeID}, nil
+	return Message{Type: typ, Data: frame[dataStart:dataEnd:dataEnd], NodeID: nodeID}, nil
 }
 
 // envelopeLen reads the array header that opens a frame.
