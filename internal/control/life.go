@@ -173,7 +173,7 @@ func (c *Controller) tick(t *ticker, now time.Time) {
 	share, ok := t.meter.Sample(now)
 	hot := ok && share > cpuWarnAt
 	c.mu.Lock()
-	c.cpuShare, c.cpuHot = share, hot
+	c.cpuShare, c.cpuKnown, c.cpuHot = share, ok, hot
 	run, state := c.run, c.state
 	c.mu.Unlock()
 	if run == nil {
@@ -231,10 +231,11 @@ func (c *Controller) tickStats(run *testRun, now time.Time, users int) (abort st
 	run.history = append(run.history, rows[len(rows)-1])
 	c.mu.Unlock()
 	if c.csv != nil {
-		if err := c.csv.AppendHistory(rows); err != nil {
+		if err := c.csv.AppendHistory(c.csvHistory(rows)); err != nil {
 			c.log.Error("writing CSV history", "err", err)
 		}
 	}
+	c.appendJSONL(rows)
 	c.updateCSV(run, now, users)
 	return abort
 }

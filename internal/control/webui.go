@@ -30,6 +30,7 @@ func (c *Controller) withUI(ctx context.Context) (int, error) {
 		Report: func(w io.Writer, ctrl web.Controller) error {
 			return web.WriteHTMLReport(w, web.ReportFromController(ctrl))
 		},
+		Metrics: c.tel.handler,
 	}, ui)
 	url, err := srv.Start()
 	if err != nil {
