@@ -39,9 +39,34 @@ type bucket struct {
 	count uint64
 }
 
-// expIndex is the index at schema of the exponential bucket holding v > 0.
-func expIndex(v float64, schema int32) int32 {
-	return int32(math.Ceil(math.Log2(v) * math.Exp2(float64(schema))))
+// maxSchemaBounds[k] is 2^(k/2^maxSchema - 1): the bounds, from 0.5 to 1,
+// of the buckets a power of two splits into.
+var maxSchemaBounds = func() (b [1<<maxSchema + 1]float64) {
+	for k := range b {
+		b[k] = math.Exp2(float64(k)/(1<<maxSchema) - 1)
+	}
+	b[0], b[len(b)-1] = 0.5, 1 // exactly
+	return b
+}()
+
+// expIndex is the index at maxSchema of the exponential bucket holding
+// v > 0. With v = frac·2^exp (frac in [0.5, 1)), it is the first bound k
+// with frac ≤ maxSchemaBounds[k], found by comparison rather than by a
+// logarithm (as client_golang does), so that a power of two is exactly an
+// upper bound: 1 is the top of bucket 0.
+func expIndex(v float64) int32 {
+	frac, exp := math.Frexp(v)
+	k, n := 0, len(maxSchemaBounds)
+	for n > 0 {
+		half := n / 2
+		if frac > maxSchemaBounds[k+half] {
+			k += half + 1
+			n -= half + 1
+		} else {
+			n = half
+		}
+	}
+	return int32(exp-1)<<maxSchema + int32(k)
 }
 
 // convert appends h's exponential buckets to dst and returns them with
@@ -61,7 +86,7 @@ func convert(dst []bucket, h *histogram.Histogram, classic *[len(classicBounds) 
 		}
 		classic[j] += b.Count
 		mid := float64(b.Lo+b.Hi) / 2e6 // seconds
-		i := expIndex(mid, maxSchema)
+		i := expIndex(mid)
 		if n := len(dst); n > first && dst[n-1].index == i {
 			dst[n-1].count += b.Count
 			return

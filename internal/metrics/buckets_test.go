@@ -28,24 +28,32 @@ func TestClassicBoundsAreHistogramBoundaries(t *testing.T) {
 
 func TestExpIndex(t *testing.T) {
 	t.Parallel()
+	// At schema 5 bucket i is (2^((i-1)/32), 2^(i/32)].
 	for _, tc := range []struct {
-		v      float64
-		schema int32
-		want   int32
+		v    float64
+		want int32
 	}{
-		{1, 0, 0},      // (0.5, 1]
-		{1.5, 0, 1},    // (1, 2]
-		{2, 0, 1},      // upper bounds are inclusive
-		{0.3, 0, -1},   // (0.25, 0.5]
-		{0.001, 0, -9}, // (2^-10, 2^-9]
-		{1, 5, 0},      // powers of two are boundaries at every schema
-		{1.01, 5, 1},   // (1, 2^(1/32)=1.0219]
-		{1.03, 5, 2},   // (1.0219, 1.0443]
-		{1024, -2, 3},  // base 16: (256, 4096]
-		{0.75, 1, -0},  // base √2: (0.7071, 1]
+		{1, 0},                   // powers of two are upper bounds
+		{2, 32},                  //
+		{0.5, -32},               //
+		{1.01, 1},                // (1, 1.0219]
+		{1.03, 2},                // (1.0219, 1.0443]
+		{math.Exp2(1.0 / 32), 1}, // an upper bound
+		{math.Nextafter(math.Exp2(1.0/32), 2), 2},
+		{1.99, 32},    // (1.9576, 2]
+		{0.001, -318}, // 32·log2(0.001) = -318.9
+		{5e-7, -669},  // herd's smallest midpoint, 0.5 µs
+		{3600, 379},   // an hour: 32·log2(3600) = 378.04
 	} {
-		if got := expIndex(tc.v, tc.schema); got != tc.want {
-			t.Errorf("expIndex(%v, %d) = %d, want %d", tc.v, tc.schema, got, tc.want)
+		if got := expIndex(tc.v); got != tc.want {
+			t.Errorf("expIndex(%v) = %d, want %d", tc.v, got, tc.want)
+		}
+	}
+	// Away from the bounds, the logarithm agrees.
+	for v := 1e-7; v < 1e5; v *= 1.0007 {
+		want := int32(math.Ceil(math.Log2(v) * (1 << maxSchema)))
+		if got := expIndex(v); got != want && math.Abs(math.Log2(v)*(1<<maxSchema)-math.Round(math.Log2(v)*(1<<maxSchema))) > 1e-9 {
+			t.Fatalf("expIndex(%v) = %d, the logarithm says %d", v, got, want)
 		}
 	}
 }

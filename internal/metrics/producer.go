@@ -40,8 +40,7 @@ func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	requests := make([]metricdata.DataPoint[int64], len(v.series))
 	failures := make([]metricdata.DataPoint[int64], len(v.series))
 	durations := make([]metricdata.ExponentialHistogramDataPoint[float64], len(v.series))
-	for i := range v.series {
-		s := &v.series[i]
+	for i, s := range v.series {
 		attrs := attribute.NewSet(attribute.String("method", s.method), attribute.String("name", s.name))
 		requests[i] = metricdata.DataPoint[int64]{Attributes: attrs, StartTime: v.start, Time: v.at, Value: int64(s.requests)}
 		failures[i] = metricdata.DataPoint[int64]{Attributes: attrs, StartTime: v.start, Time: v.at, Value: int64(s.failures)}

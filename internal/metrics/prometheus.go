@@ -99,8 +99,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descIterations, v.iterations)
 	counter(descDropped, v.dropped)
-	for i := range v.series {
-		s := &v.series[i]
+	for _, s := range v.series {
 		labels := []*dto.LabelPair{{Name: new("method"), Value: &s.method}, {Name: new("name"), Value: &s.name}}
 		for k := range endpointKinds {
 			ch <- endpointMetric{kind: k, s: s, labels: labels, created: created}
@@ -159,27 +158,52 @@ func (m endpointMetric) Write(out *dto.Metric) error {
 	return nil
 }
 
+// classicUpper are the classic buckets' upper bounds in seconds, shared by
+// every histogram written (dto values are read, never changed, once
+// written).
+var classicUpper = func() (ub [len(classicBounds)]float64) {
+	for i, le := range classicBounds {
+		ub[i] = float64(le) / 1e6
+	}
+	return ub
+}()
+
 // histogramOf writes s's response times as one histogram with both
 // classic buckets (cumulative, +Inf implied by the count) and native
-// buckets (spans of consecutive indexes, counts as deltas).
+// buckets (spans of consecutive indexes, counts as deltas). Its parts are
+// allocated together: a scrape writes one per endpoint.
 func histogramOf(s *series, created *timestamppb.Timestamp) *dto.Histogram {
-	h := &dto.Histogram{
-		SampleCount:      new(s.requests),
-		SampleSum:        new(s.sum),
-		CreatedTimestamp: created,
-		Schema:           new(s.schema),
-		ZeroThreshold:    new(0.0),
-		ZeroCount:        new(uint64(0)),
-		Bucket:           make([]*dto.Bucket, len(classicBounds)),
+	var parts struct {
+		h       dto.Histogram
+		buckets [len(classicBounds)]dto.Bucket
+		ptrs    [len(classicBounds)]*dto.Bucket
+		cum     [len(classicBounds)]uint64
+		schema  int32
+		zero    float64
+		zeroN   uint64
+		spans   [1]dto.BucketSpan
+		first   [1]*dto.BucketSpan
+		offset  int32
+		length  uint32
 	}
+	p := &parts
+	p.schema = s.schema
+	h := &p.h
+	h.SampleCount, h.SampleSum, h.CreatedTimestamp = &s.requests, &s.sum, created
+	h.Schema, h.ZeroThreshold, h.ZeroCount = &p.schema, &p.zero, &p.zeroN
 	var cum uint64
-	for i, le := range classicBounds {
+	for i := range classicBounds {
 		cum += s.classic[i]
-		h.Bucket[i] = &dto.Bucket{CumulativeCount: new(cum), UpperBound: new(float64(le) / 1e6)}
+		p.cum[i] = cum
+		p.buckets[i].CumulativeCount, p.buckets[i].UpperBound = &p.cum[i], &classicUpper[i]
+		p.ptrs[i] = &p.buckets[i]
 	}
+	h.Bucket = p.ptrs[:]
 	if len(s.buckets) == 0 {
 		// An empty native histogram is told from a classic one by a span.
-		h.PositiveSpan = []*dto.BucketSpan{{Offset: new(int32(0)), Length: new(uint32(0))}}
+		p.spans[0].Offset, p.spans[0].Length = &p.offset, &p.length
+		p.first[0] = &p.spans[0]
+		h.PositiveSpan = p.first[:]
 		return h
 	}
 	h.PositiveDelta = make([]int64, len(s.buckets))

@@ -62,7 +62,7 @@ type view struct {
 	Reading
 	at, start           time.Time
 	iterations, dropped uint64
-	series              []series
+	series              []*series // in blocks, not one growing slice (read)
 }
 
 // series is one endpoint's figures.
@@ -76,6 +76,12 @@ type series struct {
 	buckets            []bucket // sorted by index; shares the view's backing array
 }
 
+// How many buckets and series read allocates at a time.
+const (
+	blockSize       = 16 << 10
+	seriesBlockSize = 1 << 10
+)
+
 // read takes one view from src at now.
 func read(src Source, now time.Time) *view {
 	v := &view{at: now, start: now}
@@ -83,9 +89,10 @@ func read(src Source, now time.Time) *view {
 	if v.Stats == nil {
 		return v
 	}
-	var all []bucket // every series' buckets, one backing array
-	type span struct{ from, to int }
-	var spans []span
+	// Blocks, not one growing slice: growing a slice of megabytes copies
+	// it again and again, under the statistics' lock.
+	var block []bucket  // where the series' buckets are converted, in turn
+	var sblock []series // where the series are kept
 	v.start, v.iterations, v.dropped = v.Stats.Visit(func(t *stats.Totals) {
 		h := t.Hist
 		s := series{
@@ -97,14 +104,20 @@ func read(src Source, now time.Time) *view {
 			min:      h.Min().Seconds(),
 			max:      h.Max().Seconds(),
 		}
-		from := len(all)
-		all, s.schema = convert(all, h, &s.classic)
-		spans = append(spans, span{from, len(all)})
-		v.series = append(v.series, s)
+		// h has at most one non-empty bucket per 8 bytes it holds: with
+		// that much room, convert appends in place.
+		if room := h.Bytes() / 8; cap(block)-len(block) < room {
+			block = make([]bucket, 0, max(blockSize, room))
+		}
+		n := len(block)
+		block, s.schema = convert(block, h, &s.classic)
+		s.buckets = block[n:len(block):len(block)]
+		if len(sblock) == cap(sblock) {
+			sblock = make([]series, 0, seriesBlockSize)
+		}
+		sblock = append(sblock, s)
+		v.series = append(v.series, &sblock[len(sblock)-1])
 	})
-	for i, sp := range spans {
-		v.series[i].buckets = all[sp.from:sp.to:sp.to]
-	}
 	return v
 }
 
