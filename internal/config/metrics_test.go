@@ -31,6 +31,8 @@ func TestMetricsOptions(t *testing.T) {
 			endpoint: "http://c/otlp/v1/metrics"},
 		{name: "standard variable", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4318"}, port: -1,
 			endpoint: "http://otel:4318/v1/metrics"},
+		{name: "standard variable with a path", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://p:9090/api/v1/otlp/"},
+			port: -1, endpoint: "http://p:9090/api/v1/otlp/v1/metrics"},
 		{name: "the metrics variable first", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://a:4318",
 			"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://b:4318/custom"}, port: -1, endpoint: "http://b:4318/custom"},
 		{name: "HERD_ above the standard variables", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://a:4318",

@@ -50,7 +50,14 @@ type option struct {
 	// standardEnv are variables of other tools' conventions that set the
 	// option below HERD_<OPTION> (the first one set counts), such as
 	// OpenTelemetry's OTEL_EXPORTER_OTLP_ENDPOINT.
-	standardEnv []string
+	standardEnv []standardVar
+}
+
+// standardVar is an environment variable of another tool's convention.
+type standardVar struct {
+	name string
+	// value turns the variable's value into the option's; nil keeps it.
+	value func(string) string
 }
 
 var options = []option{
@@ -200,7 +207,8 @@ var options = []option{
 	{name: "otlp-endpoint", group: groupStats, metavar: "url",
 		help:  "Push the same metrics over OTLP/HTTP (protobuf) to this OpenTelemetry collector, e.g. http://localhost:4318 (a URL without a path gets /v1/metrics); OTEL_EXPORTER_OTLP_ENDPOINT sets it too, and the other OTEL_EXPORTER_OTLP_* variables apply. Pushes every 10s unless OTEL_METRIC_EXPORT_INTERVAL (ms) says otherwise",
 		field: func(c *Config) any { return &c.OTLPEndpoint }, tidy: tidyOTLPEndpoint,
-		standardEnv: []string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"}},
+		standardEnv: []standardVar{{name: "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"},
+			{name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpSignalURL}}},
 	{name: "jsonl", group: groupStats, metavar: "file",
 		help:  "Stream the per-second history to this file as JSON lines, one per endpoint and one for the total each second, flushed as the run goes",
 		field: func(c *Config) any { return &c.JSONLFile }},
@@ -407,6 +415,18 @@ func tidyOTLPEndpoint(s string) string {
 		return s
 	}
 	u.Path = "/v1/metrics"
+	return u.String()
+}
+
+// otlpSignalURL is the metrics URL of an OTEL_EXPORTER_OTLP_ENDPOINT, a
+// base URL to which OpenTelemetry's convention always adds v1/metrics.
+func otlpSignalURL(base string) string {
+	base = strings.TrimSpace(base)
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return base // invalid: reported as it was given
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/metrics"
 	return u.String()
 }
 

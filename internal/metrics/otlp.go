@@ -53,6 +53,14 @@ func StartOTLP(ctx context.Context, src Source, opts OTLPOptions) (*OTLP, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	for _, v := range []string{"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if p := os.Getenv(v); p != "" {
+			if p != "http/protobuf" {
+				return nil, fmt.Errorf("otlp: %s=%s: herd pushes over http/protobuf only (the collector's port 4318)", v, p)
+			}
+			break
+		}
+	}
 	inner, err := otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpointURL(opts.Endpoint))
 	if err != nil {
 		return nil, fmt.Errorf("otlp: %w", err)

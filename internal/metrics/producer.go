@@ -62,7 +62,9 @@ func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	for _, st := range States {
 		states = append(states, gauge(int(bool01(v.State == st)), attribute.String("state", st)))
 	}
-	add("herd.state", "The test's state: 1 for the current one, 0 for the others.", "1",
+	// No unit "1" on the 0/1 gauges: Prometheus' OTLP translation would
+	// name them …_ratio.
+	add("herd.state", "The test's state: 1 for the current one, 0 for the others.", "",
 		metricdata.Gauge[int64]{DataPoints: states})
 	var users []metricdata.DataPoint[int64]
 	for _, t := range v.userTypes() {
@@ -95,7 +97,7 @@ func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 					attribute.String("threshold", validUTF8(r.Expr)), attribute.String("status", st)))
 			}
 		}
-		add("herd.threshold.status", "Each --threshold's verdict: 1 for its current status, 0 for the others.", "1",
+		add("herd.threshold.status", "Each --threshold's verdict: 1 for its current status, 0 for the others.", "",
 			metricdata.Gauge[int64]{DataPoints: th})
 	}
 	return []metricdata.ScopeMetrics{{Scope: scope, Metrics: ms}}, nil
