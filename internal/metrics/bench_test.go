@@ -12,7 +12,8 @@ import (
 )
 
 // benchSource is a run with n endpoints, each with 200 response times
-// spread from 1 ms to about 1.5 s (a realistic bucket count), ticked once.
+// spread from 1 ms to about 1.5 s (197 non-empty buckets of herd's histogram, 84
+// native ones at schema 3), ticked once.
 func benchSource(b testing.TB, n int) *fakeSource {
 	b.Helper()
 	st := stats.New(testStart, stats.Options{Shards: 1, MaxNames: n + 1})

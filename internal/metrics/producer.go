@@ -59,7 +59,7 @@ func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 		return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attrs...), Time: v.at, Value: int64(n)}
 	}
 	var states []metricdata.DataPoint[int64]
-	for _, st := range States {
+	for _, st := range testStates {
 		states = append(states, gauge(int(bool01(v.State == st)), attribute.String("state", st)))
 	}
 	// No unit "1" on the 0/1 gauges: Prometheus' OTLP translation would
@@ -78,7 +78,7 @@ func (p *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	if v.Master {
 		var workers []metricdata.DataPoint[int64]
 		for i, n := range v.workerCounts() {
-			workers = append(workers, gauge(n, attribute.String("state", WorkerStates[i])))
+			workers = append(workers, gauge(n, attribute.String("state", workerStates[i])))
 		}
 		add("herd.workers", "A master's workers, per state.", "{worker}", metricdata.Gauge[int64]{DataPoints: workers})
 		var cpu []metricdata.DataPoint[float64]

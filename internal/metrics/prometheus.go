@@ -68,7 +68,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, x float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, labels...)
 	}
-	for _, st := range States {
+	for _, st := range testStates {
 		gauge(descState, bool01(v.State == st), st)
 	}
 	for _, t := range v.userTypes() {
@@ -79,7 +79,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if v.Master {
 		for i, n := range v.workerCounts() {
-			gauge(descWorkers, float64(n), WorkerStates[i])
+			gauge(descWorkers, float64(n), workerStates[i])
 		}
 		for _, w := range v.Workers {
 			gauge(descWorkerCPU, w.CPU, validUTF8(w.ID))

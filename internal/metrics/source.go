@@ -49,11 +49,11 @@ type Worker struct {
 	CPU   float64 // share (0–1) of the worker's usable cores
 }
 
-// WorkerStates are the states herd_workers counts, always all of them.
-var WorkerStates = []string{"ready", "spawning", "running", "missing"}
+// workerStates are the states herd_workers counts, always all of them.
+var workerStates = []string{"ready", "spawning", "running", "missing"}
 
-// States are the test states herd_state reports, always all of them.
-var States = []string{"ready", "spawning", "running", "stopping", "stopped"}
+// testStates are the test states herd_state reports, always all of them.
+var testStates = []string{"ready", "spawning", "running", "stopping", "stopped"}
 
 // view is one collection: the Reading, and every endpoint's counters and
 // response times converted while the statistics' lock was held, so that
@@ -73,7 +73,7 @@ type series struct {
 	min, max           float64 // seconds, exact
 	classic            [len(classicBounds) + 1]uint64
 	schema             int32
-	buckets            []bucket // sorted by index; shares the view's backing array
+	buckets            []bucket // sorted by index; in a block shared with other series
 }
 
 // How many buckets and series read allocates at a time.
@@ -130,11 +130,11 @@ func validUTF8(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// workerCounts counts the workers per state, in WorkerStates' order.
+// workerCounts counts the workers per state, in workerStates' order.
 func (v *view) workerCounts() []int {
-	n := make([]int, len(WorkerStates))
+	n := make([]int, len(workerStates))
 	for _, w := range v.Workers {
-		if i := slices.Index(WorkerStates, w.State); i >= 0 {
+		if i := slices.Index(workerStates, w.State); i >= 0 {
 			n[i]++
 		}
 	}
