@@ -291,6 +291,34 @@ func checkConsistent(t *testing.T, fams map[string]*dto.MetricFamily, accept str
 	}
 }
 
+// whileRunning scrapes, in the text and protobuf formats, until two
+// scrapes of a running test saw its requests grow, checking each scrape.
+func whileRunning(t *testing.T, p *process, get func(accept string) (map[string]*dto.MetricFamily, error)) {
+	t.Helper()
+	var last float64
+	moved := 0
+	poll(t, "the counters to move during the run", func() bool {
+		for _, accept := range []string{acceptText, acceptProtobuf} { // (expfmt's OpenMetrics parser is slow)
+			fams, err := get(accept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkConsistent(t, fams, accept)
+			var total float64
+			for _, f := range figures(fams) {
+				total += f.requests
+			}
+			if gauge(fams, "herd_state", "state", "running") == 1 && total > last {
+				if last > 0 {
+					moved++
+				}
+				last = total
+			}
+		}
+		return moved >= 2
+	}, p)
+}
+
 // checkEqualsTarget: per endpoint, /metrics counts what the target did.
 func checkEqualsTarget(t *testing.T, fams map[string]*dto.MetricFamily, want map[string]int) {
 	t.Helper()
@@ -318,29 +346,28 @@ func gauge(fams map[string]*dto.MetricFamily, family, label, value string) float
 }
 
 // TestWebUIMetricsEqualTheTarget scrapes the web UI's /metrics while a
-// test runs (each scrape consistent with itself: per endpoint the
-// histogram's count is the counter), and once it stopped, in the three
-// formats Prometheus reads: per endpoint the counter and the histogram's
-// count are the target's count.
+// test runs, until its counters moved (each scrape consistent with itself:
+// per endpoint the histogram's count is the counter), stops the test, and
+// scrapes once it stopped, in the three formats Prometheus reads: per
+// endpoint the counter and the histogram's count are the target's count.
 func TestWebUIMetricsEqualTheTarget(t *testing.T) {
 	t.Parallel()
 	tg := newTarget(t)
-	p := start(t, "--web-host", "127.0.0.1", "-P", "0", "--autostart", "-u", "4", "-r", "100", "-t", "2s", "-s", "10s",
-		"-H", tg.URL)
+	p := start(t, "--web-host", "127.0.0.1", "-P", "0", "--autostart", "-u", "4", "-r", "100", "-s", "10s", "-H", tg.URL)
 	base := p.logged(t, uiURL)
-	scrapes := 0
-	for stopped := false; !stopped; {
-		for _, accept := range []string{acceptText, acceptProtobuf} { // (expfmt's OpenMetrics parser is slow)
-			fams := scrape(t, base+"metrics", accept, "")
-			checkConsistent(t, fams, accept)
-			stopped = gauge(fams, "herd_state", "state", "stopped") == 1
-			scrapes++
-		}
-		time.Sleep(100 * time.Millisecond)
+	whileRunning(t, p, func(accept string) (map[string]*dto.MetricFamily, error) {
+		return tryScrape(base+"metrics", accept, "")
+	})
+	resp, err := http.Post(base+"stop", "", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if scrapes < 10 {
-		t.Errorf("only %d scrapes during the run", scrapes)
-	}
+	resp.Body.Close()
+	poll(t, "the test to stop", func() bool {
+		fams := scrape(t, base+"metrics", acceptProtobuf, "")
+		checkConsistent(t, fams, acceptProtobuf)
+		return gauge(fams, "herd_state", "state", "stopped") == 1
+	}, p)
 	want := tg.snapshot()
 	for _, accept := range []string{acceptText, acceptProtobuf, acceptOM} {
 		fams := scrape(t, base+"metrics", accept, "")
