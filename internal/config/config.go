@@ -193,6 +193,20 @@ type Config struct {
 	// Autoquit quits herd this many seconds after the run finished
 	// (--autoquit); -1, the default, disables it. Requires Autostart.
 	Autoquit int
+
+	// MetricsPort serves Prometheus metrics at /metrics on this port of
+	// WebHost (--metrics-port), with the web UI's auth and TLS: for a
+	// headless run, or beside the web UI's own /metrics. 0 picks a free
+	// port; -1, the default, serves none. Workers ignore it.
+	MetricsPort int
+	// OTLPEndpoint is the URL metrics are pushed to over OTLP/HTTP
+	// (--otlp-endpoint, else OTEL_EXPORTER_OTLP_METRICS_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_ENDPOINT): a URL without a path gets /v1/metrics.
+	// "" pushes none. Workers ignore it.
+	OTLPEndpoint string
+	// JSONLFile receives the per-second history as JSON lines (--jsonl):
+	// one per endpoint and the total each second. Workers ignore it.
+	JSONLFile string
 }
 
 // Default returns the built-in defaults, the bottom layer of [Load].
@@ -212,5 +226,6 @@ func Default() Config {
 		MasterPort:      5557,
 		Autoquit:        -1,
 		MaxNames:        20000,
+		MetricsPort:     -1,
 	}
 }

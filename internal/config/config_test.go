@@ -57,7 +57,7 @@ func TestDefault(t *testing.T) {
 	want := Config{
 		Users: 1, SpawnRate: 1, ExitCodeOnError: 1, LogLevel: slog.LevelInfo,
 		RequestTimeout: time.Minute, MaxLateness: 10 * time.Second, WebPort: 8089, Autoquit: -1,
-		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557, MaxNames: 20000,
+		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557, MaxNames: 20000, MetricsPort: -1,
 	}
 	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(Default(), want) {
 		t.Errorf("load(nil) = %+v\nDefault() = %+v\nwant %+v", got, Default(), want)

@@ -122,7 +122,7 @@ func fullFileConfig(path, dir string) Config {
 		PrintStats: true, OnlySummary: true, ResetStats: true, ShowTaskRatio: true, ExitCodeOnError: 2,
 		LogLevel: slog.LevelWarn, LogFile: dir + "/herd.log", RequestTimeout: 5 * time.Second, MaxLateness: 10 * time.Second,
 		UserClasses: []string{"WebUser", "ApiUser"}, WebPort: 8090, Autostart: true, Autoquit: 30,
-		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557, MaxNames: 20000,
+		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557, MaxNames: 20000, MetricsPort: -1,
 		ConfigFile: path,
 	}
 }

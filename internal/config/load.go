@@ -149,6 +149,15 @@ func layerValues(o *option, defaults args, file map[string]fileValue, getenv fun
 	if fv, ok := file[o.name]; ok {
 		lvs = append(lvs, layerValue{fv.vals, fv.source})
 	}
+	for _, sv := range o.standardEnv {
+		if v := getenv(sv.name); v != "" {
+			if sv.value != nil {
+				v = sv.value(v)
+			}
+			lvs = append(lvs, layerValue{[]string{v}, "environment " + sv.name})
+			break
+		}
+	}
 	if v := getenv(envName(o.name)); v != "" {
 		lvs = append(lvs, layerValue{[]string{v}, "environment " + envName(o.name)})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,6 +47,17 @@ type option struct {
 	// whole keeps each value of a list option whole (commas and spaces are
 	// part of it); an environment variable separates values by newlines.
 	whole bool
+	// standardEnv are variables of other tools' conventions that set the
+	// option below HERD_<OPTION> (the first one set counts), such as
+	// OpenTelemetry's OTEL_EXPORTER_OTLP_ENDPOINT.
+	standardEnv []standardVar
+}
+
+// standardVar is an environment variable of another tool's convention.
+type standardVar struct {
+	name string
+	// value turns the variable's value into the option's; nil keeps it.
+	value func(string) string
 }
 
 var options = []option{
@@ -189,6 +201,17 @@ var options = []option{
 	{name: "max-names", group: groupStats, def: "20000",
 		help:  "Distinct request names (type and name) kept per run; past it, new names share one overflow row and a warning says so. 0: no limit",
 		field: func(c *Config) any { return &c.MaxNames }},
+	{name: "metrics-port", group: groupStats, metavar: "port", def: "-1",
+		help:  "Serve Prometheus metrics at /metrics on this port of --web-host (with --web-auth and TLS), also headless; 0 picks a free port, -1 serves none. The web UI serves /metrics on its own port too",
+		field: func(c *Config) any { return &c.MetricsPort }},
+	{name: "otlp-endpoint", group: groupStats, metavar: "url",
+		help:  "Push the same metrics over OTLP/HTTP (protobuf) to this OpenTelemetry collector, e.g. http://localhost:4318 (a URL without a path gets /v1/metrics); OTEL_EXPORTER_OTLP_ENDPOINT sets it too, and the other OTEL_EXPORTER_OTLP_* variables apply. Pushes every 10s unless OTEL_METRIC_EXPORT_INTERVAL (ms) says otherwise",
+		field: func(c *Config) any { return &c.OTLPEndpoint }, tidy: tidyOTLPEndpoint,
+		standardEnv: []standardVar{{name: "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"},
+			{name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpSignalURL}}},
+	{name: "jsonl", group: groupStats, metavar: "file",
+		help:  "Stream the per-second history to this file as JSON lines, one per endpoint and one for the total each second, flushed as the run goes",
+		field: func(c *Config) any { return &c.JSONLFile }},
 	{name: "reset-stats", group: groupStats,
 		help:  "Reset statistics once spawning has been completed",
 		field: func(c *Config) any { return &c.ResetStats }},
@@ -381,6 +404,30 @@ func tidyBasePath(s string) string {
 		return ""
 	}
 	return "/" + s
+}
+
+// tidyOTLPEndpoint adds OTLP/HTTP's metrics path, /v1/metrics, to a URL
+// without a path; a URL with one is used as it is.
+func tidyOTLPEndpoint(s string) string {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return s
+	}
+	u.Path = "/v1/metrics"
+	return u.String()
+}
+
+// otlpSignalURL is the metrics URL of an OTEL_EXPORTER_OTLP_ENDPOINT, a
+// base URL to which OpenTelemetry's convention always adds v1/metrics.
+func otlpSignalURL(base string) string {
+	base = strings.TrimSpace(base)
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return base // invalid: reported as it was given
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/metrics"
+	return u.String()
 }
 
 // tidyWebHost maps Locust's "*" (all interfaces) to "".

@@ -33,6 +33,9 @@ func (c *Config) checkOutputs() Problems {
 	if c.LogFile != "" {
 		add("logfile", checkFile(c.LogFile, false))
 	}
+	if c.JSONLFile != "" {
+		add("jsonl", checkFile(c.JSONLFile, false))
+	}
 	return ps
 }
 

@@ -80,6 +80,16 @@ func (c *Config) checkField(name string) string {
 		if c.Processes < -1 {
 			return fmt.Sprintf("must be a number of worker processes, or -1 for one per core, got %d", c.Processes)
 		}
+	case "metrics-port":
+		if c.MetricsPort < -1 || c.MetricsPort > 65535 {
+			return fmt.Sprintf("must be a port number between 0 and 65535 (0 picks a free one), or -1 for none, got %d", c.MetricsPort)
+		}
+	case "otlp-endpoint":
+		if c.OTLPEndpoint != "" {
+			if msg := CheckHost(c.OTLPEndpoint); msg != "" {
+				return strings.Replace(msg, "such as http://10.21.32.33 or https://example.com", "such as http://localhost:4318", 1)
+			}
+		}
 	case "master-bind-port":
 		return checkPort(c.MasterBindPort)
 	case "master-port":

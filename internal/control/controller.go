@@ -162,6 +162,7 @@ type Controller struct {
 	master     *cluster.Master
 	hosts      *hosts
 	processes  *processes
+	tel        telemetry // /metrics, OTLP, --jsonl (metrics.go)
 
 	cmds     chan command  // run by the life loop, in order
 	events   chan event    // from engines and stops, to the life loop
@@ -175,6 +176,7 @@ type Controller struct {
 	run      *testRun // the current or last test, nil before the first
 	next     *testRun // the test being started: its TestStart hook, then its users
 	cpuShare float64
+	cpuKnown bool // cpuShare could be measured
 	cpuHot   bool
 	workers  []cluster.WorkerInfo // a master's workers when the last test stopped
 	// inHook is set while the life loop runs user code (a TestStart
@@ -266,6 +268,7 @@ func (c *Controller) Run(ctx context.Context) (int, error) {
 	}
 	if code, err := c.openProcess(ctx); err != nil {
 		c.closeProcess()
+		c.closeTelemetry()
 		if c.csv != nil {
 			c.csv.Close()
 		}
@@ -323,6 +326,9 @@ func (c *Controller) openProcess(ctx context.Context) (int, error) {
 			}
 			c.processes = p
 		}
+	}
+	if err := c.openTelemetry(ctx); err != nil {
+		return ExitConfig, err
 	}
 	if c.opts.Hooks.Init != nil {
 		info := RunInfo{Host: c.cfg.Host, Users: c.cfg.Users, SpawnRate: c.cfg.SpawnRate, UserTypes: typeNames(c.picked)}

@@ -59,6 +59,9 @@ func (c *Controller) finish() (int, error) {
 			failed = append(failed, fmt.Errorf("--csv: %w", err))
 		}
 	}
+	if err := c.closeTelemetry(); err != nil {
+		failed = append(failed, err)
+	}
 	if c.cfg.JSON {
 		if err := report.WriteRunJSON(c.opts.Stdout, snap, history, verdicts); err != nil {
 			failed = append(failed, fmt.Errorf("--json: %w", err))

@@ -181,7 +181,7 @@ func (c *Controller) tick(t *ticker, now time.Time) {
 	share, ok := sample(now)
 	hot := ok && share > cpuWarnAt
 	c.mu.Lock()
-	c.cpuShare, c.cpuHot = share, hot
+	c.cpuShare, c.cpuKnown, c.cpuHot = share, ok, hot
 	run, state := c.run, c.state
 	c.mu.Unlock()
 	if h := c.opts.Hooks.CPUWarning; hot && h != nil && now.Sub(t.lastEvent) >= cpuEventEvery {
@@ -244,10 +244,11 @@ func (c *Controller) tickStats(run *testRun, now time.Time, users int) (abort st
 	run.history = append(run.history, rows[len(rows)-1])
 	c.mu.Unlock()
 	if c.csv != nil {
-		if err := c.csv.AppendHistory(rows); err != nil {
+		if err := c.csv.AppendHistory(c.csvHistory(rows)); err != nil {
 			c.log.Error("writing CSV history", "err", err)
 		}
 	}
+	c.appendJSONL(rows)
 	c.updateCSV(run, now, users)
 	return abort
 }

@@ -87,6 +87,7 @@ func workerArgs(args []string) []string {
 		"--expect-workers-max-wait": true, "--csv": true, "--json-file": true, "--html": true, "--web-host": true,
 		"-P": true, "--web-port": true, "--web-base-path": true, "--web-auth": true, "--tls-cert": true,
 		"--tls-key": true, "--autoquit": true, "--logfile": true, "--junit": true,
+		"--metrics-port": true, "--otlp-endpoint": true, "--jsonl": true,
 	}
 	flags := map[string]bool{ // options without one
 		"--master": true, "--enable-rebalancing": true, "--csv-full-history": true, "--json": true,

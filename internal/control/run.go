@@ -181,7 +181,7 @@ func (c *Controller) start(req Start) error {
 // launch gives run its statistics and engine and starts its users.
 func (c *Controller) launch(run *testRun, only []string) error {
 	run.started = time.Now()
-	run.stats = stats.New(run.started, stats.Options{FullHistory: c.cfg.CSVFullHistory,
+	run.stats = stats.New(run.started, stats.Options{FullHistory: c.fullHistory(),
 		MaxNames: c.cfg.MaxNames, OnOverflow: c.warnNamesOverflow})
 	eng, err := c.newEngine(run)
 	if err != nil {

@@ -35,6 +35,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/view", s.handleView) // routes_api.go
 	mux.HandleFunc("GET /api/report.json", s.handleReportJSON)
 	mux.HandleFunc("GET /stats/history/csv", s.handleHistoryCSV)
+	if s.opts.Metrics != nil {
+		mux.Handle("GET /metrics", s.opts.Metrics) // Prometheus (internal/metrics)
+	}
 
 	// The UI: index.html at the root, its files by path, 404 otherwise.
 	mux.HandleFunc("GET /{path...}", func(w http.ResponseWriter, r *http.Request) {

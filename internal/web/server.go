@@ -52,6 +52,9 @@ type Options struct {
 	Report func(w io.Writer, c Controller) error
 	// PushEvery is the period of the /api/events updates; default 1s.
 	PushEvery time.Duration
+	// Metrics serves GET /metrics (Prometheus) behind the same auth and
+	// TLS as every route; nil serves none.
+	Metrics http.Handler
 }
 
 // Server is the web UI's HTTP server. Create it with [New], then either
