@@ -86,9 +86,7 @@ func (c *Config) checkField(name string) string {
 		}
 	case "otlp-endpoint":
 		if c.OTLPEndpoint != "" {
-			if msg := CheckHost(c.OTLPEndpoint); msg != "" {
-				return strings.Replace(msg, "such as http://10.21.32.33 or https://example.com", "such as http://localhost:4318", 1)
-			}
+			return checkOTLPEndpoint(c.OTLPEndpoint)
 		}
 	case "master-bind-port":
 		return checkPort(c.MasterBindPort)
@@ -160,6 +158,23 @@ func (c *Config) checkCombinations() Problems {
 		add("csv-full-history", "requires --csv PREFIX")
 	}
 	return ps
+}
+
+// checkOTLPEndpoint returns what is wrong with an OTLP/HTTP endpoint, or
+// "": an absolute http(s) URL (gRPC's grpc:// or a bare host:port is
+// refused: herd pushes over OTLP/HTTP only).
+func checkOTLPEndpoint(e string) string {
+	const want = "use an absolute http:// or https:// URL such as http://localhost:4318"
+	u, err := url.Parse(e)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not a valid URL; %s", e, want)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Sprintf("%q does not start with http:// or https:// (OTLP over gRPC is not supported); %s", e, want)
+	case u.Host == "":
+		return fmt.Sprintf("%q has no host name; %s", e, want)
+	}
+	return ""
 }
 
 // checkHost returns what is wrong with a --host value, or "" when it is empty
