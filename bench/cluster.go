@@ -34,6 +34,7 @@ var (
 	clusterSpread    = flag.Duration("cluster-spread", 2*time.Second, "cluster benchmark: the workers start over this long")
 	clusterProfile   = flag.String("cluster-cpuprofile", "", "cluster benchmark: the master's CPU profile, from the idle phase to the last cycle")
 	clusterPin       = flag.Bool("cluster-pin", true, "cluster benchmark: pin the master to CPU 0 and the workers to the others (taskset)")
+	clusterLiveness  = flag.Int("cluster-liveness", 0, "cluster benchmark: seconds without a heartbeat before the master calls a worker missing (0: its default, 3); raise it on a machine shared with other work, whose stalls otherwise mark workers missing")
 )
 
 func runCluster(dir string) error {
@@ -51,7 +52,7 @@ func runCluster(dir string) error {
 	}
 	args := append(pinMaster, bin, "-role", "master", "-workers", strconv.Itoa(*clusterWorkers),
 		"-users", strconv.Itoa(*clusterUsers), "-rate", strconv.FormatFloat(*clusterRate, 'g', -1, 64),
-		"-cycles", strconv.Itoa(*clusterCycles))
+		"-cycles", strconv.Itoa(*clusterCycles), "-liveness", strconv.Itoa(*clusterLiveness))
 	if *clusterProfile != "" {
 		args = append(args, "-cpuprofile", *clusterProfile)
 	}

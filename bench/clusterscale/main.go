@@ -41,6 +41,7 @@ var (
 	rate       = flag.Float64("rate", 0, "master: spawn rate (users/s); 0 starts them all in one step")
 	cycles     = flag.Int("cycles", 5, "master: 3-second reporting cycles to measure")
 	timeout    = flag.Duration("timeout", 5*time.Minute, "the longest the whole run may take")
+	liveness   = flag.Int("liveness", 0, "master: seconds without a heartbeat before a worker is missing (0: the master's default, 3)")
 	cpuProf    = flag.String("cpuprofile", "", "master: write a CPU profile (from the idle phase to the last cycle) to this file")
 	goroutines = flag.String("goroutines", "", "master: write its goroutines after the measured cycles to this file")
 )

@@ -57,7 +57,8 @@ func runMaster(ctx context.Context) error {
 			}
 		},
 		// As internal/control sets it for --max-names' default.
-		Limits: transport.Limits{MaxMessageSize: cluster.MaxReportSize(20_000)},
+		Limits:   transport.Limits{MaxMessageSize: cluster.MaxReportSize(20_000)},
+		Liveness: *liveness,
 	})
 	if err != nil {
 		return err
@@ -101,7 +102,7 @@ func runMaster(ctx context.Context) error {
 		return s
 	}
 
-	r := &report{workers: *workers, users: *users, rate: *rate, cores: runtime.GOMAXPROCS(0)}
+	r := &report{workers: *workers, users: *users, rate: *rate, cores: runtime.GOMAXPROCS(0), liveness: *liveness}
 	start := time.Now()
 	if err := m.WaitForWorkers(ctx, *workers); err != nil {
 		return err

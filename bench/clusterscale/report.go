@@ -13,6 +13,7 @@ type report struct {
 	workers, users int
 	rate           float64
 	cores          int
+	liveness       int
 
 	registered   time.Duration // from the master's start until every worker registered
 	registerLogs map[string]int
@@ -38,7 +39,12 @@ func (r *report) print(w io.Writer) {
 	if r.rate > 0 {
 		rate = fmt.Sprintf("%g/s", r.rate)
 	}
-	fmt.Fprintf(w, "\n%d workers, %d users (%s), master GOMAXPROCS %d\n\n", r.workers, r.users, rate, r.cores)
+	live := "3 s (the default)"
+	if r.liveness > 0 {
+		live = fmt.Sprintf("%d s", r.liveness)
+	}
+	fmt.Fprintf(w, "\n%d workers, %d users (%s), master GOMAXPROCS %d, missing after %s without a heartbeat\n\n",
+		r.workers, r.users, rate, r.cores, live)
 	fmt.Fprintf(w, "| phase | figure |\n|---|---|\n")
 	fmt.Fprintf(w, "| registration | all %d registered %.2f s after the master started |\n", r.workers, r.registered.Seconds())
 	perSec := func(s sample, v float64) float64 { return v / s.span.Seconds() }
@@ -67,7 +73,7 @@ func (r *report) print(w io.Writer) {
 		float64(t.reports)/n, float64(t.requests)/n, float64(t.cpu.Milliseconds())/n, 100*t.cpu.Seconds()/t.span.Seconds(),
 		float64(t.mallocs)/n, mib(int64(float64(t.bytes)/n)), float64(t.gcs)/n, mib(t.hwm))
 	if t.reports > 0 {
-		fmt.Fprintf(w, "Per report: %.0f µs of master CPU (everything: socket, decoding, merging, heartbeats, ticks), %.0f µs in stats.Merge, %.1f allocations, %.1f KiB allocated.\n\n",
+		fmt.Fprintf(w, "Per report: %.0f µs of master CPU (everything: socket, decoding, merging, heartbeats, ticks), %.0f µs of wall time in stats.Merge, %.1f allocations, %.1f KiB allocated.\n\n",
 			float64(t.cpu.Microseconds())/float64(t.reports), float64(r.merge.Microseconds())/float64(t.reports),
 			float64(t.mallocs)/float64(t.reports), float64(t.bytes)/float64(t.reports)/1024)
 	}

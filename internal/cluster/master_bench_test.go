@@ -22,7 +22,7 @@ func (d discardRouter) Recv(ctx context.Context) (string, []byte, error) {
 	}
 }
 func (discardRouter) SendTo(string, []byte) error { return nil }
-func (d discardRouter) Close() error             { close(d.stop); return nil }
+func (d discardRouter) Close() error              { close(d.stop); return nil }
 
 // benchMaster is a master with n registered herd workers.
 func benchMaster(b *testing.B, n int) (*Master, []string) {
