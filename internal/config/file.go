@@ -39,7 +39,7 @@ type fileValue struct {
 // readConfigFile reads and decodes the config file at path, which was named
 // by pathSource ("flag --config" or "environment HERD_CONFIG"). It returns
 // the raw values by option name and every problem found.
-func readConfigFile(path, pathSource string) (map[string]fileValue, Problems) {
+func readConfigFile(path, pathSource string, table []option) (map[string]fileValue, Problems) {
 	data, err := readLimited(path, maxConfigSize)
 	if err != nil {
 		msg := fmt.Sprintf("cannot read config file: %v", err)
@@ -69,7 +69,7 @@ func readConfigFile(path, pathSource string) (map[string]fileValue, Problems) {
 	}
 	vals := make(map[string]fileValue, len(entries))
 	for _, e := range entries {
-		o := lookupOption(e.key)
+		o := lookupIn(table, e.key)
 		switch {
 		case o == nil:
 			ps = append(ps, Problem{Source: where(e.line), Message: unknownKey(e.key)})

@@ -46,6 +46,9 @@ type option struct {
 	// whole keeps each value of a list option whole (commas and spaces are
 	// part of it); an environment variable separates values by newlines.
 	whole bool
+	// custom marks a test program's own option (Custom): its field is a
+	// fresh variable, and Load keeps its value in Config.Custom.
+	custom bool
 }
 
 var options = []option{
@@ -303,11 +306,17 @@ func (o *option) assign(c *Config, vals []string) []error {
 // assignOne converts a single value and stores it in c, or leaves c
 // unchanged.
 func (o *option) assignOne(c *Config, s string) error {
+	return assignValue(o.field(c), o.tidy, s)
+}
+
+// assignValue converts s and stores it in *p, or leaves *p unchanged. tidy,
+// if not nil, normalizes a string.
+func assignValue(field any, tidy func(string) string, s string) error {
 	var err error
-	switch p := o.field(c).(type) {
+	switch p := field.(type) {
 	case *string:
-		if o.tidy != nil {
-			s = o.tidy(s)
+		if tidy != nil {
+			s = tidy(s)
 		}
 		*p = s
 	case *int:
