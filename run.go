@@ -56,9 +56,10 @@ func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 	if err != nil {
 		return Result{ExitCode: ExitConfig}, err
 	}
-	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: defaults})
+	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: defaults,
+		Custom: t.Options.decls})
 	if errors.Is(err, config.ErrHelp) {
-		config.Usage(env.Stdout, env.Prog)
+		config.Usage(env.Stdout, env.Prog, t.Options.decls...)
 		t.writeTypes(env.Stdout)
 		return Result{ExitCode: ExitOK}, nil
 	}

@@ -134,6 +134,10 @@ type Hooks struct {
 	ReportExtra func() map[string]any
 	// WorkerReport receives on a master the custom keys of each report.
 	WorkerReport func(worker string, extra map[string]any)
+	// ParsedOptions gives a master's spawns their parsed_options; Options
+	// receives them on a worker, before the spawn's users start.
+	ParsedOptions func() map[string]any
+	Options       func(map[string]any)
 }
 
 // RunInfo is the configuration a process starts with, for the Init hook.
