@@ -71,6 +71,9 @@ func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 		return Result{ExitCode: ExitConfig}, err
 	}
 	defer closeLog()
+	for _, n := range cfg.Notes {
+		log.Info(n)
+	}
 
 	all, picked, err := t.prepare(&cfg)
 	if err != nil {

@@ -154,3 +154,29 @@ func TestUsageCustomGolden(t *testing.T) {
 		t.Errorf("usage differs from %s (run go test -update if intended):\n%s", golden, buf.String())
 	}
 }
+
+// TestLocustKeysIgnored: a Locust config file's locustfile key (and other
+// keys that change nothing in herd) is skipped with a note, not refused.
+func TestLocustKeysIgnored(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "locust.conf")
+	conf := "locustfile = locustfile.py\nusers = 3\nskip_log_setup = true\nmodern-ui\n"
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(Input{Args: []string{"--config", path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Users != 3 {
+		t.Errorf("Users = %d, want 3", cfg.Users)
+	}
+	want := []string{
+		"config file " + path + `:1: ignoring Locust's key "locustfile": the test is the program herd runs`,
+		"config file " + path + `:3: ignoring Locust's key "skip_log_setup": herd configures only its own logger`,
+		"config file " + path + `:4: ignoring Locust's key "modern-ui": herd has one web UI`,
+	}
+	if strings.Join(cfg.Notes, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Notes =\n%s\nwant\n%s", strings.Join(cfg.Notes, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -77,6 +77,7 @@ func Load(in Input) (Config, error) {
 	// The config file is named on the command line, in the environment or
 	// by the test program.
 	var file map[string]fileValue
+	var notes []string
 	path, pathSource := "", ""
 	if vals, ok := flags.values(optionNamed("config")); ok {
 		path, pathSource = vals[len(vals)-1], "flag --config"
@@ -87,13 +88,14 @@ func Load(in Input) (Config, error) {
 	}
 	if path != "" {
 		var fp Problems
-		file, fp = readConfigFile(path, pathSource, table)
+		file, fp, notes = readConfigFile(path, pathSource, table)
 		probs = append(probs, fp...)
 	}
 
 	// Every layer's value of every option is converted and checked, lowest
 	// first; each good one replaces the one below it.
 	cfg := Default()
+	cfg.Notes = notes
 	sources := make(map[string]string, len(table))
 	for i := range table {
 		o := &table[i]
