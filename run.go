@@ -59,7 +59,7 @@ func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: defaults,
 		Custom: t.Options.decls})
 	if errors.Is(err, config.ErrHelp) {
-		config.Usage(env.Stdout, env.Prog, t.Options.decls...)
+		config.UsageFor(env.Stdout, env.Prog, config.Input{Defaults: defaults, Custom: t.Options.decls})
 		t.writeTypes(env.Stdout)
 		return Result{ExitCode: ExitOK}, nil
 	}

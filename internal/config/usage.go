@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -16,10 +17,26 @@ const (
 // options". Write errors are ignored; so are bad declarations, which Load
 // reports.
 func Usage(w io.Writer, prog string, custom ...Custom) {
+	UsageFor(w, prog, Input{Custom: custom})
+}
+
+// UsageFor is Usage for a test program with its own defaults
+// (in.Defaults), which --help shows as the defaults, and its own options
+// (in.Custom). Arguments are ignored.
+func UsageFor(w io.Writer, prog string, in Input) {
 	if prog == "" {
 		prog = "herd"
 	}
-	extra, _ := customOptions(custom)
+	extra, _ := customOptions(in.Custom)
+	table := slices.Concat(options, extra)
+	if defaults, err := parseArgs(in.Defaults, table); err == nil {
+		for i := range table {
+			if vals, ok := defaults.values(&table[i]); ok {
+				table[i].def = strings.Join(vals, ",")
+			}
+		}
+	}
+	options, extra := table[:len(options)], table[len(options):]
 	var b strings.Builder
 	b.WriteString("Usage: " + prog + " [OPTIONS] [UserClass ...]\n")
 	for _, g := range groups {
@@ -60,8 +77,11 @@ func Usage(w io.Writer, prog string, custom ...Custom) {
 
 // helpText is o's help with its default.
 func helpText(o *option) string {
-	if o.def != "" {
+	switch {
+	case o.def != "":
 		return o.help + " (default " + o.def + ")"
+	case o.noDefault != "":
+		return o.help + " " + o.noDefault
 	}
 	return o.help
 }
