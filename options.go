@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/herdload/herd/internal/config"
 	"github.com/herdload/herd/internal/control"
+	"github.com/herdload/herd/internal/web"
 )
 
 // Options are a test's own command-line options (Locust's
@@ -110,6 +112,18 @@ func (n *Node) setOptions(vals map[string]any) {
 	}
 }
 
+// mergeOptions replaces the values vals gives (a /swarm's).
+func (n *Node) mergeOptions(vals map[string]any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	next := map[string]any{}
+	if cur := n.options.Load(); cur != nil {
+		maps.Copy(next, *cur)
+	}
+	maps.Copy(next, vals)
+	n.options.Store(&next)
+}
+
 // wireOptions are n's option values as a master sends them in each spawn's
 // parsed_options: keyed by Locust's dest name (dashes as underscores),
 // durations as text.
@@ -132,12 +146,12 @@ func (n *Node) wireOptions() map[string]any {
 // parsed_options of a spawn; values the master lacks, or that do not
 // convert (a Locust master's, of another type), keep theirs.
 func (n *Node) takeWireOptions(decls []config.Custom, parsed map[string]any) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	cur := n.options.Load()
 	next := make(map[string]any, len(decls))
 	if cur != nil {
-		for k, v := range *cur {
-			next[k] = v
-		}
+		maps.Copy(next, *cur)
 	}
 	var bad []string
 	for _, d := range decls {
@@ -166,6 +180,17 @@ func (t *Test) optionHooks(h control.Hooks, n *Node, log *slog.Logger) control.H
 		return h
 	}
 	h.ParsedOptions = n.wireOptions
+	h.UIOptions = func() []web.CustomOption {
+		out := make([]web.CustomOption, len(t.Options.decls))
+		for i, d := range t.Options.decls {
+			out[i] = web.CustomOption{Name: d.Name, Value: d.Default, Help: d.Help}
+			if v := n.option(d.Name); v != nil {
+				out[i].Value = v
+			}
+		}
+		return out
+	}
+	h.SetOptions = n.mergeOptions
 	h.Options = func(parsed map[string]any) {
 		if err := n.takeWireOptions(t.Options.decls, parsed); err != nil {
 			log.Warn("keeping this worker's values of some test options", "err", err)

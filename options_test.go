@@ -3,6 +3,8 @@ package herd_test
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -147,5 +149,42 @@ func TestOptionOutsideRun(t *testing.T) {
 	}
 	if o.batch.Name() != "batch" {
 		t.Errorf("Name = %q", o.batch.Name())
+	}
+}
+
+// TestOptionFromStartForm: the web UI's /swarm sets the test's options as
+// Locust's form does (field my_argument), and /api/state lists them.
+func TestOptionFromStartForm(t *testing.T) {
+	t.Parallel()
+	o := newOptionTest()
+	base, stop, stderr := startUI(t, o.test, "--batch", "9")
+	var state struct {
+		Extra []struct {
+			Name, Flag, Value, Type string
+		} `json:"extra_options"`
+	}
+	getJSON(t, base+"api/state", &state)
+	if len(state.Extra) != 3 || state.Extra[0].Name != "my_argument" || state.Extra[1].Value != "9" || state.Extra[2].Type != "duration" {
+		t.Fatalf("extra_options = %+v", state.Extra)
+	}
+	resp, err := http.PostForm(base+"swarm", url.Values{"user_count": {"1"}, "spawn_rate": {"10"}, "batch": {"many"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad option value: %s, want 400", resp.Status)
+	}
+	resp, err = http.PostForm(base+"swarm", url.Values{"user_count": {"1"}, "spawn_rate": {"10"}, "my_argument": {"from-form"}, "think": {"5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("swarm: %s", resp.Status)
+	}
+	poll(t, "the task to read the form's values", func() bool { return o.seenBy(herd.Standalone) == "from-form from-form 9 5s" })
+	if code := stop(); code != 0 {
+		t.Errorf("exit code %d\n%s", code, stderr.String())
 	}
 }

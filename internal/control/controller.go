@@ -29,6 +29,7 @@ import (
 	"github.com/herdload/herd/internal/report"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/threshold"
+	"github.com/herdload/herd/internal/web"
 )
 
 // Exit codes of a run.
@@ -138,6 +139,11 @@ type Hooks struct {
 	// receives them on a worker, before the spawn's users start.
 	ParsedOptions func() map[string]any
 	Options       func(map[string]any)
+	// UIOptions lists the test's own options with their values for the
+	// web UI's start form; SetOptions sets those a /swarm gave, before
+	// its test starts (so a master's spawns carry them).
+	UIOptions  func() []web.CustomOption
+	SetOptions func(map[string]any)
 }
 
 // RunInfo is the configuration a process starts with, for the Init hook.
