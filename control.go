@@ -77,7 +77,7 @@ func (t *Test) controlOptions(cfg config.Config, env Env, log *slog.Logger, node
 		},
 		Shape:        shape,
 		FallbackHost: t.FallbackHost,
-		Hooks:        t.Events.hooks(node),
+		Hooks:        t.optionHooks(t.Events.hooks(node), node, log),
 	}
 }
 

@@ -36,6 +36,8 @@ type Node struct {
 	mu       sync.Mutex
 	sendUp   func(typ string, data any) error
 	sendDown func(typ string, data any, to string) error
+	// options are the values of the test's own options (options.go).
+	options optionValues
 }
 
 func (n *Node) setSendUp(fn func(typ string, data any) error) {
@@ -56,6 +58,7 @@ func newNode(cfg config.Config) *Node {
 		n.role = Master
 	}
 	n.index.Store(-1)
+	n.setOptions(cfg.Custom)
 	return n
 }
 

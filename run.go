@@ -57,9 +57,10 @@ func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 	if err != nil {
 		return Result{ExitCode: ExitConfig}, err
 	}
-	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: defaults})
+	cfg, err := config.Load(config.Input{Args: env.Args, Getenv: env.Getenv, Defaults: defaults,
+		Custom: t.Options.decls})
 	if errors.Is(err, config.ErrHelp) {
-		config.Usage(env.Stdout, env.Prog)
+		config.UsageFor(env.Stdout, env.Prog, config.Input{Defaults: defaults, Custom: t.Options.decls})
 		t.writeTypes(env.Stdout)
 		return Result{ExitCode: ExitOK}, nil
 	}
@@ -77,6 +78,9 @@ func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 		return Result{ExitCode: ExitConfig}, err
 	}
 	defer closeLog()
+	for _, n := range cfg.Notes {
+		log.Info(n)
+	}
 
 	all, picked, err := t.prepare(&cfg)
 	if err != nil {

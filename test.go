@@ -32,6 +32,8 @@ type Test struct {
 	// job can tighten or relax them), and a bad one is exit code 2 before
 	// anything runs. A failed threshold makes the run exit with 4.
 	Thresholds []string
+	// Options are the test's own command-line options (see Options).
+	Options Options
 }
 
 // Result is what a run leaves, as Execute returns it.

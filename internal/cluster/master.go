@@ -35,6 +35,10 @@ type MasterOptions struct {
 	OnCustom func(node, typ string, data any)
 	// OnReportExtra receives the custom keys of each worker report.
 	OnReportExtra func(node string, extra map[string]any)
+	// ParsedOptions, when set, gives the parsed_options each spawn
+	// carries (Locust sends its options there): the test's own options,
+	// so every worker runs with the master's values. Nil sends {}.
+	ParsedOptions func() map[string]any
 
 	Tick        time.Duration // liveness tick, 1 s
 	Liveness    int           // ticks without heartbeat before "missing", 3
@@ -918,7 +922,7 @@ func (m *Master) dispatchTo(n int, ctx context.Context) bool {
 		}
 		h := host
 		m.sendSpawn(w.id, wire.Spawn{Timestamp: m.nextTimestamp(), UserClassesCount: counts, Host: &h,
-			StopTimeout: &secs, ParsedOptions: map[string]any{}})
+			StopTimeout: &secs, ParsedOptions: m.parsedOptions()})
 	}
 	return true
 }
@@ -1095,4 +1099,15 @@ func (m *Master) ActiveWorkers() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.activeLocked())
+}
+
+// parsedOptions is the parsed_options of a spawn: never nil, as Locust
+// workers read it as a dict.
+func (m *Master) parsedOptions() map[string]any {
+	if m.opts.ParsedOptions != nil {
+		if o := m.opts.ParsedOptions(); o != nil {
+			return o
+		}
+	}
+	return map[string]any{}
 }

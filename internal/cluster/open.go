@@ -283,7 +283,7 @@ func (m *Master) dispatchOpen() {
 		}
 		h := host
 		m.sendSpawn(id, wire.Spawn{Timestamp: m.nextTimestamp(), UserClassesCount: counts, Host: &h,
-			StopTimeout: &secs, ParsedOptions: map[string]any{}, Extra: map[string]msgpack.RawMessage{extKey: raw}})
+			StopTimeout: &secs, ParsedOptions: m.parsedOptions(), Extra: map[string]msgpack.RawMessage{extKey: raw}})
 	}
 	if !first {
 		m.checkOpenEnd()

@@ -83,6 +83,9 @@ type WorkerOptions struct {
 	// ReportExtra adds custom keys to each stats report (Locust's
 	// report_to_master); a master's OnReportExtra receives them.
 	ReportExtra func() map[string]any
+	// OnParsedOptions receives each spawn's parsed_options (the master's
+	// options) before its users start, on the message loop.
+	OnParsedOptions func(map[string]any)
 	// OnSpawningComplete runs when the worker confirms a spawn to its
 	// master (Locust's spawning_complete event on a worker), with the
 	// users running. A spawn that a newer one, a stop or a quit
@@ -443,6 +446,9 @@ func (w *Worker) handle(m wire.Message, stopBeats func()) bool {
 		}
 		if sp.StopTimeout != nil {
 			w.stopWait = time.Duration(sp.StopTimeout.Float64() * float64(time.Second))
+		}
+		if w.opts.OnParsedOptions != nil {
+			w.opts.OnParsedOptions(sp.ParsedOptions)
 		}
 		x, err := decodeSpawnExt(sp)
 		if err != nil {

@@ -59,6 +59,12 @@ var ErrVersion = errors.New("config: version requested")
 // Config is herd's resolved run configuration. The zero value is not useful;
 // start from [Default] or use [Load].
 type Config struct {
+	// Notes say what Load ignored that a user may expect to matter (a
+	// Locust config file's locustfile key), for the run to log.
+	Notes []string
+	// Custom holds the values of the test program's own options
+	// (Input.Custom) by name, each of its Default's type; nil without any.
+	Custom map[string]any
 	// Users is the peak number of concurrent users (-u, --users). Default 1.
 	Users int
 	// SpawnRate is the rate to start users at, in users per second

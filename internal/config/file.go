@@ -38,15 +38,16 @@ type fileValue struct {
 
 // readConfigFile reads and decodes the config file at path, which was named
 // by pathSource ("flag --config" or "environment HERD_CONFIG"). It returns
-// the raw values by option name and every problem found.
-func readConfigFile(path, pathSource string) (map[string]fileValue, Problems) {
+// the raw values by option name, every problem found, and notes on the
+// Locust-only keys it ignored.
+func readConfigFile(path, pathSource string, table []option) (map[string]fileValue, Problems, []string) {
 	data, err := readLimited(path, maxConfigSize)
 	if err != nil {
 		msg := fmt.Sprintf("cannot read config file: %v", err)
 		if errors.Is(err, fs.ErrNotExist) {
 			msg = fmt.Sprintf("config file %q does not exist", path)
 		}
-		return nil, Problems{{Source: pathSource, Field: "config", Message: msg}}
+		return nil, Problems{{Source: pathSource, Field: "config", Message: msg}}, nil
 	}
 
 	var entries []confEntry
@@ -68,9 +69,12 @@ func readConfigFile(path, pathSource string) (map[string]fileValue, Problems) {
 		ps = append(ps, Problem{Source: where(e.line), Message: e.msg})
 	}
 	vals := make(map[string]fileValue, len(entries))
+	var notes []string
 	for _, e := range entries {
-		o := lookupOption(e.key)
+		o := lookupIn(table, e.key)
 		switch {
+		case o == nil && ignoredKeys[normalKey(e.key)] != "":
+			notes = append(notes, fmt.Sprintf("%s: ignoring Locust's key %q: %s", where(e.line), e.key, ignoredKeys[normalKey(e.key)]))
 		case o == nil:
 			ps = append(ps, Problem{Source: where(e.line), Message: unknownKey(e.key)})
 		case o.name == "config":
@@ -85,7 +89,7 @@ func readConfigFile(path, pathSource string) (map[string]fileValue, Problems) {
 			vals[o.name] = fileValue{vals: e.vals, source: where(e.line), line: e.line}
 		}
 	}
-	return vals, ps
+	return vals, ps, notes
 }
 
 // maxConfigSize bounds how much of a config file is read, so that naming
@@ -112,9 +116,20 @@ func readLimited(path string, limit int64) ([]byte, error) {
 // locustOnly lists Locust options herd does not have, for a clearer message
 // when a Locust config file is reused.
 var locustOnly = []string{
-	"locustfile", "skip-log-setup", "show-task-ratio-json", "equal-weights", "headful", "hatch-rate",
-	"modern-ui", "legacy-ui", "web-login", "otel", "profile",
+	"show-task-ratio-json", "equal-weights", "headful", "hatch-rate", "web-login", "otel", "profile",
 }
+
+// ignoredKeys are the Locust-only config-file keys herd skips, as they
+// would change nothing in a herd run, with the reason it says so.
+var ignoredKeys = map[string]string{
+	"locustfile":     "the test is the program herd runs",
+	"skip-log-setup": "herd configures only its own logger",
+	"modern-ui":      "herd has one web UI",
+	"legacy-ui":      "herd has one web UI",
+}
+
+// normalKey is a config-file key as an option name.
+func normalKey(key string) string { return strings.ToLower(strings.ReplaceAll(key, "_", "-")) }
 
 // unknownKey explains an unknown config-file key, suggesting a close match.
 func unknownKey(key string) string {

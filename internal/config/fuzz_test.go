@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func FuzzParseConf(f *testing.F) {
@@ -55,3 +56,26 @@ func FuzzLoad(f *testing.F) {
 
 // files matches the options that name a file to read or write.
 var files = regexp.MustCompile(`config|html|json-file|json_file|junit|csv|logfile`)
+
+// FuzzParseCustom: a test option's value either converts, and formats back
+// to text that converts to the same value, or is refused.
+func FuzzParseCustom(f *testing.F) {
+	for _, s := range []string{"x", "42", "-1.5e3", "yes", "90", "1h30m", ""} {
+		f.Add(uint8(0), s)
+	}
+	defs := []any{"", 0, 0.0, false, time.Duration(0)}
+	f.Fuzz(func(t *testing.T, kind uint8, s string) {
+		def := defs[int(kind)%len(defs)]
+		v, err := ParseCustom(def, s)
+		if err != nil {
+			return
+		}
+		if x, ok := v.(float64); ok && x != x {
+			return // NaN never equals itself
+		}
+		back, err := ParseCustom(def, FormatCustom(v))
+		if err != nil || back != v {
+			t.Fatalf("%#v formats as %q, which parses to %#v, %v", v, FormatCustom(v), back, err)
+		}
+	})
+}

@@ -24,6 +24,9 @@ type Input struct {
 	// environment and the flags. Problems in them name the source
 	// "test program defaults".
 	Defaults []string
+	// Custom are the test program's own options, set like built-in ones;
+	// Config.Custom holds their values.
+	Custom []Custom
 }
 
 // sourceDefaults is the Problem.Source of a value from [Input.Defaults].
@@ -46,7 +49,9 @@ func Load(in Input) (Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	flags, err := parseArgs(in.Args)
+	custom, declProbs := customOptions(in.Custom)
+	table := slices.Concat(options, custom)
+	flags, err := parseArgs(in.Args, table)
 	if err != nil {
 		if wantsHelp(in.Args) {
 			return Default(), ErrHelp
@@ -66,8 +71,8 @@ func Load(in Input) (Config, error) {
 		return Default(), ErrVersion
 	}
 
-	var probs Problems
-	defaults, err := parseArgs(in.Defaults)
+	probs := declProbs
+	defaults, err := parseArgs(in.Defaults, table)
 	switch {
 	case err != nil:
 		probs = append(probs, Problem{Source: sourceDefaults, Message: err.Error()})
@@ -81,6 +86,7 @@ func Load(in Input) (Config, error) {
 	// The config file is named on the command line, in the environment or
 	// by the test program.
 	var file map[string]fileValue
+	var notes []string
 	path, pathSource := "", ""
 	if vals, ok := flags.values(optionNamed("config")); ok {
 		path, pathSource = vals[len(vals)-1], "flag --config"
@@ -91,16 +97,21 @@ func Load(in Input) (Config, error) {
 	}
 	if path != "" {
 		var fp Problems
-		file, fp = readConfigFile(path, pathSource)
+		file, fp, notes = readConfigFile(path, pathSource, table)
 		probs = append(probs, fp...)
 	}
 
 	// Every layer's value of every option is converted and checked, lowest
 	// first; each good one replaces the one below it.
 	cfg := Default()
-	sources := make(map[string]string, len(options))
-	for i := range options {
-		o := &options[i]
+	cfg.Notes = notes
+	sources := make(map[string]string, len(table))
+	for i := range table {
+		o := &table[i]
+		if o.custom {
+			probs = append(probs, assignCustom(&cfg, o, layerValues(o, defaults, file, getenv, flags))...)
+			continue
+		}
 		for _, lv := range layerValues(o, defaults, file, getenv, flags) {
 			next := cfg
 			errs := o.assign(&next, lv.vals)
@@ -128,7 +139,10 @@ func Load(in Input) (Config, error) {
 		// Problems about no single option (config-file syntax, unknown keys)
 		// come first, then the rest in the order options are listed in
 		// --help, each option's from its lowest layer up.
-		slices.SortStableFunc(probs, func(a, b Problem) int { return optionIndex(a.Field) - optionIndex(b.Field) })
+		index := func(name string) int {
+			return slices.IndexFunc(table, func(o option) bool { return o.name == name })
+		}
+		slices.SortStableFunc(probs, func(a, b Problem) int { return index(a.Field) - index(b.Field) })
 		return cfg, probs
 	}
 	return cfg, nil
@@ -183,13 +197,13 @@ type args struct {
 // parseArgs parses command-line style arguments without converting any
 // value, so that every layer is converted, and every problem reported, the
 // same way.
-func parseArgs(argv []string) (args, error) {
+func parseArgs(argv []string, table []option) (args, error) {
 	fs := pflag.NewFlagSet("herd", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	a := args{raws: make(map[string]*rawFlag, len(options))}
-	for i := range options {
-		o := &options[i]
+	a := args{raws: make(map[string]*rawFlag, len(table))}
+	for i := range table {
+		o := &table[i]
 		if o.positional {
 			continue
 		}
@@ -285,11 +299,14 @@ func (r *rawFlag) Type() string { return r.opt.typeName() }
 
 // lookupOption finds an option by long name, also accepting underscores for
 // dashes and any letter case, as config-file keys may be written.
-func lookupOption(key string) *option {
+func lookupOption(key string) *option { return lookupIn(options, key) }
+
+// lookupIn is lookupOption in table.
+func lookupIn(table []option, key string) *option {
 	k := strings.ToLower(strings.ReplaceAll(key, "_", "-"))
-	i := slices.IndexFunc(options, func(o option) bool { return o.name == k })
+	i := slices.IndexFunc(table, func(o option) bool { return o.name == k })
 	if i < 0 {
 		return nil
 	}
-	return &options[i]
+	return &table[i]
 }

@@ -38,6 +38,7 @@ type option struct {
 	metavar    string // placeholder shown in help instead of the type name
 	help       string
 	def        string // default shown in help, "" for none
+	noDefault  string // said in help instead when there is no default
 	positional bool   // not a flag: the positional arguments
 	// field returns a pointer to the Config field the option sets: *int,
 	// *float64, *bool, *string, *[]string, *time.Duration, *slog.Level,
@@ -51,6 +52,9 @@ type option struct {
 	// option below HERD_<OPTION> (the first one set counts), such as
 	// OpenTelemetry's OTEL_EXPORTER_OTLP_ENDPOINT.
 	standardEnv []standardVar
+	// custom marks a test program's own option (Custom): its field is a
+	// fresh variable, and Load keeps its value in Config.Custom.
+	custom bool
 }
 
 // standardVar is an environment variable of another tool's convention.
@@ -74,7 +78,7 @@ var options = []option{
 		help:  "Rate to spawn users at (users per second). Primarily used together with --headless or --autostart",
 		field: func(c *Config) any { return &c.SpawnRate }},
 	{name: "run-time", short: "t", group: groupCommon,
-		help:  "Stop after the specified amount of time, e.g. 300s, 20m, 3h, 1h30m, or a number of seconds (300). Only used together with --headless or --autostart. Defaults to run forever",
+		help: "Stop after the specified amount of time, e.g. 300s, 20m, 3h, 1h30m, or a number of seconds (300). Only used together with --headless or --autostart.", noDefault: "Defaults to run forever",
 		field: func(c *Config) any { return &c.RunTime }},
 	{name: "list", short: "l", group: groupCommon,
 		help:  "Show list of possible User classes and exit",
@@ -230,7 +234,7 @@ var options = []option{
 		help:  "Sets the process exit code (0-255) to use when a test result contain any failure or error",
 		field: func(c *Config) any { return &c.ExitCodeOnError }},
 	{name: "stop-timeout", short: "s", group: groupOther,
-		help:  "Time to wait for a simulated user to complete any executing task before exiting, e.g. 30s or a number of seconds. Default is to terminate immediately",
+		help: "Time to wait for a simulated user to complete any executing task before exiting, e.g. 30s or a number of seconds.", noDefault: "Default is to terminate immediately",
 		field: func(c *Config) any { return &c.StopTimeout }},
 	{name: "request-timeout", group: groupOther, def: "60s",
 		help:  "Timeout for each HTTP request, e.g. 10s or a number of seconds; must be greater than 0",
@@ -326,11 +330,17 @@ func (o *option) assign(c *Config, vals []string) []error {
 // assignOne converts a single value and stores it in c, or leaves c
 // unchanged.
 func (o *option) assignOne(c *Config, s string) error {
+	return assignValue(o.field(c), o.tidy, s)
+}
+
+// assignValue converts s and stores it in *p, or leaves *p unchanged. tidy,
+// if not nil, normalizes a string.
+func assignValue(field any, tidy func(string) string, s string) error {
 	var err error
-	switch p := o.field(c).(type) {
+	switch p := field.(type) {
 	case *string:
-		if o.tidy != nil {
-			s = o.tidy(s)
+		if tidy != nil {
+			s = tidy(s)
 		}
 		*p = s
 	case *int:

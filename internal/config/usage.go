@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -12,14 +13,39 @@ const (
 
 // Usage writes the --help text for program name prog to w, grouped like
 // Locust's help (common options, web UI, tags, statistics, logging, other,
-// user classes). Write errors are ignored.
-func Usage(w io.Writer, prog string) {
+// user classes), with the test program's own options, if any, under "Test
+// options". Write errors are ignored; so are bad declarations, which Load
+// reports.
+func Usage(w io.Writer, prog string, custom ...Custom) {
+	UsageFor(w, prog, Input{Custom: custom})
+}
+
+// UsageFor is Usage for a test program with its own defaults
+// (in.Defaults), which --help shows as the defaults, and its own options
+// (in.Custom). Arguments are ignored.
+func UsageFor(w io.Writer, prog string, in Input) {
 	if prog == "" {
 		prog = "herd"
 	}
+	extra, _ := customOptions(in.Custom)
+	table := slices.Concat(options, extra)
+	if defaults, err := parseArgs(in.Defaults, table); err == nil {
+		for i := range table {
+			if vals, ok := defaults.values(&table[i]); ok {
+				table[i].def = strings.Join(vals, ",")
+			}
+		}
+	}
+	options, extra := table[:len(options)], table[len(options):]
 	var b strings.Builder
 	b.WriteString("Usage: " + prog + " [OPTIONS] [UserClass ...]\n")
 	for _, g := range groups {
+		if g == groupUsers && len(extra) > 0 {
+			b.WriteString("\n" + groupTest + ":\n")
+			for i := range extra {
+				writeEntry(&b, optionSynopsis(&extra[i]), helpText(&extra[i]))
+			}
+		}
 		b.WriteString("\n" + g + ":\n")
 		if g == groupCommon {
 			writeEntry(&b, "  -h, --help", "show this help message and exit")
@@ -30,11 +56,7 @@ func Usage(w io.Writer, prog string) {
 			if o.group != g {
 				continue
 			}
-			help := o.help
-			if o.def != "" {
-				help += " (default " + o.def + ")"
-			}
-			writeEntry(&b, optionSynopsis(o), help)
+			writeEntry(&b, optionSynopsis(o), helpText(o))
 		}
 	}
 	b.WriteString("\n")
@@ -52,6 +74,17 @@ func Usage(w io.Writer, prog string) {
 		"3 the run could not start or a report could not be written; 4 a --threshold failed "+
 		"(it wins over 1); 130 a second interrupt.")
 	_, _ = io.WriteString(w, b.String())
+}
+
+// helpText is o's help with its default.
+func helpText(o *option) string {
+	switch {
+	case o.def != "":
+		return o.help + " (default " + o.def + ")"
+	case o.noDefault != "":
+		return o.help + " " + o.noDefault
+	}
+	return o.help
 }
 
 // optionSynopsis is the left column for o: "  -u, --users int".

@@ -29,6 +29,7 @@ import (
 	"github.com/herdload/herd/internal/report"
 	"github.com/herdload/herd/internal/stats"
 	"github.com/herdload/herd/internal/threshold"
+	"github.com/herdload/herd/internal/web"
 )
 
 // Exit codes of a run.
@@ -134,6 +135,15 @@ type Hooks struct {
 	ReportExtra func() map[string]any
 	// WorkerReport receives on a master the custom keys of each report.
 	WorkerReport func(worker string, extra map[string]any)
+	// ParsedOptions gives a master's spawns their parsed_options; Options
+	// receives them on a worker, before the spawn's users start.
+	ParsedOptions func() map[string]any
+	Options       func(map[string]any)
+	// UIOptions lists the test's own options with their values for the
+	// web UI's start form; SetOptions sets those a /swarm gave, before
+	// its test starts (so a master's spawns carry them).
+	UIOptions  func() []web.CustomOption
+	SetOptions func(map[string]any)
 }
 
 // RunInfo is the configuration a process starts with, for the Init hook.

@@ -54,6 +54,7 @@ func (c *Controller) startMaster() error {
 		OnDelta:       c.mergeDelta,
 		OnCustom:      h.Message,
 		OnReportExtra: h.WorkerReport,
+		ParsedOptions: h.ParsedOptions,
 		Token:         c.cfg.MasterToken,
 		// A worker's report grows with its request names.
 		Limits: transport.Limits{MaxMessageSize: cluster.MaxReportSize(c.cfg.MaxNames)},

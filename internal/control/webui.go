@@ -74,6 +74,9 @@ type uiController struct{ c *Controller }
 var _ web.Controller = uiController{}
 
 func (u uiController) Swarm(req web.SwarmRequest) error {
+	if h := u.c.opts.Hooks.SetOptions; h != nil && len(req.Options) > 0 {
+		h(req.Options)
+	}
 	return u.c.Swarm(Start{Users: req.Users, SpawnRate: req.SpawnRate, Host: req.Host, RunTime: req.RunTime,
 		UserClasses: req.UserClasses})
 }
@@ -114,6 +117,9 @@ func (u uiController) Status() web.Status {
 	}
 	if c.open != nil {
 		s.ArrivalRate = c.open.spec
+	}
+	if h := c.opts.Hooks.UIOptions; h != nil {
+		s.Options = h()
 	}
 	selected := c.picked
 	if run := c.run; run != nil {

@@ -61,7 +61,8 @@ func (c *Controller) runWorker(ctx context.Context) (int, error) {
 				h.Message("", typ, data)
 			}
 		},
-		ReportExtra: h.ReportExtra,
+		ReportExtra:     h.ReportExtra,
+		OnParsedOptions: h.Options,
 		// Once per spawn the worker confirms: not for one that a newer
 		// spawn or a stop interrupted.
 		OnSpawningComplete: func(users int) {

@@ -45,6 +45,9 @@ type SwarmRequest struct {
 	Host        string        // "" keeps the current host
 	RunTime     time.Duration // 0: until stopped
 	UserClasses []string      // empty: all (or the running test's)
+	// Options are new values of the test's own options (Status.Options)
+	// by name, each of its current value's type; set before the start.
+	Options map[string]any
 }
 
 // States of a test, Locust's names.
@@ -90,6 +93,9 @@ type Status struct {
 	// MaxUsers bounds the open model's pool (--max-users); 0 means the
 	// pool itself (TargetUsers).
 	MaxUsers int
+	// Options are the test's own options (herd.Test.Options) with their
+	// current values, for the start form's custom parameters.
+	Options []CustomOption
 }
 
 // Worker states as a master reports them: ready, spawning and running are
@@ -125,3 +131,11 @@ type TaskRatio = report.TaskRatio
 
 // ClassRatio is the share of one user class (or task) and of its tasks.
 type ClassRatio = report.ClassRatio
+
+// CustomOption is one of the test's own options: its long flag name, its
+// value (a string, int, float64, bool or time.Duration) and help.
+type CustomOption struct {
+	Name  string
+	Value any
+	Help  string
+}

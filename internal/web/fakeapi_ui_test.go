@@ -51,6 +51,8 @@ type uiStateDoc struct {
 	ArrivalRate string       `json:"arrival_rate"`
 	MaxUsers    int          `json:"max_users"`
 	ServerTime  string       `json:"server_time"`
+	// ExtraOptions are the test's own options, absent without any.
+	ExtraOptions []optionDoc `json:"extra_options,omitempty"`
 }
 
 // uiThresholdDoc is one result of /api/thresholds.
@@ -225,7 +227,7 @@ func (f *uiFakeAPI) stateLocked() uiStateDoc {
 		CPUWarning: st.CPUWarning, CPUPercent: math.Round(st.CPUShare*1000) / 10,
 		IsMaster: st.IsMaster, Workers: []uiWorker{},
 		Shape: st.Shape, ArrivalRate: st.ArrivalRate, MaxUsers: st.MaxUsers,
-		ServerTime: now.UTC().Format(time.RFC3339Nano),
+		ServerTime: now.UTC().Format(time.RFC3339Nano), ExtraOptions: optionDocs(st.Options),
 	}
 	if st.IsMaster {
 		// As the server sends them, except the order: the UI sorts by index.

@@ -52,6 +52,9 @@ type stateDoc struct {
 	ArrivalRate string `json:"arrival_rate"`
 	MaxUsers    int    `json:"max_users"`
 	ServerTime  string `json:"server_time"`
+	// ExtraOptions are the test's own options for the start form's custom
+	// parameters (Locust's extra_options); absent without any.
+	ExtraOptions []optionDoc `json:"extra_options,omitempty"`
 }
 
 // workerDoc is one worker in /api/state and the HTML report, with Locust's
@@ -100,25 +103,26 @@ type classDoc struct {
 // newStateDoc renders st as of now. Times are RFC 3339 in UTC.
 func newStateDoc(st Status, now time.Time) stateDoc {
 	doc := stateDoc{
-		State:       st.State,
-		Users:       st.Users,
-		TargetUsers: st.TargetUsers,
-		SpawnRate:   finite(st.SpawnRate),
-		Host:        st.Host,
-		StartedAt:   rfc3339(st.StartedAt),
-		StoppedAt:   rfc3339(st.StoppedAt),
-		RunTime:     st.RunTime.Seconds(),
-		Deadline:    rfc3339(st.Deadline),
-		UserClasses: make([]classDoc, 0, len(st.UserClasses)),
-		ClassPicker: st.ClassPicker,
-		CPUWarning:  st.CPUWarning,
-		CPUPercent:  math.Round(finite(st.CPUShare)*1000) / 10,
-		IsMaster:    st.IsMaster,
-		Workers:     []workerDoc{},
-		Shape:       st.Shape,
-		ArrivalRate: st.ArrivalRate,
-		MaxUsers:    st.MaxUsers,
-		ServerTime:  now.UTC().Format(time.RFC3339Nano),
+		State:        st.State,
+		Users:        st.Users,
+		TargetUsers:  st.TargetUsers,
+		SpawnRate:    finite(st.SpawnRate),
+		Host:         st.Host,
+		StartedAt:    rfc3339(st.StartedAt),
+		StoppedAt:    rfc3339(st.StoppedAt),
+		RunTime:      st.RunTime.Seconds(),
+		Deadline:     rfc3339(st.Deadline),
+		UserClasses:  make([]classDoc, 0, len(st.UserClasses)),
+		ClassPicker:  st.ClassPicker,
+		CPUWarning:   st.CPUWarning,
+		CPUPercent:   math.Round(finite(st.CPUShare)*1000) / 10,
+		IsMaster:     st.IsMaster,
+		Workers:      []workerDoc{},
+		Shape:        st.Shape,
+		ArrivalRate:  st.ArrivalRate,
+		MaxUsers:     st.MaxUsers,
+		ServerTime:   now.UTC().Format(time.RFC3339Nano),
+		ExtraOptions: optionDocs(st.Options),
 	}
 	if st.IsMaster { // Workers without IsMaster are ignored
 		doc.Workers, doc.WorkerCount = workerDocs(st.Workers), activeWorkers(st.Workers)

@@ -40,7 +40,7 @@ type swarmStarted struct {
 // Any bad value is a 400 naming every problem, and the test is left alone.
 func (s *Server) handleSwarm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxSwarmBody)
-	req, problems := parseSwarm(r, s.ctl.Status().UserClasses)
+	req, problems := parseSwarmWith(r, s.ctl.Status())
 	if len(problems) > 0 {
 		s.writeJSON(w, r, http.StatusBadRequest, failure{Message: strings.Join(problems, "; ")})
 		return
@@ -72,11 +72,22 @@ func (s *Server) handleSwarm(w http.ResponseWriter, r *http.Request) {
 // object with the same keys. classes are the known user classes. It returns
 // every problem found, each a sentence naming its field.
 func parseSwarm(r *http.Request, classes []UserClass) (SwarmRequest, []string) {
+	return parseSwarmWith(r, Status{UserClasses: classes})
+}
+
+// parseSwarmWith is parseSwarm with st's user classes and custom options.
+func parseSwarmWith(r *http.Request, st Status) (SwarmRequest, []string) {
 	vals, err := readSwarmValues(r)
 	if err != nil {
 		return SwarmRequest{}, []string{err.Error()}
 	}
-	return checkSwarm(vals, classes)
+	req, problems := checkSwarm(vals, st.UserClasses)
+	opts, more := checkSwarmOptions(vals, st.Options)
+	if problems = append(problems, more...); len(problems) > 0 {
+		return SwarmRequest{}, problems
+	}
+	req.Options = opts
+	return req, nil
 }
 
 // readSwarmValues decodes the request body into form values, whatever its
@@ -137,6 +148,7 @@ func readSwarmJSON(body io.Reader) (url.Values, error) {
 		return nil, errors.New("body holds more than one JSON value")
 	}
 	vals := url.Values{}
+	addJSONOptions(vals, obj)
 	var problems []string
 	for _, key := range swarmFields {
 		raw, ok := obj[key]

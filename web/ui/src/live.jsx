@@ -107,6 +107,9 @@ function SwarmForm({ status, mode, onDone, onCancel }) {
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
   const classes = (status.class_picker && status.user_classes) || [];
+  // The test's own options (Locust's custom parameters): each field is
+  // named as /swarm reads it; a switch sends "false" when unchecked.
+  const options = status.extra_options || [];
   const noneSelected = !classes.some((c) => c.selected);
   const shape = status.shape || "";
   const arrival = status.arrival_rate || "";
@@ -200,6 +203,27 @@ function SwarmForm({ status, mode, onDone, onCancel }) {
                   <span class="muted">{c.fixed_count > 0 ? `fixed ${fmtInt(c.fixed_count)}` : `weight ${fmtInt(c.weight)}`}</span>
                 </label>
               ))}
+            </fieldset>
+          )}
+          {options.length > 0 && (
+            <fieldset class="classes custom-options" id="custom-options">
+              <legend>Custom parameters</legend>
+              {options.map((o) =>
+                o.type === "bool" ? (
+                  <label key={o.name} class="check">
+                    <input type="checkbox" name={o.name} value="true" defaultChecked={o.value === "true"} />
+                    <input type="hidden" name={o.name} value="false" />
+                    <span>{o.flag}</span>
+                    {o.help && <span class="muted">{o.help}</span>}
+                  </label>
+                ) : (
+                  <label key={o.name} class="field">
+                    <span>{o.flag}</span>
+                    <input name={o.name} type="text" autoCapitalize="off" spellCheck={false} defaultValue={o.value} />
+                    {o.help && <small>{o.help}</small>}
+                  </label>
+                ),
+              )}
             </fieldset>
           )}
         </>
