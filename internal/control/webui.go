@@ -33,7 +33,7 @@ func (c *Controller) withUI(ctx context.Context) (int, error) {
 		// Without auth: the names it answers to besides its bind address,
 		// localhost and IP addresses (against DNS rebinding).
 		AllowedHosts: c.cfg.WebHostAllow,
-		Metrics: c.tel.handler,
+		Metrics:      c.tel.handler,
 	}, ui)
 	url, err := srv.Start()
 	if err != nil {
