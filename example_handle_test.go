@@ -72,18 +72,24 @@ func ExampleNode_Stats() {
 	herd.Main(test)
 }
 
-// A test changes its own user count: here its first task asks for three
-// users, started at once, and a task stops the test once they run.
+// A test changes its own user count: once its first user runs, a task
+// asks for three users, started at once; a task stops the test once the
+// three run.
 func ExampleNode_SetUsers() {
 	var once sync.Once
 	test := oneTask(func(ctx context.Context) error {
 		node := herd.NodeFrom(ctx)
-		var err error
-		once.Do(func() { err = node.SetUsers(3, 0) })
-		if node.State() == herd.StateRunning && node.Users() == 3 {
+		switch {
+		case node.State() != herd.StateRunning:
+			return nil // still spawning: OnSpawningComplete has not run yet
+		case node.Users() == 1:
+			var err error
+			once.Do(func() { err = node.SetUsers(3, 0) })
+			return err
+		case node.Users() == 3:
 			return herd.ErrStopTest
 		}
-		return err
+		return nil
 	})
 	test.Events.OnSpawningComplete(func(users int) { fmt.Println("users:", users) })
 	test.Run(context.Background(), herd.Env{Args: []string{"--headless", "-u", "1"}})
