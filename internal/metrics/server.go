@@ -2,17 +2,16 @@ package metrics
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/herdload/herd/internal/basicauth"
 )
 
 // ServerOptions configure a [Server].
@@ -62,7 +61,7 @@ func Serve(opts ServerOptions, h http.Handler) (*Server, error) {
 	}
 	s := &Server{
 		srv: &http.Server{
-			Handler:           basicAuth(opts.Auth, mux),
+			Handler:           basicauth.Require(opts.Auth, mux),
 			TLSConfig:         tlsConfig,
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
@@ -116,24 +115,4 @@ func displayURL(addr net.Addr, asked string, https bool) string {
 		host = "127.0.0.1"
 	}
 	return scheme + "://" + net.JoinHostPort(host, port) + "/metrics"
-}
-
-// basicAuth requires HTTP basic auth ("user:password") when auth is set,
-// comparing hashes in constant time as the web UI does.
-func basicAuth(auth string, next http.Handler) http.Handler {
-	if auth == "" {
-		return next
-	}
-	user, pass, _ := strings.Cut(auth, ":")
-	wantUser, wantPass := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, p, ok := r.BasicAuth()
-		gotUser, gotPass := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
-		if !ok || subtle.ConstantTimeCompare(gotUser[:], wantUser[:])&subtle.ConstantTimeCompare(gotPass[:], wantPass[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Basic realm="herd", charset="UTF-8"`)
-			http.Error(w, "401 unauthorized", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/herdload/herd/internal/basicauth"
 )
 
 // routes builds the whole handler: security headers, then the Host check
@@ -47,7 +49,7 @@ func (s *Server) routes() http.Handler {
 	var h http.Handler = mux
 	h = underBasePath(s.opts.BasePath, h)
 	h = s.cop.Handler(h)
-	h = requireAuth(s.opts.Auth, h)
+	h = basicauth.Require(s.opts.Auth, h)
 	if s.opts.Auth == "" {
 		h = checkHost(s.hosts, s.refusals, h)
 	}

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
-	"strings"
 )
 
 // Content-Security-Policy of every response: the UI loads only its own
@@ -42,29 +39,6 @@ func securityHeaders(next http.Handler) http.Handler {
 			if host := hostOf(r.Host); !isLocalhost(host) && !isIPLiteral(host) {
 				h.Set("Strict-Transport-Security", hstsValue)
 			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// requireAuth asks for HTTP basic auth ("user:password") on every request
-// when auth is set. Both sides are hashed before the constant-time compare,
-// so that neither the content nor the length of the secret leaks.
-func requireAuth(auth string, next http.Handler) http.Handler {
-	if auth == "" {
-		return next
-	}
-	user, pass, _ := strings.Cut(auth, ":")
-	wantUser, wantPass := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(pass))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, p, ok := r.BasicAuth()
-		gotUser, gotPass := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
-		userOK := subtle.ConstantTimeCompare(gotUser[:], wantUser[:])
-		passOK := subtle.ConstantTimeCompare(gotPass[:], wantPass[:])
-		if !ok || userOK&passOK != 1 {
-			w.Header().Set("WWW-Authenticate", `Basic realm="herd", charset="UTF-8"`)
-			writeText(w, http.StatusUnauthorized, "401 unauthorized\n")
-			return
 		}
 		next.ServeHTTP(w, r)
 	})
