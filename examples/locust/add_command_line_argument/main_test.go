@@ -4,30 +4,12 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/examples/locust/internal/porttest"
 )
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The flag and the environment reach the test-start listener and the task,
 // as Locust's parsed_options do.
@@ -47,7 +29,7 @@ func TestArgumentsReachListenerAndTask(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				var out lockedBuffer
+				var out porttest.Buffer
 				args := append([]string{"--headless", "-u", "1", "-r", "1", "-t", "2500ms"}, tt.args...)
 				res, err := newTest(&out).Execute(context.Background(), herd.Env{Args: args, Getenv: func(k string) string { return tt.env[k] }})
 				if err != nil || res.ExitCode != 0 {

@@ -10,25 +10,8 @@ import (
 	"time"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/examples/locust/internal/porttest"
 )
-
-// lockedBuffer is a strings.Builder safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var masterPort = regexp.MustCompile(`master listening for workers" port=(\d+)`)
 
@@ -44,7 +27,7 @@ func lines(out string) []string {
 // every user has a name of its own.
 func TestSplitsUsersOverWorkers(t *testing.T) {
 	t.Parallel()
-	var masterOut, workerOut, logs lockedBuffer
+	var masterOut, workerOut, logs porttest.Buffer
 	done := make(chan error, 1)
 	go func() {
 		res, err := newTest(&masterOut).Execute(context.Background(), herd.Env{Stderr: &logs, Args: []string{
@@ -90,7 +73,7 @@ func TestSplitsUsersOverWorkers(t *testing.T) {
 // On its own, the process keeps every name.
 func TestStandaloneKeepsAllNames(t *testing.T) {
 	t.Parallel()
-	var out lockedBuffer
+	var out porttest.Buffer
 	res, err := newTest(&out).Execute(context.Background(), herd.Env{Args: []string{"--headless", "-u", "3", "-r", "100", "-t", "1s"}})
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("Execute = %+v, %v", res, err)

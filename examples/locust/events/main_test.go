@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/examples/locust/internal/porttest"
 )
 
 // target answers "/" with 100 bytes and "/stats/requests" with 37.
@@ -26,24 +27,6 @@ func target(t *testing.T) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-// lockedBuffer is a strings.Builder safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var total = regexp.MustCompile(`^Total content-length received: (\d+)\n$`)
@@ -62,7 +45,7 @@ func printedTotal(t *testing.T, out string) int64 {
 // On its own, the process's sum is its statistics' total size.
 func TestSumsContentLength(t *testing.T) {
 	t.Parallel()
-	var out lockedBuffer
+	var out porttest.Buffer
 	res, err := newTest(&out).Execute(context.Background(), herd.Env{Args: []string{"--headless", "-u", "5", "-r", "5",
 		"-t", "3s", "-s", "10s", "-H", target(t)}})
 	if err != nil || res.ExitCode != 0 {
@@ -81,7 +64,7 @@ var masterPort = regexp.MustCompile(`master listening for workers" port=(\d+)`)
 func TestSumsOverWorkers(t *testing.T) {
 	t.Parallel()
 	host := target(t)
-	var masterOut, logs lockedBuffer
+	var masterOut, logs porttest.Buffer
 	type result struct {
 		res herd.Result
 		err error
@@ -103,7 +86,7 @@ func TestSumsOverWorkers(t *testing.T) {
 		}
 	}
 	var workers sync.WaitGroup
-	var workerOut lockedBuffer
+	var workerOut porttest.Buffer
 	for range 2 {
 		workers.Go(func() {
 			res, err := newTest(&workerOut).Execute(context.Background(), herd.Env{Args: []string{

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/examples/locust/internal/porttest"
 )
 
 // echoTarget is postman-echo's /post (which echoes the body as "data")
@@ -38,31 +39,13 @@ func echoTarget(t *testing.T) (string, func() map[string]int) {
 	}
 }
 
-// lockedBuffer is a strings.Builder safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // The steps print in Locust's order (Locust 2.12.1 headless, -u 2: 1, 2,
 // 3, then per user 4 and 5, 6, per user 7, 8, 9, 10), and each kind of
 // test data is fetched where Locust fetches it.
 func TestStepsInLocustsOrder(t *testing.T) {
 	t.Parallel()
 	host, seen := echoTarget(t)
-	var out lockedBuffer
+	var out porttest.Buffer
 	test := newTest(&out)
 	res, err := test.Execute(context.Background(), herd.Env{Args: []string{"--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", host}})
 	if err != nil || res.ExitCode != 0 {

@@ -5,28 +5,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/herdload/herd/examples/locust/internal/porttest"
 )
-
-// lockedBuffer is a strings.Builder safe for the printer's goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The program runs the test with its web UI (on a free port here) against
 // a local target for 3 s, prints the live statistics, and gets the result
@@ -39,7 +22,7 @@ func TestRunsAsALibrary(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	var out, logs lockedBuffer
+	var out, logs porttest.Buffer
 	res, err := run(context.Background(), &out, &logs, "-u", "4", "-t", "3s", "-s", "5s", "-P", "0", "-H", srv.URL)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, logs.String())

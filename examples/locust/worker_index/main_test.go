@@ -5,31 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/herdload/herd"
+	"github.com/herdload/herd/examples/locust/internal/porttest"
 )
-
-// lockedBuffer is a strings.Builder safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // things writes mythings_0.csv and mythings_1.csv to a new directory.
 func things(t *testing.T) string {
@@ -61,10 +43,10 @@ var masterPort = regexp.MustCompile(`master listening for workers" port=(\d+)`)
 func TestEachWorkerReadsItsOwnFile(t *testing.T) {
 	t.Parallel()
 	dir := things(t)
-	var logs lockedBuffer
+	var logs porttest.Buffer
 	done := make(chan error, 1)
 	go func() {
-		res, err := newTest(dir, new(lockedBuffer), 0).Execute(context.Background(), herd.Env{Stderr: &logs, Args: []string{
+		res, err := newTest(dir, new(porttest.Buffer), 0).Execute(context.Background(), herd.Env{Stderr: &logs, Args: []string{
 			"--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "--expect-workers", "2",
 			"--headless", "-u", "4", "-r", "100", "-t", "2s"}})
 		if err == nil && res.ExitCode != 0 {
@@ -81,7 +63,7 @@ func TestEachWorkerReadsItsOwnFile(t *testing.T) {
 			port = m[1]
 		}
 	}
-	outs := []*lockedBuffer{new(lockedBuffer), new(lockedBuffer)}
+	outs := []*porttest.Buffer{new(porttest.Buffer), new(porttest.Buffer)}
 	var workers sync.WaitGroup
 	for _, out := range outs {
 		workers.Go(func() {
@@ -108,7 +90,7 @@ func TestEachWorkerReadsItsOwnFile(t *testing.T) {
 // On its own, a process is worker 0.
 func TestStandaloneReadsFileZero(t *testing.T) {
 	t.Parallel()
-	var out lockedBuffer
+	var out porttest.Buffer
 	res, err := newTest(things(t), &out, 100*time.Millisecond).Execute(context.Background(),
 		herd.Env{Args: []string{"--headless", "-u", "1", "-t", "1s"}})
 	if err != nil || res.ExitCode != 0 {

@@ -171,7 +171,7 @@ const hang = time.Minute
 func Run(t testing.TB, test *herd.Test, args ...string) Result {
 	t.Helper()
 	var stdout bytes.Buffer
-	stderr := new(syncBuffer)
+	stderr := new(Buffer)
 	args = append([]string{"--headless", "--json", "--only-summary"}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), hang)
 	defer cancel()
@@ -189,18 +189,20 @@ func Run(t testing.TB, test *herd.Test, args ...string) Result {
 	return res
 }
 
-type syncBuffer struct {
+// Buffer collects a run's output; it is safe for concurrent writes (a
+// master's and its workers' logs).
+type Buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
