@@ -56,8 +56,11 @@ func (c *Controller) startMaster() error {
 		OnReportExtra: h.WorkerReport,
 		ParsedOptions: h.ParsedOptions,
 		Token:         c.cfg.MasterToken,
-		// A worker's report grows with its request names.
-		Limits: transport.Limits{MaxMessageSize: cluster.MaxReportSize(c.cfg.MaxNames)},
+		// A worker's report grows with its request names; a master told to
+		// expect more workers than the default cap holds them all, with
+		// room for as many reconnecting.
+		Limits: transport.Limits{MaxMessageSize: cluster.MaxReportSize(c.cfg.MaxNames),
+			MaxConnections: maxWorkerConns(c.cfg.ExpectWorkers)},
 	})
 	if err != nil {
 		return err
@@ -198,4 +201,11 @@ func (c *Controller) writeWorkers(w io.Writer) {
 	for _, wk := range ws {
 		fmt.Fprintf(w, "%-6d %-44s %-9s %7d %7.1f %9.0fM\n", wk.Index, wk.ID, wk.State, wk.Users, wk.CPU, float64(wk.Memory)/(1<<20))
 	}
+}
+
+// maxWorkerConns is the master port's connection cap: the transport's
+// default, or twice the workers expected (each may reconnect while its old
+// connection is still being noticed as gone).
+func maxWorkerConns(expect int) int {
+	return max(transport.DefaultMaxConnections, 2*expect)
 }

@@ -131,6 +131,10 @@ func checkWiring(t *testing.T, m manifests) {
 	if web := ports["web"]; web != 0 && argValue(master.Args, "--web-port") != fmt.Sprint(web) {
 		t.Errorf("the web UI listens on %s, its container port is %d", argValue(master.Args, "--web-port"), web)
 	}
+	if mp := argValue(master.Args, "--metrics-port"); mp != "" && mp != fmt.Sprint(ports["metrics"]) {
+		t.Errorf("/metrics is served on %s, the metrics container port is %d", mp, ports["metrics"])
+	}
+	checkScrape(t, pod, master, ports)
 	for _, p := range []*corev1.Probe{master.ReadinessProbe, master.LivenessProbe} {
 		if p == nil {
 			t.Fatal("the master lacks a readiness or liveness probe")
@@ -152,6 +156,24 @@ func checkWiring(t *testing.T, m manifests) {
 		if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
 			t.Errorf("container %s may run as root or write its file system", c.Name)
 		}
+	}
+}
+
+// checkScrape checks that Prometheus, following the master pod's
+// annotations, finds /metrics: on the web UI's port under its base path,
+// or on --metrics-port.
+func checkScrape(t *testing.T, pod corev1.PodTemplateSpec, master corev1.Container, ports map[string]int32) {
+	t.Helper()
+	a := pod.Annotations
+	if a["prometheus.io/scrape"] != "true" {
+		return
+	}
+	want, path := ports["web"], strings.TrimSuffix(argValue(master.Args, "--web-base-path"), "/")+"/metrics"
+	if want == 0 {
+		want, path = ports["metrics"], "/metrics"
+	}
+	if want == 0 || a["prometheus.io/port"] != fmt.Sprint(want) || a["prometheus.io/path"] != path {
+		t.Errorf("scrape annotations %v; herd serves %s on port %d", a, path, want)
 	}
 }
 
@@ -216,10 +238,16 @@ func TestRenderedValues(t *testing.T) {
 	if len(m.claims) != 1 || len(m.pods) != 1 || m.pods[0].Spec.Volumes[0].PersistentVolumeClaim.ClaimName != m.claims[0].Name {
 		t.Errorf("want a reports claim and a reader pod mounting it")
 	}
+	svcPorts := map[string]int32{}
 	for _, c := range m.services[0].Spec.Ports {
-		if c.Name == "web" {
-			t.Error("headless: the Service has a web port nobody serves")
-		}
+		svcPorts[c.Name] = c.Port
+	}
+	if svcPorts["web"] != 0 || svcPorts["metrics"] != 9646 {
+		t.Errorf("headless: Service ports %v, want master and metrics (no web UI)", svcPorts)
+	}
+	if pod := m.masterPod(t); !isSubsequence([]string{"--headless", "--metrics-port", "9646"}, args) ||
+		pod.Annotations["prometheus.io/port"] != "9646" || pod.Annotations["prometheus.io/path"] != "/metrics" {
+		t.Errorf("headless: /metrics on --metrics-port 9646 and annotated: args %q, annotations %v", args, pod.Annotations)
 	}
 
 	m = render(t, valueSets["web UI secured"])
@@ -233,7 +261,8 @@ func TestRenderedValues(t *testing.T) {
 	if c.ReadinessProbe.TCPSocket == nil {
 		t.Error("with basic auth, the readiness probe must not be an unauthenticated HTTP GET")
 	}
-	if master.Annotations["prometheus.io/scrape"] != "true" || master.Annotations["prometheus.io/port"] != "8089" || master.Annotations["team"] != "perf" {
+	if master.Annotations["prometheus.io/scrape"] != "true" || master.Annotations["prometheus.io/port"] != "8089" ||
+		master.Annotations["prometheus.io/path"] != "/herd/metrics" || master.Annotations["team"] != "perf" {
 		t.Errorf("master pod annotations %v", master.Annotations)
 	}
 	env := map[string]string{}
@@ -260,8 +289,16 @@ func TestRenderedValues(t *testing.T) {
 	if len(w.TopologySpreadConstraints) != 1 || w.Affinity.PodAntiAffinity == nil {
 		t.Error("workers are not spread over nodes by default")
 	}
-	if len(m.masterPod(t).Annotations) != 0 {
-		t.Error("Prometheus annotations are on by default, before herd serves /metrics")
+	if a := m.masterPod(t).Annotations; a["prometheus.io/scrape"] != "true" || a["prometheus.io/port"] != "8089" || a["prometheus.io/path"] != "/metrics" {
+		t.Errorf("by default Prometheus scrapes the web UI's /metrics: annotations %v", a)
+	}
+	if c := m.masterPod(t).Spec.Containers[0]; argValue(c.Args, "--metrics-port") != "" || argValue(c.Args, "--otlp-endpoint") != "" {
+		t.Errorf("web mode serves /metrics on the UI's port and pushes nothing by default: args %q", c.Args)
+	}
+
+	m = render(t, map[string]any{"metrics": map[string]any{"scrape": false, "otlpEndpoint": "http://otel.test:4318"}})
+	if c := m.masterPod(t); len(c.Annotations) != 0 || argValue(c.Spec.Containers[0].Args, "--otlp-endpoint") != "http://otel.test:4318" {
+		t.Errorf("metrics.scrape false and otlpEndpoint: annotations %v, args %q", c.Annotations, c.Spec.Containers[0].Args)
 	}
 }
 

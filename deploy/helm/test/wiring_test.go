@@ -12,10 +12,12 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,6 +112,20 @@ func TestChartRunsHeadless(t *testing.T) {
 			})
 			checkWiring(t, m)
 			c := runCluster(t, m)
+			// Prometheus finds the whole cluster's metrics where the
+			// annotations say, while the Job runs.
+			pod := m.masterPod(t)
+			for {
+				if _, ok := c.scrapeRequests(t, pod); ok {
+					break
+				}
+				select {
+				case <-c.master.logDone:
+					t.Fatalf("the master ended before a scrape of %s%s answered\n%s",
+						c.scrapeAt, pod.Annotations["prometheus.io/path"], c.master.log.String())
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
 			code := c.waitMaster(t)
 			if code != tt.code {
 				t.Errorf("the Job's exit code is %d, want %d\n%s", code, tt.code, c.master.log.String())
@@ -168,6 +184,19 @@ func TestChartRunsWebUI(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The stopped test's figures, scraped as Prometheus would, are what the
+	// target received.
+	scraped, ok := c.scrapeRequests(t, m.masterPod(t))
+	if !ok {
+		t.Fatalf("scraping %s%s failed", c.scrapeAt, m.masterPod(t).Annotations["prometheus.io/path"])
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for seen.Load() != scraped && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if seen.Load() != scraped {
+		t.Errorf("herd_requests_total is %d, the target received %d", scraped, seen.Load())
+	}
 	if err := c.master.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +214,9 @@ type cluster struct {
 	reports string // the master's reports volume
 	prefix  string // --csv's value, in reports
 	webURL  string
+	// scrapeAt is where the pod's prometheus.io/port leads (scheme, host
+	// and port): the web UI's, or --metrics-port's.
+	scrapeAt string
 }
 
 // runCluster starts the master and every worker replica from their
@@ -205,14 +237,25 @@ func runCluster(t *testing.T, m manifests) *cluster {
 	args := rewriteMounts(mc.Args, mc.VolumeMounts, map[string]string{"reports": c.reports})
 	args = setArg(args, "--master-bind-port", "0")
 	args = append(args, "--master-bind-host", "127.0.0.1")
-	if argValue(args, "--web-port") != "" {
-		args = append(setArg(args, "--web-port", "0"), "--web-host", "127.0.0.1")
+	web, metrics := argValue(args, "--web-port") != "", argValue(args, "--metrics-port") != ""
+	if web {
+		args = setArg(args, "--web-port", "0")
+	}
+	if metrics {
+		args = setArg(args, "--metrics-port", "0")
+	}
+	if web || metrics {
+		args = append(args, "--web-host", "127.0.0.1")
 	}
 	c.prefix = argValue(args, "--csv")
 	c.master = start(t, ctx, "master", bin, mc, args, m)
 	port := c.master.waitLog(t, `master listening for workers" port=`)
-	if argValue(args, "--web-port") != "" {
+	if web {
 		c.webURL = c.master.waitLog(t, `web UI ready: open it in a browser" url=`)
+		c.scrapeAt = origin(t, c.webURL)
+	}
+	if metrics {
+		c.scrapeAt = origin(t, c.master.waitLog(t, `Prometheus metrics ready" url=`))
 	}
 
 	workers := m.workers(t)
@@ -239,6 +282,47 @@ func (c *cluster) waitWorkers(t *testing.T) {
 			t.Errorf("%s exited with %d\n%s", w.name, code, w.log.String())
 		}
 	}
+}
+
+// scrapeRequests scrapes the master as Prometheus would, following the
+// pod's annotations, and returns the sum of herd_requests_total, or ok
+// false if the scrape failed or has no herd metrics.
+func (c *cluster) scrapeRequests(t *testing.T, pod corev1.PodTemplateSpec) (total int64, ok bool) {
+	t.Helper()
+	resp, err := http.Get(c.scrapeAt + pod.Annotations["prometheus.io/path"])
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, false
+	}
+	for line := range strings.Lines(string(body)) {
+		if strings.HasPrefix(line, "herd_") {
+			ok = true
+		}
+		if !strings.HasPrefix(line, "herd_requests_total{") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			t.Fatalf("scrape line %q: %v", line, err)
+		}
+		total += int64(v)
+	}
+	return total, ok
+}
+
+// origin is a URL's scheme, host and port.
+func origin(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		t.Fatalf("logged URL %q: %v", raw, err)
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // checkReport compares the master's reports on its volume with what the

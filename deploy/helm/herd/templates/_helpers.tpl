@@ -97,6 +97,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if eq $v.mode "headless" }}
 - --headless
 - --only-summary
+- --metrics-port
+- {{ int64 $v.metrics.port | quote }}
 {{- else }}
 - --web-port
 - {{ int64 $v.master.webPort | quote }}
@@ -111,6 +113,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - --web-base-path
 - {{ $v.master.webBasePath | quote }}
 {{- end }}
+{{- end }}
+{{- with $v.metrics.otlpEndpoint }}
+- --otlp-endpoint
+- {{ . | quote }}
 {{- end }}
 {{- range $v.thresholds }}
 - --threshold
@@ -183,4 +189,13 @@ livenessProbe:
   periodSeconds: 10
   failureThreshold: 6
 {{- end }}
+{{- end -}}
+
+{{/* Where Prometheus scrapes the master: the web UI's port and base path in
+web mode, --metrics-port in headless mode. */}}
+{{- define "herd.metricsPort" -}}
+{{- if eq .Values.mode "web" }}{{ int64 .Values.master.webPort }}{{ else }}{{ int64 .Values.metrics.port }}{{ end -}}
+{{- end -}}
+{{- define "herd.metricsPath" -}}
+{{- if eq .Values.mode "web" }}{{ printf "%s/metrics" (trimSuffix "/" .Values.master.webBasePath) }}{{ else }}/metrics{{ end -}}
 {{- end -}}
