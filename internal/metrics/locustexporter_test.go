@@ -1,21 +1,32 @@
 package metrics_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
 )
 
-// ContainerSolutions/locust_exporter, the Prometheus exporter Locust users
-// run beside Locust, cannot be built here: the Go module proxy does not
-// serve github.com/ContainerSolutions/locust_exporter (403, "This module
-// version is not available", for the version list and for v0.5.2). So
-// the test checks what it reads instead: it polls only GET /stats/requests
-// and decodes it with encoding/json into the shape below (its fields and
-// Go types), ignoring decoding errors, so a field of another type would
-// silently read as zero. It skips rows named "Total" (Locust's old
-// total row; herd's, like Locust's since 1.0, is "Aggregated") and maps
-// state "hatching" to 1 and "running" to 2, anything else to 0.
+// exporterView is what ContainerSolutions/locust_exporter, the Prometheus
+// exporter Locust users run beside Locust, reads: it polls only GET
+// /stats/requests and decodes it with encoding/json into this shape (its
+// fields and Go types, from its main.go in testdata/locust_exporter),
+// ignoring decoding errors, so a field of another type would silently read
+// as zero. It skips rows named "Total" (Locust's old total row; herd's,
+// like Locust's since 1.0, is "Aggregated") and maps state "hatching" to 1
+// and "running" to 2, anything else to 0. checkExporterView decodes
+// strictly what the exporter decodes leniently; checkExporter runs the
+// exporter itself.
 type exporterView struct {
 	Stats []struct {
 		Method             string  `json:"method"`
@@ -96,5 +107,161 @@ func checkExporterView(t *testing.T, base string, want map[string]int) {
 	}
 	if v.State != "stopped" || v.UserCount != 0 {
 		t.Errorf("state %q with %d users", v.State, v.UserCount)
+	}
+}
+
+// exporterBin is locust_exporter built from testdata/locust_exporter, once.
+var exporterBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildExporter builds locust_exporter's copy in testdata (its own
+// module, whose dependencies come from the module proxy). Without a way
+// to build it the test skips, unless HERD_E2E=required.
+func buildExporter(t *testing.T) string {
+	t.Helper()
+	exporterBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "locust-exporter")
+		if err != nil {
+			exporterBin.err = err
+			return
+		}
+		exporterBin.path = filepath.Join(dir, "locust_exporter")
+		src, err := filepath.Abs(filepath.Join("testdata", "locust_exporter"))
+		if err != nil {
+			exporterBin.err = err
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", exporterBin.path, ".")
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			exporterBin.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if exporterBin.err != nil {
+		if os.Getenv("HERD_E2E") == "required" {
+			t.Fatalf("HERD_E2E=required but locust_exporter does not build: %v", exporterBin.err)
+		}
+		t.Skipf("locust_exporter does not build (set HERD_E2E=required to fail instead): %v", exporterBin.err)
+	}
+	return exporterBin.path
+}
+
+// runExporter starts locust_exporter pointed at herd's web UI (base, as a
+// Locust user would: --locust.uri=http://host:port) and returns its
+// /metrics URL once it answers. The test's end stops it.
+func runExporter(t *testing.T, base string) string {
+	t.Helper()
+	bin := buildExporter(t)
+	for try := 0; ; try++ {
+		// A free port: the exporter cannot be told to pick one and say
+		// which. Another process may take it in between; then try again.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		cmd := exec.CommandContext(ctx, bin, "--web.listen-address="+addr,
+			"--locust.uri="+strings.TrimSuffix(base, "/"), "--locust.timeout=30s")
+		out := new(syncBuffer)
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { cancel(); <-exited })
+		url := "http://" + addr + "/metrics"
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if resp, err := http.Get(url); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return url
+				}
+			}
+			select {
+			case <-exited:
+				if try < 3 {
+					break
+				}
+				t.Fatalf("locust_exporter exited:\n%s", out.String())
+			case <-time.After(20 * time.Millisecond):
+				if time.Now().After(deadline) {
+					t.Fatalf("locust_exporter never served %s:\n%s", url, out.String())
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+// checkExporter runs locust_exporter against herd's web UI at base after
+// the test stopped and checks what it exports, as a Prometheus server
+// scraping it would read it: per endpoint locust_requests_num_requests is
+// the target's count, the failures and errors agree, the exporter reached
+// herd (locust_up 1), the test is stopped and, on a master, the workers
+// are counted.
+func checkExporter(t *testing.T, base string, want map[string]int, workers int) {
+	t.Helper()
+	fams := scrape(t, runExporter(t, base), acceptText, "")
+	value := func(m *dto.Metric) float64 { return m.GetGauge().GetValue() }
+	label := func(m *dto.Metric, name string) string {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == name {
+				return l.GetValue()
+			}
+		}
+		return ""
+	}
+	one := func(name string) float64 {
+		f := fams[name]
+		if f == nil || len(f.GetMetric()) != 1 {
+			t.Fatalf("locust_exporter exports no %s", name)
+		}
+		return value(f.GetMetric()[0])
+	}
+	if up := one("locust_up"); up != 1 {
+		t.Fatalf("locust_up %v: the exporter could not read herd", up)
+	}
+	got := map[string]int{}
+	failures := 0.0
+	for _, m := range fams["locust_requests_num_requests"].GetMetric() {
+		if n := label(m, "name"); n != "Aggregated" {
+			got[label(m, "method")+" "+n] = int(value(m))
+		}
+	}
+	for _, m := range fams["locust_requests_num_failures"].GetMetric() {
+		if label(m, "name") != "Aggregated" {
+			failures += value(m)
+		}
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: locust_exporter exports %d requests, the target counted %d", k, got[k], n)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("locust_exporter exports rows %v, want %v", got, want)
+	}
+	errs := 0.0
+	for _, m := range fams["locust_errors"].GetMetric() {
+		errs += value(m)
+	}
+	if failures == 0 || errs != failures {
+		t.Errorf("locust_exporter: %v failures, %v in locust_errors", failures, errs)
+	}
+	if r, u := one("locust_running"), one("locust_users"); r != 0 || u != 0 {
+		t.Errorf("locust_exporter: running %v with %v users after the stop", r, u)
+	}
+	if w := one("locust_workers_count"); int(w) != workers {
+		t.Errorf("locust_exporter: %v workers, want %d", w, workers)
 	}
 }

@@ -376,7 +376,8 @@ func TestWebUIMetricsEqualTheTarget(t *testing.T) {
 			t.Errorf("%v users after the stop", u)
 		}
 	}
-	checkExporterView(t, base, want) // locust_exporter's view of the same run (locustexporter_test.go)
+	checkExporterView(t, base, want) // what locust_exporter reads, decoded strictly
+	checkExporter(t, base, want, 0)  // locust_exporter itself, scraped
 }
 
 // TestMasterMetricsAreTheClusterTotal: a master and two workers; the
@@ -405,4 +406,5 @@ func TestMasterMetricsAreTheClusterTotal(t *testing.T) {
 	if n := len(fams["herd_worker_cpu_usage_ratio"].GetMetric()); n != 2 {
 		t.Errorf("CPU of %d workers", n)
 	}
+	checkExporter(t, base, tg.snapshot(), 2) // locust_exporter sees the cluster too
 }
