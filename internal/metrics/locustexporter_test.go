@@ -1,10 +1,8 @@
 package metrics_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 )
@@ -155,52 +152,10 @@ func buildExporter(t *testing.T) string {
 // /metrics URL once it answers. The test's end stops it.
 func runExporter(t *testing.T, base string) string {
 	t.Helper()
-	bin := buildExporter(t)
-	for try := 0; ; try++ {
-		// A free port: the exporter cannot be told to pick one and say
-		// which. Another process may take it in between; then try again.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, bin, "--web.listen-address="+addr,
-			"--locust.uri="+strings.TrimSuffix(base, "/"), "--locust.timeout=30s")
-		out := new(syncBuffer)
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		t.Cleanup(func() { cancel(); <-exited })
-		url := "http://" + addr + "/metrics"
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			if resp, err := http.Get(url); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return url
-				}
-			}
-			select {
-			case <-exited:
-				if try < 3 {
-					break
-				}
-				t.Fatalf("locust_exporter exited:\n%s", out.String())
-			case <-time.After(20 * time.Millisecond):
-				if time.Now().After(deadline) {
-					t.Fatalf("locust_exporter never served %s:\n%s", url, out.String())
-				}
-				continue
-			}
-			break
-		}
-	}
+	addr := serveOnFreePort(t, "locust_exporter", buildExporter(t), "/metrics", func(addr string, _ int) []string {
+		return []string{"--web.listen-address=" + addr, "--locust.uri=" + strings.TrimSuffix(base, "/"), "--locust.timeout=30s"}
+	})
+	return "http://" + addr + "/metrics"
 }
 
 // checkExporter runs locust_exporter against herd's web UI at base after

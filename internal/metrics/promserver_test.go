@@ -1,11 +1,9 @@
 package metrics_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -189,48 +187,9 @@ func runPrometheus(t *testing.T, bin, target string) string {
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for try := 0; ; try++ {
-		// A free port: Prometheus cannot pick one and say which; another
-		// process may take it in between, then try again.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, bin, "--config.file="+cfg, "--web.listen-address="+addr,
-			"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprint("data", try)), "--enable-feature=native-histograms")
-		out := new(syncBuffer)
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		t.Cleanup(func() { cancel(); <-exited })
-		prom := "http://" + addr
-		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			if resp, err := http.Get(prom + "/-/ready"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return prom
-				}
-			}
-			select {
-			case <-exited:
-				if try >= 3 {
-					t.Fatalf("prometheus exited:\n%s", out.String())
-				}
-			case <-time.After(50 * time.Millisecond):
-				if time.Now().After(deadline) {
-					t.Fatalf("prometheus never got ready:\n%s", out.String())
-				}
-				continue
-			}
-			break
-		}
-	}
+	addr := serveOnFreePort(t, "prometheus", bin, "/-/ready", func(addr string, try int) []string {
+		return []string{"--config.file=" + cfg, "--web.listen-address=" + addr,
+			"--storage.tsdb.path=" + filepath.Join(dir, fmt.Sprint("data", try)), "--enable-feature=native-histograms"}
+	})
+	return "http://" + addr
 }
