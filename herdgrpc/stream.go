@@ -21,6 +21,7 @@ type stream struct {
 	grpc.ClientStream
 	t      *timing
 	ctx    context.Context // the caller's: the user's, for Record
+	sctx   context.Context // the stream's: ctx with its deadline
 	method string
 	single bool // one reply ends it (unary or client-streaming)
 	start  time.Time
@@ -48,10 +49,12 @@ func (t *timing) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.Cli
 		if cancel != nil {
 			cancel()
 		}
-		herd.Record(ctx, herd.Request{Kind: Kind, Name: method, Start: start, Duration: time.Since(start), Err: err})
+		d := time.Since(start)
+		err = pastDeadline(sctx, err)
+		herd.Record(ctx, herd.Request{Kind: Kind, Name: method, Start: start, Duration: d, Err: err})
 		return nil, &herd.RequestError{Kind: Kind, Name: method, Err: err}
 	}
-	return &stream{ClientStream: cs, t: t, ctx: ctx, method: method, single: !desc.ServerStreams,
+	return &stream{ClientStream: cs, t: t, ctx: ctx, sctx: sctx, method: method, single: !desc.ServerStreams,
 		start: start, last: start, cancel: cancel}, nil
 }
 
@@ -99,6 +102,7 @@ func (s *stream) CloseSend() error {
 // fail records the stream's end with err, once, and returns err as a
 // *herd.RequestError.
 func (s *stream) fail(err error) error {
+	err = pastDeadline(s.sctx, err)
 	s.end(err)
 	return &herd.RequestError{Kind: Kind, Name: s.method, Err: err}
 }

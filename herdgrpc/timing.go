@@ -2,10 +2,12 @@ package herdgrpc
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/herdload/herd"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
@@ -55,6 +57,9 @@ func (t *timing) unary(ctx context.Context, method string, req, reply any, cc *g
 	start := time.Now()
 	err := invoker(cctx, method, req, reply, cc, opts...)
 	d := time.Since(start)
+	if err != nil {
+		err = pastDeadline(cctx, err)
+	}
 	if cancel != nil {
 		cancel()
 	}
@@ -90,6 +95,25 @@ func deadline(ctx context.Context, d time.Duration) (context.Context, context.Ca
 		return ctx, nil
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+// errDeadline is the error of every call and stream past its deadline.
+var errDeadline = status.FromContextError(context.DeadlineExceeded).Err()
+
+// pastDeadline returns errDeadline for err when it says that ctx's
+// deadline passed. The client's timer and the server's (which knows the
+// deadline too) race: when the server's wins, its reset comes a little
+// before the client's deadline, described as "stream terminated by
+// RST_STREAM …", which would split one failure into two rows.
+func pastDeadline(ctx context.Context, err error) error {
+	s, ok := status.FromError(err)
+	if !ok || s.Code() != codes.DeadlineExceeded {
+		return err
+	}
+	if _, has := ctx.Deadline(); ctx.Err() == context.DeadlineExceeded || has && strings.HasPrefix(s.Message(), "stream terminated by RST_STREAM") {
+		return errDeadline
+	}
+	return err
 }
 
 // protoSize is m's encoded size when it is a protobuf message, else 0: the
