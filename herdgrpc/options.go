@@ -18,6 +18,7 @@ type options struct {
 	timeout       time.Duration
 	streamTimeout time.Duration
 	messages      bool
+	name          func(method string) string
 }
 
 func collect(opts []Option) options {
@@ -61,6 +62,11 @@ func Timeout(d time.Duration) Option { return func(o *options) { o.timeout = d }
 func StreamTimeout(d time.Duration) Option { return func(o *options) { o.streamTimeout = d } }
 
 // Messages records each message a stream receives too, as a row of its own (Type "grpc-msg",
-// the stream's method as its name, its proto size as its size), whose response time is the time
+// the stream's name, its proto size as its size), whose response time is the time
 // since the stream opened or since its previous message: how fast the server pushes.
 func Messages() Option { return func(o *options) { o.messages = true } }
+
+// Names names each call's and stream's row fn(method) instead of the full method
+// ("/pkg.Service/Method"): Names(path.Base) gives "Method", as Locust's gRPC example does. fn
+// runs for every call: it should not allocate (path.Base returns a part of its argument).
+func Names(fn func(method string) string) Option { return func(o *options) { o.name = fn } }

@@ -45,7 +45,7 @@ func (p *Pool) Dial(ctx context.Context, opts ...Option) (*Conn, error) {
 		return nil, errOddMetadata
 	}
 	md := o.md
-	if o.target != "" || o.tls != nil || o.dial != nil || o.timeout != 0 || o.streamTimeout != 0 || o.messages {
+	if o.target != "" || o.tls != nil || o.dial != nil || o.timeout != 0 || o.streamTimeout != 0 || o.messages || o.name != nil {
 		return nil, errors.New("herdgrpc: Pool.Dial takes only Metadata: give the other options to NewPool")
 	}
 	target := cmp.Or(p.o.target, herd.HostFrom(ctx))

@@ -22,8 +22,8 @@ type stream struct {
 	t      *timing
 	ctx    context.Context // the caller's: the user's, for Record
 	sctx   context.Context // the stream's: ctx with its deadline
-	method string
-	single bool // one reply ends it (unary or client-streaming)
+	name   string          // the statistics'
+	single bool            // one reply ends it (unary or client-streaming)
 	start  time.Time
 	cancel context.CancelFunc // the deadline's, or nil
 
@@ -51,10 +51,11 @@ func (t *timing) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.Cli
 		}
 		d := time.Since(start)
 		err = pastDeadline(sctx, err)
-		herd.Record(ctx, herd.Request{Kind: Kind, Name: method, Start: start, Duration: d, Err: err})
-		return nil, &herd.RequestError{Kind: Kind, Name: method, Err: err}
+		name := t.nameOf(method)
+		herd.Record(ctx, herd.Request{Kind: Kind, Name: name, Start: start, Duration: d, Err: err})
+		return nil, &herd.RequestError{Kind: Kind, Name: name, Err: err}
 	}
-	return &stream{ClientStream: cs, t: t, ctx: ctx, sctx: sctx, method: method, single: !desc.ServerStreams,
+	return &stream{ClientStream: cs, t: t, ctx: ctx, sctx: sctx, name: t.nameOf(method), single: !desc.ServerStreams,
 		start: start, last: start, cancel: cancel}, nil
 }
 
@@ -67,7 +68,7 @@ func (s *stream) RecvMsg(m any) error {
 		s.size.Add(n)
 		if s.t.messages {
 			now := time.Now()
-			herd.Record(s.ctx, herd.Request{Kind: KindMessage, Name: s.method, Start: s.last, Duration: now.Sub(s.last), Size: n})
+			herd.Record(s.ctx, herd.Request{Kind: KindMessage, Name: s.name, Start: s.last, Duration: now.Sub(s.last), Size: n})
 			s.last = now
 		}
 		if s.single {
@@ -104,7 +105,7 @@ func (s *stream) CloseSend() error {
 func (s *stream) fail(err error) error {
 	err = pastDeadline(s.sctx, err)
 	s.end(err)
-	return &herd.RequestError{Kind: Kind, Name: s.method, Err: err}
+	return &herd.RequestError{Kind: Kind, Name: s.name, Err: err}
 }
 
 // end records the stream, the first time it is called.
@@ -116,5 +117,5 @@ func (s *stream) end(err error) {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	herd.Record(s.ctx, herd.Request{Kind: Kind, Name: s.method, Start: s.start, Duration: d, Size: s.size.Load(), Err: err})
+	herd.Record(s.ctx, herd.Request{Kind: Kind, Name: s.name, Start: s.start, Duration: d, Size: s.size.Load(), Err: err})
 }

@@ -25,6 +25,7 @@ type timing struct {
 	timeout       time.Duration // 0: --request-timeout; < 0: none
 	streamTimeout time.Duration // 0: as timeout; < 0: none
 	messages      bool
+	name          func(method string) string // nil: the method
 }
 
 // Interceptors returns the interceptors that time every call and stream
@@ -34,7 +35,7 @@ type timing struct {
 //	cc, err := grpc.NewClient(addr, creds,
 //		grpc.WithChainUnaryInterceptor(unary), grpc.WithChainStreamInterceptor(stream))
 //
-// Only Timeout, StreamTimeout and Messages apply; the other options are
+// Only Timeout, StreamTimeout, Messages and Names apply; the other options are
 // Dial's. Calls are recorded in the statistics of the user their context
 // belongs to; calls made outside a user are made and not recorded.
 func Interceptors(opts ...Option) (grpc.UnaryClientInterceptor, grpc.StreamClientInterceptor) {
@@ -43,10 +44,19 @@ func Interceptors(opts ...Option) (grpc.UnaryClientInterceptor, grpc.StreamClien
 }
 
 func newTiming(o options) *timing {
-	return &timing{timeout: o.timeout, streamTimeout: o.streamTimeout, messages: o.messages}
+	return &timing{timeout: o.timeout, streamTimeout: o.streamTimeout, messages: o.messages, name: o.name}
 }
 
-// unary times one call: its name the method ("/pkg.Service/Method"), its
+// nameOf is the statistics name of method's calls.
+func (t *timing) nameOf(method string) string {
+	if t.name == nil {
+		return method
+	}
+	return t.name(method)
+}
+
+// unary times one call: its name the method ("/pkg.Service/Method", or
+// what Names makes of it), its
 // size the reply's proto size, a non-OK status its failure.
 func (t *timing) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if err := ctx.Err(); err != nil {
@@ -67,9 +77,10 @@ func (t *timing) unary(ctx context.Context, method string, req, reply any, cc *g
 	if err == nil {
 		size = protoSize(reply)
 	}
-	herd.Record(ctx, herd.Request{Kind: Kind, Name: method, Start: start, Duration: d, Size: size, Err: err})
+	name := t.nameOf(method)
+	herd.Record(ctx, herd.Request{Kind: Kind, Name: name, Start: start, Duration: d, Size: size, Err: err})
 	if err != nil {
-		return &herd.RequestError{Kind: Kind, Name: method, Err: err}
+		return &herd.RequestError{Kind: Kind, Name: name, Err: err}
 	}
 	return nil
 }
