@@ -237,47 +237,6 @@ func TestStreamMessagesAndFailure(t *testing.T) {
 	}
 }
 
-// A call past --request-timeout fails with DeadlineExceeded; the Timeout
-// option replaces it, and a context's earlier deadline wins.
-func TestDeadline(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		name string
-		args []string
-		opts []herdgrpc.Option
-		own  bool // the call's context has a deadline of its own
-	}{
-		{"request-timeout", []string{"--request-timeout", "200ms"}, nil, false},
-		{"Timeout option", []string{"--request-timeout", "1h"}, []herdgrpc.Option{herdgrpc.Timeout(200 * 1e6)}, false},
-		{"the context's", []string{"--request-timeout", "1h"}, nil, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, nil)
-			task := func(ctx context.Context, tc testpb.TestClient) error {
-				if c.own {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, 200*1e6)
-					defer cancel()
-				}
-				_, err := tc.Slow(ctx, &testpb.Msg{})
-				if status.Code(err) != codes.DeadlineExceeded {
-					t.Errorf("Slow: %v, want DeadlineExceeded", err)
-				}
-				return herd.ErrStopTest
-			}
-			s := run(t, append(c.args, "-H", "grpc://"+srv.addr), userType("Sloth", c.opts, task))
-			name := testpb.Test_Slow_FullMethodName
-			if e := entry(s, herdgrpc.Kind, name); e.Requests != 1 || e.Failures != 1 || e.Interrupted != 0 {
-				t.Errorf("Slow: %d requests, %d failures, %d interrupted; want 1, 1, 0", e.Requests, e.Failures, e.Interrupted)
-			}
-			if f := failures(s, herdgrpc.Kind, name); f["rpc error: code = DeadlineExceeded desc = context deadline exceeded"] != 1 {
-				t.Errorf("Slow's failures: %v", f)
-			}
-		})
-	}
-}
-
 // The Conn's metadata and each call's own reach the server.
 func TestMetadata(t *testing.T) {
 	t.Parallel()
