@@ -19,8 +19,8 @@ const (
 	KindMessage = "grpc-msg"
 )
 
-// timing is what the interceptors need: the timeouts and whether to count
-// a stream's messages.
+// timing is what the interceptors need: the timeouts, whether to count a
+// stream's messages, and the rows' names.
 type timing struct {
 	timeout       time.Duration // 0: --request-timeout; < 0: none
 	streamTimeout time.Duration // 0: as timeout; < 0: none
@@ -35,9 +35,9 @@ type timing struct {
 //	cc, err := grpc.NewClient(addr, creds,
 //		grpc.WithChainUnaryInterceptor(unary), grpc.WithChainStreamInterceptor(stream))
 //
-// Only Timeout, StreamTimeout, Messages and Names apply; the other options are
-// Dial's. Calls are recorded in the statistics of the user their context
-// belongs to; calls made outside a user are made and not recorded.
+// Only Timeout, StreamTimeout, Messages and Names apply; the other options
+// are Dial's. Calls are recorded in the statistics of the user their
+// context belongs to; calls made outside a user are made and not recorded.
 func Interceptors(opts ...Option) (grpc.UnaryClientInterceptor, grpc.StreamClientInterceptor) {
 	t := newTiming(collect(opts))
 	return t.unary, t.stream
@@ -56,8 +56,8 @@ func (t *timing) nameOf(method string) string {
 }
 
 // unary times one call: its name the method ("/pkg.Service/Method", or
-// what Names makes of it), its
-// size the reply's proto size, a non-OK status its failure.
+// what Names makes of it), its size the reply's proto size, a non-OK
+// status its failure.
 func (t *timing) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if err := ctx.Err(); err != nil {
 		// Nothing is sent, so nothing is recorded (herd.Record's rule).
