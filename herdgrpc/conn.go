@@ -37,8 +37,9 @@ var _ grpc.ClientConnInterface = (*Conn)(nil)
 // is part of that call's), kept for the user's life and closed by Close or
 // when the user ends.
 //
-// ctx must be the user's own context, as OnStart or a task gets it: when
-// it ends, the connection is closed.
+// ctx should be the user's own context, as OnStart or a task gets it: the
+// connection is closed when the user ends (herd.AfterUser). With another
+// context, it is closed when that context ends.
 func Dial(ctx context.Context, opts ...Option) (*Conn, error) {
 	o := collect(opts)
 	if len(o.md)%2 != 0 {
@@ -75,7 +76,13 @@ func newClient(target string, o options) (*grpc.ClientConn, error) {
 // ends.
 func newConn(ctx context.Context, cc *grpc.ClientConn, md []string, release func() error) *Conn {
 	c := &Conn{cc: cc, md: md, release: release}
-	c.stop = context.AfterFunc(ctx, func() { _ = c.Close() })
+	// A user's Conn is closed on its goroutine as it ends, and the test
+	// waits for that; a Conn made outside a user, when ctx ends.
+	if herd.AfterUser(ctx, func() { _ = c.Close() }) {
+		c.stop = func() bool { return false }
+	} else {
+		c.stop = context.AfterFunc(ctx, func() { _ = c.Close() })
+	}
 	return c
 }
 
