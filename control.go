@@ -77,6 +77,7 @@ func (t *Test) controlOptions(cfg config.Config, env Env, log *slog.Logger, node
 		},
 		Shape:        shape,
 		FallbackHost: t.FallbackHost,
+		WebUI:        t.WebUI.extension(node), // webext.go
 		Hooks:        t.optionHooks(t.Events.hooks(node), node, log),
 	}
 }

@@ -83,6 +83,9 @@ type Options struct {
 	// have no host (no -H and no type's own): herd's demo shop, say. It
 	// returns the target's base URL and how to stop it.
 	FallbackHost func() (url string, stop func() error, err error)
+	// WebUI is the test's own routes and tabs of the web UI, served by a
+	// process with a UI (a master, or one on its own).
+	WebUI web.Extension
 
 	Hooks Hooks
 }
