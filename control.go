@@ -157,6 +157,15 @@ func (e *Events) hooks(n *Node) control.Hooks {
 			}
 		}
 	}
+	if len(e.workerChange) > 0 {
+		h.WorkerChange = func(ch control.WorkerChange) { // events.go
+			w := ch.Worker
+			wc := WorkerChange{Kind: WorkerChangeKind(ch.Kind), Worker: WorkerInfo{ID: w.ID, Index: w.Index, State: w.State, Users: w.Users, CPU: w.CPU, Memory: w.Memory}}
+			for _, fn := range e.workerChange {
+				fn(ctx, wc)
+			}
+		}
+	}
 	if len(e.spawningComplete) > 0 {
 		h.SpawningComplete = func(users int) {
 			for _, fn := range e.spawningComplete {
