@@ -114,7 +114,10 @@ func matches(t *testing.T, ui string) (bool, string) {
 	for _, r := range cl.Stats {
 		got[r.Name] = r.ContentLength
 	}
-	desc := func() string { b, _ := json.Marshal(map[string]any{"content-length": got, "statistics": want}); return string(b) }
+	desc := func() string {
+		b, _ := json.Marshal(map[string]any{"content-length": got, "statistics": want})
+		return string(b)
+	}
 	if len(want) != 2 || len(got) != len(want) {
 		return false, desc()
 	}
