@@ -9,8 +9,8 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
-	"github.com/herdload/herd/internal/browsertest"
 	"github.com/herdload/herd/examples/locust/internal/porttest"
+	"github.com/herdload/herd/internal/browsertest"
 )
 
 // In Chromium, the "Content Length" tab is beside herd's tabs and shows
