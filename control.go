@@ -77,6 +77,7 @@ func (t *Test) controlOptions(cfg config.Config, env Env, log *slog.Logger, node
 		},
 		Shape:        shape,
 		FallbackHost: t.FallbackHost,
+		WebUI:        t.WebUI.extension(node), // webext.go
 		Hooks:        t.optionHooks(t.Events.hooks(node), node, log),
 	}
 }
@@ -153,6 +154,15 @@ func (e *Events) hooks(n *Node) control.Hooks {
 		h.CPUWarning = func(percent float64) {
 			for _, fn := range e.cpuWarning {
 				fn(ctx, percent)
+			}
+		}
+	}
+	if len(e.workerChange) > 0 {
+		h.WorkerChange = func(ch control.WorkerChange) { // events.go
+			w := ch.Worker
+			wc := WorkerChange{Kind: WorkerChangeKind(ch.Kind), Worker: WorkerInfo{ID: w.ID, Index: w.Index, State: w.State, Users: w.Users, CPU: w.CPU, Memory: w.Memory}}
+			for _, fn := range e.workerChange {
+				fn(ctx, wc)
 			}
 		}
 	}

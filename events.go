@@ -21,6 +21,7 @@ type Events struct {
 	messages         map[string][]func(context.Context, Message)
 	reportToMaster   []func(context.Context, map[string]any)
 	workerReport     []func(context.Context, string, map[string]any)
+	workerChange     []func(context.Context, WorkerChange)
 }
 
 // RunInfo is the resolved configuration a run starts with.
@@ -114,3 +115,41 @@ func (e *Events) OnSpawningComplete(fn func(users int)) {
 // OnQuitting runs last, with the final statistics; it may set the exit
 // code. It runs on every node: a worker's has the worker's own statistics.
 func (e *Events) OnQuitting(fn func(q *Quit)) { e.quitting = append(e.quitting, fn) }
+
+// WorkerChangeKind says what happened to a master's worker.
+type WorkerChangeKind string
+
+// The changes of a master's workers, as OnWorkerChange listeners get them.
+const (
+	// WorkerConnected: the worker registered (its client_ready was
+	// answered); Locust logs "Worker … reported as ready".
+	WorkerConnected WorkerChangeKind = "connected"
+	// WorkerMissing: no heartbeat for --heartbeat-liveness seconds; its
+	// users no longer count (Locust's "missing" state).
+	WorkerMissing WorkerChangeKind = "missing"
+	// WorkerBack: a missing worker's heartbeats came back.
+	WorkerBack WorkerChangeKind = "back"
+	// WorkerLeft: the worker quit, or was removed after missing too long.
+	WorkerLeft WorkerChangeKind = "left"
+)
+
+// WorkerChange is a change of a master's workers.
+type WorkerChange struct {
+	Kind WorkerChangeKind
+	// Worker is the worker as the master sees it now (as it was last
+	// seen, for WorkerLeft).
+	Worker WorkerInfo
+}
+
+// OnWorkerChange runs on a master when a worker connects, goes missing,
+// comes back or leaves (Locust has no event for these; its master logs
+// them). The master looks at its workers once a second, on its life
+// loop's tick, where it also finds missing heartbeats, as Locust's master
+// does: a listener hears of a change at most about a second after it
+// (one second's changes by worker index, departures last), on a goroutine
+// that runs listeners one after the other (so it may call Node.SetUsers
+// or Node.StopTest). Node.Workers already reflects the change. A worker
+// that leaves and comes back within one second may go unnoticed.
+func (e *Events) OnWorkerChange(fn func(ctx context.Context, ch WorkerChange)) {
+	e.workerChange = append(e.workerChange, fn)
+}

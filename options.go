@@ -26,9 +26,11 @@ import (
 // distributed run the master sends its values to every worker with each
 // spawn, as Locust sends parsed_options. Code reads a value with the
 // TestOption's Get, or by name with OptionFrom. A bad value, or a name herd
-// uses itself, is exit code 2 before anything runs.
+// uses itself, is exit code 2 before anything runs. The web UI's start
+// form shows each as a custom parameter, unless HideFromWebUI hid it.
 type Options struct {
-	decls []config.Custom
+	decls  []config.Custom
+	hidden map[string]bool // names kept out of the web UI (HideFromWebUI)
 }
 
 // TestOption is one of a test's own options, as Options.String, Int, Float,
@@ -36,11 +38,28 @@ type Options struct {
 type TestOption[T any] struct {
 	name string
 	def  T
+	opts *Options
 }
 
 func declare[T any](o *Options, name string, def T, help string) *TestOption[T] {
 	o.decls = append(o.decls, config.Custom{Name: name, Default: def, Help: help})
-	return &TestOption[T]{name: name, def: def}
+	return &TestOption[T]{name: name, def: def, opts: o}
+}
+
+// HideFromWebUI keeps the option out of the web UI (Locust's
+// include_in_web_ui=False): the start form does not show it, /api/state
+// does not list it and /swarm cannot change it. It is still a flag, an
+// environment variable and a config file key, --help lists it, and a master
+// sends its value to every worker. It returns o, to chain on the
+// declaration:
+//
+//	token := test.Options.String("api-token", "", "The API's token").HideFromWebUI()
+func (o *TestOption[T]) HideFromWebUI() *TestOption[T] {
+	if o.opts.hidden == nil {
+		o.opts.hidden = map[string]bool{}
+	}
+	o.opts.hidden[o.name] = true
+	return o
 }
 
 // String declares a text option: --name value.
@@ -181,12 +200,16 @@ func (t *Test) optionHooks(h control.Hooks, n *Node, log *slog.Logger) control.H
 	}
 	h.ParsedOptions = n.wireOptions
 	h.UIOptions = func() []web.CustomOption {
-		out := make([]web.CustomOption, len(t.Options.decls))
-		for i, d := range t.Options.decls {
-			out[i] = web.CustomOption{Name: d.Name, Value: d.Default, Help: d.Help}
-			if v := n.option(d.Name); v != nil {
-				out[i].Value = v
+		out := make([]web.CustomOption, 0, len(t.Options.decls))
+		for _, d := range t.Options.decls {
+			if t.Options.hidden[d.Name] {
+				continue // HideFromWebUI: neither shown nor settable by /swarm
 			}
+			o := web.CustomOption{Name: d.Name, Value: d.Default, Help: d.Help}
+			if v := n.option(d.Name); v != nil {
+				o.Value = v
+			}
+			out = append(out, o)
 		}
 		return out
 	}

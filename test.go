@@ -34,6 +34,9 @@ type Test struct {
 	Thresholds []string
 	// Options are the test's own command-line options (see Options).
 	Options Options
+	// WebUI adds the test's own pages, routes and tabs to the web UI
+	// (see WebUI).
+	WebUI WebUI
 }
 
 // Result is what a run leaves, as Execute returns it.

@@ -83,6 +83,9 @@ type Options struct {
 	// have no host (no -H and no type's own): herd's demo shop, say. It
 	// returns the target's base URL and how to stop it.
 	FallbackHost func() (url string, stop func() error, err error)
+	// WebUI is the test's own routes and tabs of the web UI, served by a
+	// process with a UI (a master, or one on its own).
+	WebUI web.Extension
 
 	Hooks Hooks
 }
@@ -112,6 +115,9 @@ type Hooks struct {
 	// percent, on a goroutine of the controller's that runs listeners in
 	// order (never the life loop's).
 	CPUWarning func(percent float64)
+	// WorkerChange runs on a master when a worker connects, goes missing,
+	// comes back or leaves (workerwatch.go), off the life loop.
+	WorkerChange func(change WorkerChange)
 	// SpawningComplete runs each time a test's user count reaches its
 	// target: on this process, on a worker for each spawn it confirmed to
 	// its master (with the users running), on a master when every worker

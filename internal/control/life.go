@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/herdload/herd/internal/cluster"
 	"github.com/herdload/herd/internal/cpu"
 	"github.com/herdload/herd/internal/report"
 )
@@ -167,6 +168,7 @@ type ticker struct {
 	lastWarn    time.Time
 	lastEvent   time.Time // of the CPUWarning hook
 	lastConsole time.Time
+	workers     map[string]cluster.WorkerInfo // a master's, at the last tick (workerwatch.go)
 }
 
 // tick is the once-a-second work: the CPU sample, and for a running test
@@ -189,6 +191,7 @@ func (c *Controller) tick(t *ticker, now time.Time) {
 		percent := share * 100
 		c.notes.post(func() { h(percent) })
 	}
+	c.watchWorkers(t)
 	if run == nil {
 		return
 	}

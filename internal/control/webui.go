@@ -34,6 +34,7 @@ func (c *Controller) withUI(ctx context.Context) (int, error) {
 		// localhost and IP addresses (against DNS rebinding).
 		AllowedHosts: c.cfg.WebHostAllow,
 		Metrics:      c.tel.handler,
+		Extension:    c.opts.WebUI,
 	}, ui)
 	url, err := srv.Start()
 	if err != nil {

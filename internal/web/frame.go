@@ -147,7 +147,7 @@ func (lt *liveTable) update(seq uint64, snap *stats.Snapshot, t *liveTick) {
 func (s *Server) buildTick(seq uint64) *liveTick {
 	t := &liveTick{}
 	var err error
-	if t.state, err = json.Marshal(newStateDoc(s.ctl.Status(), s.now())); err != nil {
+	if t.state, err = json.Marshal(s.stateDoc()); err != nil {
 		s.log.Error("web: encode live state", "err", err)
 		return nil
 	}

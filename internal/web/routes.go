@@ -9,7 +9,7 @@ import (
 // routes builds the whole handler: security headers, then the Host check
 // (without auth), then basic auth, then cross-origin protection of unsafe
 // methods, then the base path, then the routes of docs/web-api.md and the
-// UI's files.
+// UI's files, beside the test's own routes (extension.go).
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
@@ -46,7 +46,7 @@ func (s *Server) routes() http.Handler {
 		s.assets.serve(w, r, r.PathValue("path"))
 	})
 
-	var h http.Handler = mux
+	var h http.Handler = withExtension(s.opts.Extension, mux) // extension.go
 	h = underBasePath(s.opts.BasePath, h)
 	h = s.cop.Handler(h)
 	h = basicauth.Require(s.opts.Auth, h)

@@ -55,6 +55,8 @@ type stateDoc struct {
 	// ExtraOptions are the test's own options for the start form's custom
 	// parameters (Locust's extra_options); absent without any.
 	ExtraOptions []optionDoc `json:"extra_options,omitempty"`
+	// Tabs are the test's own tabs (extension.go); absent without any.
+	Tabs []tabDoc `json:"tabs,omitempty"`
 }
 
 // workerDoc is one worker in /api/state and the HTML report, with Locust's
@@ -148,7 +150,14 @@ func rfc3339(t time.Time) *string {
 
 // handleState is /api/state.
 func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
-	s.writeJSON(w, r, http.StatusOK, newStateDoc(s.ctl.Status(), s.now()))
+	s.writeJSON(w, r, http.StatusOK, s.stateDoc())
+}
+
+// stateDoc is the current /api/state.
+func (s *Server) stateDoc() stateDoc {
+	doc := newStateDoc(s.ctl.Status(), s.now())
+	doc.Tabs = s.tabs
+	return doc
 }
 
 // handleStats is /api/stats: the JSON report without history.

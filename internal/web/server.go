@@ -55,6 +55,9 @@ type Options struct {
 	// Metrics serves GET /metrics (Prometheus) behind the same auth and
 	// TLS as every route; nil serves none.
 	Metrics http.Handler
+	// Extension is the test's own routes and tabs (extension.go).
+	// [Server.Start] fails when one would shadow herd's routes.
+	Extension Extension
 }
 
 // Server is the web UI's HTTP server. Create it with [New], then either
@@ -72,6 +75,8 @@ type Server struct {
 
 	hosts    hostPolicy  // the Host check without Auth
 	hostsErr error       // bad AllowedHosts, returned by Start
+	extErr   error       // a bad Extension, returned by Start
+	tabs     []tabDoc    // the Extension's tabs for /api/state
 	refusals *limitedLog // the Host check's log lines
 
 	// heartbeat is the period of the SSE comment lines that keep proxies
@@ -111,6 +116,10 @@ func New(opts Options, c Controller) *Server {
 	}
 	s.cop = s.newCrossOriginProtection()
 	s.hosts, s.hostsErr = newHostPolicy(opts.Addr, opts.AllowedHosts)
+	if s.extErr = checkExtension(opts.Extension, opts.Assets); s.extErr != nil {
+		s.opts.Extension = Extension{} // never routed: Start fails
+	}
+	s.tabs = tabDocs(s.opts.Extension)
 	s.refusals = newLimitedLog(log, refusalLogEvery, func() time.Time { return s.now() })
 	s.hub = newHub(s.buildTick, opts.PushEvery, s.done, log)
 	s.handler = s.routes()
@@ -147,6 +156,9 @@ func (s *Server) Start() (url string, err error) {
 	}
 	if s.hostsErr != nil {
 		return "", fmt.Errorf("web: %w", s.hostsErr)
+	}
+	if s.extErr != nil {
+		return "", fmt.Errorf("web: %w", s.extErr)
 	}
 	var tlsConfig *tls.Config
 	if s.opts.TLSCert != "" || s.opts.TLSKey != "" {

@@ -2,7 +2,8 @@
 // in herd: the test declares its own options, which --help lists under
 // "Test options" and the flag, HERD_MY_ARGUMENT, the config file's
 // my-argument key or the web UI's start form (field my_argument) set; a
-// test-start listener and every user's task read them.
+// test-start listener and every user's task read them. The second option
+// is hidden from the web UI's start form.
 //
 //	go run ./examples/locust/add_command_line_argument --headless -u 1 -t 10s --my-argument hello
 package main
@@ -21,7 +22,9 @@ import (
 func newTest(out io.Writer) *herd.Test {
 	test := &herd.Test{}
 	myArgument := test.Options.String("my-argument", "", "It's working")
-	invisible := test.Options.String("my-ui-invisible-argument", "I am invisible", "")
+	// Hidden from the web UI (include_in_web_ui=False): still a flag, an
+	// environment variable and a config key, and sent to workers.
+	invisible := test.Options.String("my-ui-invisible-argument", "I am invisible", "").HideFromWebUI()
 
 	test.Events.OnTestStart(func(ctx context.Context) error {
 		fmt.Fprintf(out, "Custom argument supplied: %s\n", myArgument.Get(ctx))

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/herdload/herd"
 	"github.com/herdload/herd/examples/locust/internal/porttest"
@@ -56,5 +60,40 @@ func TestHelpListsTheArguments(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+var uiURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/\S*)`)
+
+// The web UI's start form offers my_argument alone, as Locust's does.
+func TestWebUIShowsTheVisibleArgument(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := new(porttest.Buffer)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		newTest(logs).Run(ctx, herd.Env{Stdout: logs, Stderr: logs, Args: []string{"--web-host", "127.0.0.1", "-P", "0"}})
+	}()
+	defer func() { cancel(); <-done }()
+	var m []string
+	for deadline := time.Now().Add(30 * time.Second); m == nil; time.Sleep(20 * time.Millisecond) {
+		if m = uiURL.FindStringSubmatch(logs.String()); m == nil && time.Now().After(deadline) {
+			t.Fatalf("no web UI:\n%s", logs)
+		}
+	}
+	resp, err := http.Get(m[1] + "api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state struct {
+		Extra []struct{ Name string } `json:"extra_options"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	if len(state.Extra) != 1 || state.Extra[0].Name != "my_argument" {
+		t.Errorf("the start form's options: %+v, want my_argument alone", state.Extra)
 	}
 }

@@ -69,9 +69,10 @@ func newTest(out io.Writer) *herd.Test {
 	test.Events.OnReportToMaster(func(_ context.Context, data map[string]any) {
 		data["content-length"] = sum.take()
 	})
-	// The master adds up its workers' sums.
+	// The master adds up its workers' sums, whatever number type their
+	// msgpack carried (a Python worker's could be a float).
 	test.Events.OnWorkerReport(func(_ context.Context, _ string, data map[string]any) {
-		if n, ok := data["content-length"].(int64); ok {
+		if n, ok := herd.ReportInt(data, "content-length"); ok {
 			sum.add(n)
 		}
 	})

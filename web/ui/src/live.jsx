@@ -25,10 +25,14 @@ const TABS = [
 const IDLE = new Set(["ready", "stopped"]);
 const ACTIVE = new Set(["spawning", "running"]);
 
+// The test's own tabs (status.tabs: Test.WebUI) are "ext-0", "ext-1", …
+// in the order given; each shows its page in a frame.
+const EXT_TAB = /^ext-\d+$/;
+
 function useHashTab() {
   const read = () => {
     const h = location.hash.replace(/^#/, "");
-    return TABS.some(([k]) => k === h) ? h : "stats";
+    return TABS.some(([k]) => k === h) || EXT_TAB.test(h) ? h : "stats";
   };
   const [tab, setTab] = useState(read);
   useEffect(() => {
@@ -589,12 +593,14 @@ export function LiveApp() {
   const counts = { failures: failures.length, errors: errors.length, workers: workers.length, thresholds: failing || thresholds.length };
   const workersBad = workers.some((w) => w.state === "missing" || w.cpu_usage > WORKER_CPU_WARN);
   const bad = { failures: true, errors: true, workers: workersBad, thresholds: failing > 0 };
-  const tabs = TABS.filter(([k]) => (k !== "workers" || isMaster) && (k !== "thresholds" || hasThresholds));
+  const extTabs = ((status && status.tabs) || []).map((t, i) => [`ext-${i}`, t.title, t.url]);
+  const tabs = TABS.filter(([k]) => (k !== "workers" || isMaster) && (k !== "thresholds" || hasThresholds)).concat(extTabs);
+  const ext = extTabs.find(([k]) => k === tab);
   // #workers on a process that is not a master (or no longer one), and
   // #thresholds without thresholds, show the statistics; until the first
   // status arrives nothing is decided.
   let shown = tab;
-  if (status && ((tab === "workers" && !isMaster) || (tab === "thresholds" && !hasThresholds))) shown = "stats";
+  if (status && ((tab === "workers" && !isMaster) || (tab === "thresholds" && !hasThresholds) || (EXT_TAB.test(tab) && !ext))) shown = "stats";
 
   return (
     <div class="app live">
@@ -659,6 +665,7 @@ export function LiveApp() {
         {shown === "tasks" && <TasksPanel refresh={tasksKey} />}
         {shown === "workers" && isMaster && <WorkersPanel workers={workers} />}
         {shown === "download" && <DownloadsPanel status={status} />}
+        {ext && shown === ext[0] && <iframe key={ext[0]} class="ext-frame" src={ext[2]} title={ext[1]} />}
       </main>
       {dialog && status && (
         <Dialog title={dialog === "start" ? "Start a new load test" : "Change the running test"} onClose={closeDialog}>
