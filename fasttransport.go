@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -65,7 +66,7 @@ func (s *FastSession) roundTrip(ctx context.Context, req *fasthttp.Request, res 
 			return err
 		}
 		s.sent = sentWriter{conn: c.conn}
-		stale, err := exchange(c.conn, &s.sent, req, res, s.limit)
+		stale, err := exchange(c.conn, c.raw, &s.sent, &s.flushWait, req, res, s.limit)
 		if s.abort.end() && err != nil {
 			c.conn.Close()
 			if s.sent.n == 0 {
@@ -105,7 +106,7 @@ func idempotent(method []byte) bool {
 	return false
 }
 
-// exchange writes req on conn and reads the answer into res, keeping at
+// exchange writes req on conn through w and reads the answer into res, keeping at
 // most limit body bytes, within the deadline the caller set on conn. stale
 // reports a failure before any byte of an answer, when writing or on the
 // first read: a kept-alive connection the server had closed. The request
@@ -117,11 +118,15 @@ func idempotent(method []byte) bool {
 // them per Client, that is per user, so every idle user would keep 8 KB
 // until two garbage collections pass, which a crowd of users waiting
 // between requests seldom triggers.)
-func exchange(conn net.Conn, w *sentWriter, req *fasthttp.Request, res *fasthttp.Response, limit int) (stale bool, err error) {
+func exchange(conn net.Conn, raw syscall.RawConn, w *sentWriter, fw *flushWait, req *fasthttp.Request, res *fasthttp.Response, limit int) (stale bool, err error) {
 	bw := acquireFastWriter(w)
 	err = req.Write(bw)
 	if err == nil {
-		err = bw.Flush()
+		if raw != nil && w.n == 0 {
+			err = fw.flush(raw, bw) // and wait for the answer: see flushWait
+		} else {
+			err = bw.Flush()
+		}
 	}
 	releaseFastWriter(bw)
 	if err != nil {
@@ -157,12 +162,12 @@ const fastBufferSize = 4096
 
 var fastReaders, fastWriters sync.Pool // *bufio.Reader, *bufio.Writer of fastBufferSize
 
-func acquireFastReader(conn net.Conn) *bufio.Reader {
+func acquireFastReader(r io.Reader) *bufio.Reader {
 	if br, ok := fastReaders.Get().(*bufio.Reader); ok {
-		br.Reset(conn)
+		br.Reset(r)
 		return br
 	}
-	return bufio.NewReaderSize(conn, fastBufferSize)
+	return bufio.NewReaderSize(r, fastBufferSize)
 }
 
 func releaseFastReader(br *bufio.Reader) {
