@@ -77,6 +77,9 @@ func run() error {
 	defer os.RemoveAll(dir)
 
 	programs := []string{"target", "herdload"}
+	if runtime.GOOS == "linux" {
+		programs = append(programs, "epollfloor") // floor.go
+	}
 	if *clusterB {
 		programs = []string{"clusterscale"}
 	}
@@ -297,7 +300,7 @@ func findTools(dir string) []tool {
 			count: herdCount,
 		})
 	}
-	return tools
+	return append(tools, floorTool(dir)...)
 }
 
 // findBombardier finds codesenberg's bombardier on PATH or in Go's bin
