@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"syscall"
+	"time"
 )
 
 // flushWait sends a FastSession's request and waits for its answer to
@@ -23,14 +24,27 @@ import (
 //
 // Only a request whose bytes are all still in the buffer is sent this way:
 // one that has partly left already could have its answer under way, and
-// its readiness forgotten. A connection without a file descriptor (TLS, a
-// test's pipe) is written and read as usual.
+// its readiness forgotten. Nor is one on a connection idle for longer than
+// flushWaitIdle: a server that closed it meanwhile may only have half
+// closed it (its FIN is the readiness forgotten), and then nothing would
+// wake the wait before the deadline, where a read finds the end at once.
+// (A server that half closes a connection within that second, without a
+// "Connection: close" answer, still delays the next request until it
+// closes the connection fully, which resets it, or the deadline.)
+// Connections without a file descriptor (TLS, a test's pipe) are written
+// and read as usual.
 type flushWait struct {
 	bw     *bufio.Writer // the request, buffered
 	err    error         // the flush's
 	calls  int
 	waitFn func(uintptr) bool // w.wait, bound once per session
 }
+
+// flushWaitIdle is the longest a connection may have been idle for its
+// next request to go through flushWait. A closed loop reuses connections
+// within microseconds; users that wait seconds between requests gain
+// nothing measurable from it.
+const flushWaitIdle = time.Second
 
 // rawConnOf returns the RawConn of a plain TCP connection, or nil. It
 // allocates, so it is called once per connection.

@@ -66,7 +66,11 @@ func (s *FastSession) roundTrip(ctx context.Context, req *fasthttp.Request, res 
 			return err
 		}
 		s.sent = sentWriter{conn: c.conn}
-		stale, err := exchange(c.conn, c.raw, &s.sent, &s.flushWait, req, res, s.limit)
+		raw := c.raw
+		if reused && now.Sub(c.used) > flushWaitIdle {
+			raw = nil // the server may have closed it: see flushWait
+		}
+		stale, err := exchange(c.conn, raw, &s.sent, &s.flushWait, req, res, s.limit)
 		if s.abort.end() && err != nil {
 			c.conn.Close()
 			if s.sent.n == 0 {
