@@ -23,7 +23,7 @@ type fastConns struct {
 // fastConn is one connection and the host it goes to.
 type fastConn struct {
 	conn net.Conn
-	raw  syscall.RawConn // conn's when it has a file descriptor (not TLS), for answerReader
+	raw  syscall.RawConn // conn's when it has a file descriptor (not TLS), for flushWait
 	host string          // as fasthttp.URI.Host has it: lowercase, port only when given
 	tls  bool
 	used time.Time // when it last became idle

@@ -110,11 +110,12 @@ func idempotent(method []byte) bool {
 	return false
 }
 
-// exchange writes req on conn through w and reads the answer into res, keeping at
+// exchange writes req on conn and reads the answer into res, keeping at
 // most limit body bytes, within the deadline the caller set on conn. stale
 // reports a failure before any byte of an answer, when writing or on the
 // first read: a kept-alive connection the server had closed. The request
-// is written through w, which counts what left. Timeouts are
+// is written through w, which counts what left, and flushed through fw
+// when raw (conn's RawConn) is not nil. Timeouts are
 // fasthttp.ErrTimeout, as fasthttp's transport gives them.
 //
 // The read and write buffers come from pools shared by all sessions, only
@@ -166,12 +167,12 @@ const fastBufferSize = 4096
 
 var fastReaders, fastWriters sync.Pool // *bufio.Reader, *bufio.Writer of fastBufferSize
 
-func acquireFastReader(r io.Reader) *bufio.Reader {
+func acquireFastReader(conn net.Conn) *bufio.Reader {
 	if br, ok := fastReaders.Get().(*bufio.Reader); ok {
-		br.Reset(r)
+		br.Reset(conn)
 		return br
 	}
-	return bufio.NewReaderSize(r, fastBufferSize)
+	return bufio.NewReaderSize(conn, fastBufferSize)
 }
 
 func releaseFastReader(br *bufio.Reader) {
