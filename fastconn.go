@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -22,7 +23,8 @@ type fastConns struct {
 // fastConn is one connection and the host it goes to.
 type fastConn struct {
 	conn net.Conn
-	host string // as fasthttp.URI.Host has it: lowercase, port only when given
+	raw  syscall.RawConn // conn's when it has a file descriptor (not TLS), for flushWait
+	host string          // as fasthttp.URI.Host has it: lowercase, port only when given
 	tls  bool
 	used time.Time // when it last became idle
 }
@@ -87,7 +89,9 @@ func dialFast(isTLS bool, host []byte, cfg *tls.Config, deadline time.Time) (fas
 		}
 	}
 	var err error
-	c.conn, err = dialAside(addr, tlsConfig, deadline)
+	if c.conn, err = dialAside(addr, tlsConfig, deadline); err == nil && tlsConfig == nil {
+		c.raw = rawConnOf(c.conn)
+	}
 	return c, err
 }
 

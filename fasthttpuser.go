@@ -71,16 +71,17 @@ type FastSession struct {
 
 // fastSession holds the reused objects; Response points back to it.
 type fastSession struct {
-	env   *userEnv
-	base  string
-	res   *fasthttp.Response
-	resp  Response
-	uri   []byte         // the request URL, reused
-	conns fastConns      // idle keep-alive connections
-	abort fastAbort      // ends the exchange in flight when its context is done
-	sent  sentWriter     // the exchange in flight's writes, counted
-	limit int            // body bytes read at most
-	jar   *cookiejar.Jar // made on the first cookie received
+	env       *userEnv
+	base      string
+	res       *fasthttp.Response
+	resp      Response
+	uri       []byte         // the request URL, reused
+	conns     fastConns      // idle keep-alive connections
+	abort     fastAbort      // ends the exchange in flight when its context is done
+	sent      sentWriter     // the exchange in flight's writes, counted
+	flushWait flushWait      // sends a request and waits for its answer
+	limit     int            // body bytes read at most
+	jar       *cookiejar.Jar // made on the first cookie received
 }
 
 // NewFastSession makes another fasthttp session for the user of ctx (a

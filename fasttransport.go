@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -65,7 +66,11 @@ func (s *FastSession) roundTrip(ctx context.Context, req *fasthttp.Request, res 
 			return err
 		}
 		s.sent = sentWriter{conn: c.conn}
-		stale, err := exchange(c.conn, &s.sent, req, res, s.limit)
+		raw := c.raw
+		if reused && now.Sub(c.used) > flushWaitIdle {
+			raw = nil // the server may have closed it: see flushWait
+		}
+		stale, err := exchange(c.conn, raw, &s.sent, &s.flushWait, req, res, s.limit)
 		if s.abort.end() && err != nil {
 			c.conn.Close()
 			if s.sent.n == 0 {
@@ -109,7 +114,8 @@ func idempotent(method []byte) bool {
 // most limit body bytes, within the deadline the caller set on conn. stale
 // reports a failure before any byte of an answer, when writing or on the
 // first read: a kept-alive connection the server had closed. The request
-// is written through w, which counts what left. Timeouts are
+// is written through w, which counts what left, and flushed through fw
+// when raw (conn's RawConn) is not nil. Timeouts are
 // fasthttp.ErrTimeout, as fasthttp's transport gives them.
 //
 // The read and write buffers come from pools shared by all sessions, only
@@ -117,11 +123,15 @@ func idempotent(method []byte) bool {
 // them per Client, that is per user, so every idle user would keep 8 KB
 // until two garbage collections pass, which a crowd of users waiting
 // between requests seldom triggers.)
-func exchange(conn net.Conn, w *sentWriter, req *fasthttp.Request, res *fasthttp.Response, limit int) (stale bool, err error) {
+func exchange(conn net.Conn, raw syscall.RawConn, w *sentWriter, fw *flushWait, req *fasthttp.Request, res *fasthttp.Response, limit int) (stale bool, err error) {
 	bw := acquireFastWriter(w)
 	err = req.Write(bw)
 	if err == nil {
-		err = bw.Flush()
+		if raw != nil && w.n == 0 {
+			err = fw.flush(raw, bw) // and wait for the answer: see flushWait
+		} else {
+			err = bw.Flush()
+		}
 	}
 	releaseFastWriter(bw)
 	if err != nil {

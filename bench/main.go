@@ -9,8 +9,8 @@
 // taskset and more than one CPU), and runs every tool it finds (wrk, hey,
 // bombardier, Locust with FastHttpUser and HttpUser, herd's Fast, Std and
 // Custom users) interleaved -runs times. Traffic goes to 127.0.0.1 only.
-// -memory, -processes and -cluster run the other benchmarks instead
-// (memory.go, processes.go, cluster.go).
+// -memory, -processes, -scaling and -cluster run the other benchmarks
+// instead (memory.go, processes.go, scaling.go, cluster.go).
 // It is a main package without tests, so `go test ./...` only compiles it.
 package main
 
@@ -77,6 +77,9 @@ func run() error {
 	defer os.RemoveAll(dir)
 
 	programs := []string{"target", "herdload"}
+	if runtime.GOOS == "linux" {
+		programs = append(programs, "epollfloor") // floor.go
+	}
 	if *clusterB {
 		programs = []string{"clusterscale"}
 	}
@@ -96,6 +99,9 @@ func run() error {
 	}
 	if *processes {
 		return runProcesses(dir)
+	}
+	if *scaling {
+		return runScaling(dir)
 	}
 
 	pinTarget, pinGen := []string(nil), []string(nil)
@@ -294,7 +300,7 @@ func findTools(dir string) []tool {
 			count: herdCount,
 		})
 	}
-	return tools
+	return append(tools, floorTool(dir)...)
 }
 
 // findBombardier finds codesenberg's bombardier on PATH or in Go's bin
