@@ -97,6 +97,9 @@ func run() error {
 	if *processes {
 		return runProcesses(dir)
 	}
+	if *rate > 0 {
+		return runRate(dir)
+	}
 
 	pinTarget, pinGen := []string(nil), []string(nil)
 	if _, err := exec.LookPath("taskset"); err != nil {
