@@ -30,8 +30,9 @@ import (
 // wake per iteration cost 2.6 times bombardier's CPU per request at 2,000/s;
 // one per quantum costs about what bombardier's own batches (20 requests
 // every 10 ms) do. Below one iteration per quantum every iteration is
-// released at its instant, as before. No iteration starts early, so counts
-// at a deadline stay exact.
+// released at its instant, as before. No iteration starts early, and a stop
+// first hands out those already due (releaseDue), so counts at a deadline
+// stay exact.
 
 // openOptions configure an open-model run.
 type openOptions struct {
@@ -206,13 +207,13 @@ func (r *runner) dispatch(st *openState) {
 			case <-timer.C:
 				woke = wake
 			case <-st.halt:
-				r.dropDue(st, start, due, &dropped)
+				r.releaseDue(st, start, k, due, &dropped)
 				return
 			}
 		}
 		select {
 		case <-st.halt: // the runner is stopping
-			r.dropDue(st, start, due, &dropped)
+			r.releaseDue(st, start, k, due, &dropped)
 			return
 		default:
 		}
@@ -235,19 +236,26 @@ func (r *runner) dispatch(st *openState) {
 	}
 }
 
-// dropDue counts as dropped, when the runner stops, the iterations that
-// were due before now and that the dispatcher had not released yet (it was
-// waiting for the end of its quantum), from the next one, due at due. Queued,
-// they would have been counted so by stopOpen.
-func (r *runner) dropDue(st *openState, start, due time.Time, dropped *uint64) {
+// releaseDue hands out, when the runner stops, the iterations due before
+// now that the dispatcher had not released yet (it was waiting for the end
+// of its quantum), from iteration k, due at due: idle users take them as
+// they would have at their instants, and stopOpen counts those nobody took
+// as dropped. The users are asked to stop only after that.
+func (r *runner) releaseDue(st *openState, start time.Time, k int, due time.Time, dropped *uint64) {
 	now := time.Now()
 	for due.Before(now) {
-		*dropped++
-		st.dropped.Add(1)
+		select {
+		case st.queue[st.iplan.TypeOf(k)] <- due:
+			st.queued.Add(1)
+		default:
+			*dropped++
+			st.dropped.Add(1)
+		}
 		off, ok := st.opts.next()
 		if !ok {
 			return
 		}
+		k++
 		due = start.Add(off)
 	}
 }
