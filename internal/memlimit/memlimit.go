@@ -122,55 +122,50 @@ func ceiling(read func(string) ([]byte, error)) int64 {
 	return c / 10 * 9
 }
 
-// The limit is process-wide: runs of one process (tests run many) share
-// one governor, started by the first and stopped, restoring the limit that
-// was in force before it, by the last.
+// The limit is process-wide, and one process may hold several runs (tests
+// run many, some in synctest bubbles): each run governs with a goroutine of
+// its own (they compute the same limit), and the last to stop restores the
+// limit that was in force before the first started.
 var shared struct {
 	sync.Mutex
 	runs   int
-	stop   context.CancelFunc
-	done   chan struct{}
 	before int64
 }
 
 // Start applies s to the process until the returned function is called
-// (it waits for the governor's goroutine and restores the previous limit).
-// A fixed limit is set once; Auto starts a governor that moves the limit
-// after every collection. Off does nothing.
+// (it waits for the run's governor goroutine and, for the last run,
+// restores the previous limit). A fixed limit is set once; Auto starts a
+// governor that moves the limit after every collection. Off does nothing.
 func Start(s Setting) (stop func()) {
 	if !s.Auto && s.Bytes <= 0 {
 		return func() {}
 	}
 	shared.Lock()
-	defer shared.Unlock()
 	shared.runs++
 	if shared.runs == 1 {
 		shared.before = debug.SetMemoryLimit(-1)
-		if s.Auto {
-			ctx, cancel := context.WithCancel(context.Background())
-			shared.stop, shared.done = cancel, make(chan struct{})
-			go func() { defer close(shared.done); govern(ctx, Ceiling(), pollEvery) }()
-		} else {
-			debug.SetMemoryLimit(s.Bytes)
-		}
+	}
+	shared.Unlock()
+	halt := func() {}
+	if s.Auto {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); govern(ctx, Ceiling(), pollEvery) }()
+		halt = func() { cancel(); <-done }
+	} else {
+		debug.SetMemoryLimit(s.Bytes)
 	}
 	var once sync.Once
-	return func() { once.Do(release) }
-}
-
-func release() {
-	shared.Lock()
-	defer shared.Unlock()
-	shared.runs--
-	if shared.runs > 0 {
-		return
+	return func() {
+		once.Do(func() {
+			halt()
+			shared.Lock()
+			defer shared.Unlock()
+			if shared.runs--; shared.runs == 0 {
+				debug.SetMemoryLimit(shared.before)
+			}
+		})
 	}
-	if shared.stop != nil {
-		shared.stop()
-		<-shared.done
-		shared.stop, shared.done = nil, nil
-	}
-	debug.SetMemoryLimit(shared.before)
 }
 
 // pollEvery is how often the governor looks for a finished collection:
