@@ -78,6 +78,8 @@ func (t *Test) Execute(ctx context.Context, env Env) (Result, error) {
 		return Result{ExitCode: ExitConfig}, err
 	}
 	defer closeLog()
+	stopLimit := startMemoryLimit(cfg, env, log)
+	defer stopLimit()
 	for _, n := range cfg.Notes {
 		log.Info(n)
 	}

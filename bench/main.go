@@ -103,6 +103,9 @@ func run() error {
 	if *scaling {
 		return runScaling(dir)
 	}
+	if *rate > 0 {
+		return runRate(dir)
+	}
 
 	pinTarget, pinGen := []string(nil), []string(nil)
 	if _, err := exec.LookPath("taskset"); err != nil {

@@ -16,6 +16,7 @@ package main
 // the limit, and the row's RSS is the peak of the whole process tree's.
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +42,12 @@ var (
 	memLocustUsers = flag.Int("memory-locust-users", 10_000, "memory benchmark: users of the herd/Locust comparison (0 skips it)")
 	memLocustRate  = flag.Float64("memory-locust-rate", 1_000, "memory benchmark: Locust's spawn rate")
 	memStd         = flag.Bool("memory-std", true, "memory benchmark: also run herd's HTTPUser (net/http)")
+	memLimit       = flag.String("memory-limit", "", "memory benchmark: herd's --memory-limit, comma-separated for one row each (empty: herd's default)")
 )
+
+// gcShare is the last "N%" of a GODEBUG=gctrace=1 log: the share of the
+// process's time spent in garbage collection since it started.
+var gcShare = regexp.MustCompile(`gc \d+ @[\d.]+s (\d+)%`)
 
 // memRow is one line of the memory table.
 type memRow struct {
@@ -51,6 +58,7 @@ type memRow struct {
 	runTime         time.Duration
 	maxRSS          int64 // bytes
 	cpu             time.Duration
+	gc              string // GC's share of the time, from gctrace; "" unknown
 	requests, fails float64
 	err             error
 }
@@ -90,14 +98,16 @@ func runMemory(dir string) error {
 	}
 	hl := filepath.Join(dir, "herdload")
 	perProcess := int(nofile) - 1000 // descriptors left for connections
-	add(runHerdMemory(hl, "herd FastHTTPUser", "IdleFast", *memUsers, *memRate, hosts, perProcess))
+	for _, limit := range strings.Split(*memLimit, ",") {
+		add(runHerdMemory(hl, "herd FastHTTPUser", "IdleFast", *memUsers, *memRate, hosts, perProcess, limit))
+	}
 	if *memStd {
-		add(runHerdMemory(hl, "herd HTTPUser", "IdleStd", *memUsers, *memRate, hosts, perProcess))
+		add(runHerdMemory(hl, "herd HTTPUser", "IdleStd", *memUsers, *memRate, hosts, perProcess, ""))
 	}
 	if *memLocustUsers > 0 { // the herd/Locust comparison; 0 skips it
-		add(runHerdMemory(hl, "herd FastHTTPUser", "IdleFast", *memLocustUsers, *memLocustRate, hosts, perProcess))
+		add(runHerdMemory(hl, "herd FastHTTPUser", "IdleFast", *memLocustUsers, *memLocustRate, hosts, perProcess, ""))
 		if *memStd {
-			add(runHerdMemory(hl, "herd HTTPUser", "IdleStd", *memLocustUsers, *memLocustRate, hosts, perProcess))
+			add(runHerdMemory(hl, "herd HTTPUser", "IdleStd", *memLocustUsers, *memLocustRate, hosts, perProcess, ""))
 		}
 		if r, ok := runLocustMemory(dir, *memLocustUsers, *memLocustRate, hosts); ok {
 			add(r)
@@ -105,17 +115,17 @@ func runMemory(dir string) error {
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "| generator | users (reached) | spawn rate | run | peak RSS | bytes per user | CPU s | requests | failures |\n")
-	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| generator | users (reached) | spawn rate | run | peak RSS | bytes per user | CPU s | GC time | requests | failures |\n")
+	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		if r.err != nil {
-			fmt.Fprintf(&b, "| %s | %s | %s/s | %s | failed: %v | | | | |\n", r.name, thousands(float64(r.users)), thousands(r.rate), r.runTime, r.err)
+			fmt.Fprintf(&b, "| %s | %s | %s/s | %s | failed: %v | | | | | |\n", r.name, thousands(float64(r.users)), thousands(r.rate), r.runTime, r.err)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s (%s) | %s/s | %s | %.0f MiB | %s | %.1f | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s (%s) | %s/s | %s | %.0f MiB | %s | %.1f | %s | %s | %s |\n",
 			r.name, thousands(float64(r.users)), thousands(float64(r.reached)), thousands(r.rate), r.runTime,
 			float64(r.maxRSS)/(1<<20), thousands(float64(r.maxRSS)/float64(r.users)), r.cpu.Seconds(),
-			thousands(r.requests), thousands(r.fails))
+			cmp.Or(r.gc, "–"), thousands(r.requests), thousands(r.fails))
 	}
 	fmt.Print(b.String())
 	if *out != "" {
@@ -157,20 +167,29 @@ func memRunTime(users int, rate float64) time.Duration {
 
 // runHerdMemory runs one herd row; when users need more connections than
 // perProcess, it runs herd as --processes K.
-func runHerdMemory(hl, name, class string, users int, rate float64, hosts []string, perProcess int) memRow {
+// limit is herd's --memory-limit ("": its default); GODEBUG=gctrace=1
+// gives the row its GC share (the main process's, with --processes).
+func runHerdMemory(hl, name, class string, users int, rate float64, hosts []string, perProcess int, limit string) memRow {
 	r := memRow{name: name, users: users, rate: rate, runTime: memRunTime(users, rate)}
 	args := []string{"--headless", "-u", strconv.Itoa(users), "-r", strconv.FormatFloat(rate, 'f', -1, 64),
 		"-t", strconv.Itoa(int(r.runTime.Seconds())), "-H", hosts[0], "--only-summary", "--json"}
+	if limit != "" {
+		args = append(args, "--memory-limit", limit)
+		r.name += " --memory-limit " + limit
+	}
 	if k := (users + perProcess - 1) / perProcess; k > 1 {
 		args = append(args, "--processes", strconv.Itoa(k))
 		r.name += fmt.Sprintf(" (--processes %d)", k)
 	}
 	c := exec.Command(hl, append(args, class)...)
-	c.Env = append(os.Environ(), "HERDLOAD_HOSTS="+strings.Join(hosts, ","))
+	c.Env = append(os.Environ(), "HERDLOAD_HOSTS="+strings.Join(hosts, ","), "GODEBUG=gctrace=1")
 	stdout, m, err := runMeasured(c)
 	if err != nil {
 		r.err = err
 		return r
+	}
+	if all := gcShare.FindAllSubmatch(m.stderr, -1); len(all) > 0 {
+		r.gc = string(all[len(all)-1][1]) + "%"
 	}
 	var doc struct {
 		Users int `json:"user_count"`

@@ -213,6 +213,9 @@ type Config struct {
 	// JSONLFile receives the per-second history as JSON lines (--jsonl):
 	// one per endpoint and the total each second. Workers ignore it.
 	JSONLFile string
+	// MemoryLimit is --memory-limit as given: "" or "auto" (the default),
+	// "off", or a size (see internal/memlimit). GOMEMLIMIT wins over it.
+	MemoryLimit string
 }
 
 // Default returns the built-in defaults, the bottom layer of [Load].

@@ -239,6 +239,10 @@ var options = []option{
 	{name: "request-timeout", group: groupOther, def: "60s",
 		help:  "Timeout for each HTTP request, e.g. 10s or a number of seconds; must be greater than 0",
 		field: func(c *Config) any { return &c.RequestTimeout }},
+	{name: "memory-limit", group: groupOther, metavar: "auto|off|size",
+		help:      "Soft memory limit of this process's Go heap, to keep its headroom small with many idle users: auto follows the live heap (plus a quarter and 32MiB, at most 90% of the machine's or cgroup's memory), off leaves it to GOGC, or a size such as 2GiB. A GOMEMLIMIT in the environment wins",
+		noDefault: "(default auto)",
+		field:     func(c *Config) any { return &c.MemoryLimit }},
 
 	{name: "user-classes", group: groupUsers, positional: true,
 		help:  "Optionally specify which User classes that should be used (available User classes can be listed with -l or --list). All are used when none are given",

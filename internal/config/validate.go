@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/herdload/herd/internal/duration"
+	"github.com/herdload/herd/internal/memlimit"
 )
 
 // Validate checks the rules of a Config that need no file system: each
@@ -79,6 +80,10 @@ func (c *Config) checkField(name string) string {
 	case "processes":
 		if c.Processes < -1 {
 			return fmt.Sprintf("must be a number of worker processes, or -1 for one per core, got %d", c.Processes)
+		}
+	case "memory-limit":
+		if _, err := memlimit.Parse(c.MemoryLimit); err != nil {
+			return err.Error()
 		}
 	case "metrics-port":
 		if c.MetricsPort < -1 || c.MetricsPort > 65535 {

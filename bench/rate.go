@@ -1,0 +1,219 @@
+package main
+
+// The fixed-rate benchmark (go run ./bench -rate 2000): every generator
+// sends -rate requests a second over -conns connections (users) for
+// -duration, so they all make the same number of requests and the only
+// figure that separates them is the CPU each spends per request:
+//
+//	herd Fast   herdload --arrival-rate R/s -u C Fast (FastHTTPUser, open model)
+//	bombardier  bombardier -r R -c C
+//	vegeta      vegeta attack -rate R/s -workers C -max-workers C -max-connections C
+//
+// Pinning, the target and the interleaving are those of the closed-loop
+// table (main.go). k6 would belong here too, but it is AGPL and this
+// project neither builds nor runs it.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var rate = flag.Float64("rate", 0, "run the fixed-rate benchmark at this many requests/s instead (see rate.go)")
+
+// runRate is the -rate mode.
+func runRate(dir string) error {
+	pinTarget, pinGen := pins()
+	url, stopTarget, err := startTarget(dir, pinTarget)
+	if err != nil {
+		return err
+	}
+	defer stopTarget()
+
+	tools := rateTools(dir)
+	if *only != "" {
+		keep := strings.Split(*only, ",")
+		tools = slices.DeleteFunc(tools, func(t tool) bool { return !slices.Contains(keep, t.name) })
+	}
+	if len(tools) == 0 {
+		return errors.New("no tool to run")
+	}
+	note("target %s; %g requests/s; %d tools × %d runs × %s", url, *rate, len(tools), *runs, *duration)
+	results := map[string][]result{}
+	for r := 1; r <= *runs; r++ {
+		for _, t := range tools {
+			res, err := runOne(t, pinGen, url)
+			if err != nil {
+				note("run %d %s: %v", r, t.name, err)
+				continue
+			}
+			note("run %d %-12s %9.0f requests %7.2f CPU s %6.1f µs/request", r, t.name, res.reqs, res.cpu.Seconds(), res.cpu.Seconds()/res.reqs*1e6)
+			results[t.name] = append(results[t.name], res)
+		}
+	}
+	table := renderRate(tools, results)
+	fmt.Print(table)
+	if *out != "" {
+		return os.WriteFile(*out, []byte(table), 0o644)
+	}
+	return nil
+}
+
+// pins returns the taskset prefixes for the target (CPU 1) and the
+// generator (CPU 0), or none when taskset or a second CPU is missing.
+func pins() (target, gen []string) {
+	if _, err := exec.LookPath("taskset"); err != nil {
+		note("taskset not found: target and generator are not pinned")
+		return nil, nil
+	}
+	if runtime.NumCPU() < 2 {
+		note("one CPU: target and generator are not pinned")
+		return nil, nil
+	}
+	return []string{"taskset", "-c", "1"}, []string{"taskset", "-c", "0"}
+}
+
+func rateTools(dir string) []tool {
+	d := *duration
+	secs := strconv.Itoa(int(math.Ceil(d.Seconds()))) + "s"
+	c := strconv.Itoa(*conns)
+	r := strconv.FormatFloat(*rate, 'f', -1, 64)
+	var tools []tool
+
+	hl := filepath.Join(dir, "herdload")
+	tools = append(tools, tool{
+		name: "herd Fast",
+		build: func(url string) *exec.Cmd {
+			return exec.Command(hl, "--headless", "-u", c, "-t", secs, "-H", url, "--arrival-rate", r+"/s",
+				"--only-summary", "--json", "Fast")
+		},
+		count: herdCount,
+	})
+	if p, ok := findBombardier(); ok {
+		tools = append(tools, tool{
+			name: "bombardier",
+			build: func(url string) *exec.Cmd {
+				return exec.Command(p, "-c", c, "-d", d.String(), "-r", r, "-p", "r", "-o", "json", url+"/")
+			},
+			count: bombardierCount,
+		})
+	} else {
+		note("bombardier not found (go install github.com/codesenberg/bombardier@v1.2.6): skipped")
+	}
+	if p, ok := findGoTool("vegeta", "-version", "Version: "); ok {
+		targets := filepath.Join(dir, "vegeta-targets")
+		results := filepath.Join(dir, "vegeta-results")
+		tools = append(tools, tool{
+			name: "vegeta",
+			build: func(url string) *exec.Cmd {
+				os.WriteFile(targets, []byte("GET "+url+"/\n"), 0o644)
+				os.Remove(results)
+				// -connections and -max-connections bound the idle and
+				// open connections per host, as -c does for the others.
+				return exec.Command(p, "attack", "-targets", targets, "-rate", r+"/s", "-duration", d.String(),
+					"-workers", c, "-max-workers", c, "-connections", c, "-max-connections", c,
+					"-keepalive", "-output", results)
+			},
+			// The results file is read after the run, by another process,
+			// so the count costs vegeta's row nothing.
+			count: func(_, _ []byte) (float64, error) { return vegetaCount(p, results) },
+		})
+	} else {
+		note("vegeta not found (go install github.com/tsenart/vegeta/v12@v12.13.0): skipped")
+	}
+	note("k6 is left out: it is AGPL, which this project does not build or run")
+	return tools
+}
+
+// findGoTool finds a Go-installed tool on PATH or in Go's bin directory
+// whose `name flag` output contains want.
+func findGoTool(name, flag, want string) (string, bool) {
+	var candidates []string
+	if p, err := exec.LookPath(name); err == nil {
+		candidates = append(candidates, p)
+	}
+	if gobin, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
+		lines := strings.Split(strings.TrimSpace(string(gobin)), "\n")
+		if len(lines) == 2 {
+			if lines[0] != "" {
+				candidates = append(candidates, filepath.Join(lines[0], name))
+			}
+			for _, gp := range filepath.SplitList(lines[1]) {
+				candidates = append(candidates, filepath.Join(gp, "bin", name))
+			}
+		}
+	}
+	for _, p := range candidates {
+		out, err := exec.Command(p, flag).CombinedOutput()
+		if err == nil && bytes.Contains(out, []byte(want)) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// vegetaCount counts the responses in a vegeta results file with
+// `vegeta report -type json` (its "requests").
+func vegetaCount(vegeta, results string) (float64, error) {
+	out, err := exec.Command(vegeta, "report", "-type", "json", results).Output()
+	if err != nil {
+		return 0, fmt.Errorf("vegeta report: %w", err)
+	}
+	var doc struct {
+		Requests    float64        `json:"requests"`
+		StatusCodes map[string]int `json:"status_codes"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		return 0, fmt.Errorf("vegeta report JSON: %w", err)
+	}
+	return doc.Requests, nil
+}
+
+// renderRate is the fixed-rate table: CPU µs per request, and the ratio
+// to bombardier's in the same run.
+func renderRate(tools []tool, results map[string][]result) string {
+	type row struct {
+		name                 string
+		rps, cpu, cmin, cmax float64
+		n                    int
+	}
+	var rows []row
+	var base float64
+	for _, t := range tools {
+		rs := results[t.name]
+		if len(rs) == 0 {
+			continue
+		}
+		var rps, cpu []float64
+		for _, r := range rs {
+			rps = append(rps, r.reqs/duration.Seconds())
+			cpu = append(cpu, r.cpu.Seconds()/r.reqs*1e6)
+		}
+		r := row{name: t.name, rps: median(rps), cpu: median(cpu), cmin: slices.Min(cpu), cmax: slices.Max(cpu), n: len(rs)}
+		if t.name == "bombardier" {
+			base = r.cpu
+		}
+		rows = append(rows, r)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "| tool (%g/s, %d connections) | req/s (median) | CPU µs per request: median (min–max) | ratio to bombardier | runs |\n", *rate, *conns)
+	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		ratio := "–"
+		if base > 0 {
+			ratio = fmt.Sprintf("%.2f×", r.cpu/base)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f (%.1f–%.1f) | %s | %d |\n", r.name, thousands(r.rps), r.cpu, r.cmin, r.cmax, ratio, r.n)
+	}
+	return b.String()
+}
