@@ -215,8 +215,12 @@ func (l localRunner) Counts() map[string]int                        { return l.r
 func (l localRunner) StopTestRequested() <-chan struct{}            { return l.r.stopTestRequested() }
 
 func (l localRunner) StartOpen(o control.OpenOptions) error {
+	quantum := o.Quantum
+	if quantum <= 0 {
+		quantum = time.Nanosecond // each iteration at its own instant
+	}
 	return l.r.startOpen(openOptions{next: o.Next, start: o.Start, pool: o.Pool, maxUsers: o.MaxUsers,
-		maxLate: o.MaxLate, onEnd: o.OnEnd})
+		maxLate: o.MaxLate, quantum: quantum, onEnd: o.OnEnd})
 }
 
 // loadShape is a test's LoadShape as the orchestration asks it.

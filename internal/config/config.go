@@ -98,6 +98,10 @@ type Config struct {
 	// MaxLateness drops open-model iterations that waited longer than this
 	// for a free user (--max-lateness). Default 10s.
 	MaxLateness time.Duration
+	// ArrivalQuantum is how often, at most, the open model's dispatcher
+	// wakes to start the iterations due (--arrival-quantum, default 10ms;
+	// 0: each at its own instant). Each process uses its own.
+	ArrivalQuantum time.Duration
 	// Thresholds are pass/fail conditions (--threshold, repeatable). Each
 	// one's String is its expression in canonical form.
 	Thresholds []threshold.Threshold
@@ -225,6 +229,7 @@ func Default() Config {
 		SpawnRate:       1,
 		ExitCodeOnError: 1,
 		MaxLateness:     10 * time.Second,
+		ArrivalQuantum:  10 * time.Millisecond,
 		LogLevel:        slog.LevelInfo,
 		RequestTimeout:  60 * time.Second,
 		WebPort:         8089,

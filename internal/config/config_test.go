@@ -56,7 +56,7 @@ func TestDefault(t *testing.T) {
 	}
 	want := Config{
 		Users: 1, SpawnRate: 1, ExitCodeOnError: 1, LogLevel: slog.LevelInfo,
-		RequestTimeout: time.Minute, MaxLateness: 10 * time.Second, WebPort: 8089, Autoquit: -1,
+		RequestTimeout: time.Minute, MaxLateness: 10 * time.Second, ArrivalQuantum: 10 * time.Millisecond, WebPort: 8089, Autoquit: -1,
 		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557, MaxNames: 20000, MetricsPort: -1,
 	}
 	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(Default(), want) {
@@ -422,6 +422,8 @@ func TestValidate(t *testing.T) {
 		{"max users under users", func(c *Config) { c.ArrivalRate = mustRate("5"); c.Users = 10; c.MaxUsers = 5 }, []string{"max-users"}},
 		{"negative max users", func(c *Config) { c.MaxUsers = -1 }, []string{"max-users"}},
 		{"zero max lateness", func(c *Config) { c.MaxLateness = 0 }, []string{"max-lateness"}},
+		{"negative arrival quantum", func(c *Config) { c.ArrivalQuantum = -time.Millisecond }, []string{"arrival-quantum"}},
+		{"arrival quantum past a second", func(c *Config) { c.ArrivalQuantum = 2 * time.Second }, []string{"arrival-quantum"}},
 		{"processes below -1 with worker", func(c *Config) { c.Processes = -2; c.Worker = true }, []string{"processes"}},
 		{"processes with worker", func(c *Config) { c.Processes = 2; c.Worker = true }, []string{"processes"}},
 		{"master and worker", func(c *Config) { c.Master = true; c.Worker = true }, []string{"worker"}},

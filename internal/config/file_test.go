@@ -120,7 +120,7 @@ func fullFileConfig(path, dir string) Config {
 		StopTimeout: 10 * time.Second, Tags: []string{"checkout", "search"}, ExcludeTags: []string{"slow"},
 		CSVPrefix: dir + "/run", CSVFullHistory: true, JSONFile: dir + "/stats.json", HTMLFile: dir + "/report.html",
 		PrintStats: true, OnlySummary: true, ResetStats: true, ShowTaskRatio: true, ExitCodeOnError: 2,
-		LogLevel: slog.LevelWarn, LogFile: dir + "/herd.log", RequestTimeout: 5 * time.Second, MaxLateness: 10 * time.Second,
+		LogLevel: slog.LevelWarn, LogFile: dir + "/herd.log", RequestTimeout: 5 * time.Second, MaxLateness: 10 * time.Second, ArrivalQuantum: 10 * time.Millisecond,
 		UserClasses: []string{"WebUser", "ApiUser"}, WebPort: 8090, Autostart: true, Autoquit: 30,
 		MasterBindPort: 5557, ExpectWorkers: 1, MasterHost: "127.0.0.1", MasterPort: 5557, MaxNames: 20000, MetricsPort: -1,
 		ConfigFile: path,

@@ -69,6 +69,10 @@ func (c *Config) checkField(name string) string {
 		if c.Autoquit < -1 {
 			return fmt.Sprintf("must be a number of seconds, or -1 to disable, got %d", c.Autoquit)
 		}
+	case "arrival-quantum":
+		if c.ArrivalQuantum < 0 || c.ArrivalQuantum > 1e9 {
+			return fmt.Sprintf("must be a duration from 0 to 1s, got %s", duration.Format(c.ArrivalQuantum))
+		}
 	case "max-lateness":
 		if c.MaxLateness <= 0 {
 			return fmt.Sprintf("must be a duration greater than 0, got %s", duration.Format(c.MaxLateness))

@@ -66,7 +66,10 @@ type OpenOptions struct {
 	Pool     int           // users started up front
 	MaxUsers int           // the pool may grow to this many (≥ Pool)
 	MaxLate  time.Duration // queued iterations later than this are dropped
-	OnEnd    func()        // the schedule is over and its iterations ran
+	// Quantum: the dispatcher wakes at most once per quantum and starts
+	// every iteration due by then; 0 starts each at its own instant.
+	Quantum time.Duration
+	OnEnd   func() // the schedule is over and its iterations ran
 }
 
 // engine runs one test's users: a Local on this process, or, on a master,
@@ -95,7 +98,8 @@ func (e localEngine) ramp(target int, rate float64, done func(int)) error {
 
 func (e localEngine) startArrivals(p openPlan, onEnd func()) error {
 	arr := p.arrivals()
-	return e.l.StartOpen(OpenOptions{Next: arr.Next, Pool: p.pool, MaxUsers: p.maxUsers, MaxLate: p.maxLate, OnEnd: onEnd})
+	return e.l.StartOpen(OpenOptions{Next: arr.Next, Pool: p.pool, MaxUsers: p.maxUsers, MaxLate: p.maxLate,
+		Quantum: p.quantum, OnEnd: onEnd})
 }
 
 func (e localEngine) restrict(names []string) error {

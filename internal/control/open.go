@@ -20,6 +20,7 @@ type openPlan struct {
 	pool     int
 	maxUsers int
 	maxLate  time.Duration
+	quantum  time.Duration // this process's --arrival-quantum
 }
 
 // newOpenPlan is the open model of cfg, nil in the closed model.
@@ -28,7 +29,7 @@ func newOpenPlan(cfg config.Config) *openPlan {
 		return nil
 	}
 	return &openPlan{rate: *cfg.ArrivalRate, spec: cfg.ArrivalRate.String(), poisson: cfg.Poisson,
-		maxUsers: cfg.MaxUsers, maxLate: cfg.MaxLateness}
+		maxUsers: cfg.MaxUsers, maxLate: cfg.MaxLateness, quantum: cfg.ArrivalQuantum}
 }
 
 // arrivals is the plan's whole schedule.

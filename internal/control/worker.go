@@ -386,7 +386,7 @@ func (w *workerLocal) StartOpen(s cluster.OpenShare, host string, stopTimeout ti
 		return err
 	}
 	return run.StartOpen(OpenOptions{Next: sched.Next, Start: s.Start, Pool: s.Pool, MaxUsers: s.MaxUsers,
-		MaxLate: s.MaxLate, OnEnd: end})
+		MaxLate: s.MaxLate, Quantum: w.c.cfg.ArrivalQuantum, OnEnd: end})
 }
 
 // Reshare switches the running share to s from s.From on.
