@@ -430,14 +430,34 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// render is the closed-loop table: CPU seconds per 100k requests, and the
+// ratio to wrk's in the same run.
 func render(tools []tool, results map[string][]result) string {
+	return cpuTable(tools, results, cpuColumns{
+		header: "| tool | req/s (median) | CPU s per 100k requests: median (min–max) | ratio to wrk | runs |",
+		per:    1e5, base: "wrk", format: "%.3g (%.3g–%.3g)",
+	})
+}
+
+// cpuColumns says how cpuTable shows CPU per request: per this many
+// requests, in this format, as a ratio to the base tool's.
+type cpuColumns struct {
+	header string
+	per    float64
+	base   string
+	format string // median (min–max)
+}
+
+// cpuTable is a markdown table of each tool's median requests per second
+// and CPU per request over its runs.
+func cpuTable(tools []tool, results map[string][]result, c cpuColumns) string {
 	type row struct {
 		name                 string
 		rps, cpu, cmin, cmax float64
 		n                    int
 	}
 	var rows []row
-	var wrkCPU float64
+	var base float64
 	for _, t := range tools {
 		rs := results[t.name]
 		if len(rs) == 0 {
@@ -446,23 +466,22 @@ func render(tools []tool, results map[string][]result) string {
 		var rps, cpu []float64
 		for _, r := range rs {
 			rps = append(rps, r.reqs/duration.Seconds())
-			cpu = append(cpu, r.cpu.Seconds()/r.reqs*1e5)
+			cpu = append(cpu, r.cpu.Seconds()/r.reqs*c.per)
 		}
 		r := row{name: t.name, rps: median(rps), cpu: median(cpu), cmin: slices.Min(cpu), cmax: slices.Max(cpu), n: len(rs)}
-		if t.name == "wrk" {
-			wrkCPU = r.cpu
+		if t.name == c.base {
+			base = r.cpu
 		}
 		rows = append(rows, r)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| tool | req/s (median) | CPU s per 100k requests: median (min–max) | ratio to wrk | runs |\n")
-	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "%s\n|---|---:|---:|---:|---:|\n", c.header)
 	for _, r := range rows {
 		ratio := "–"
-		if wrkCPU > 0 {
-			ratio = fmt.Sprintf("%.2f×", r.cpu/wrkCPU)
+		if base > 0 {
+			ratio = fmt.Sprintf("%.2f×", r.cpu/base)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.3g (%.3g–%.3g) | %s | %d |\n", r.name, thousands(r.rps), r.cpu, r.cmin, r.cmax, ratio, r.n)
+		fmt.Fprintf(&b, "| %s | %s | "+c.format+" | %s | %d |\n", r.name, thousands(r.rps), r.cpu, r.cmin, r.cmax, ratio, r.n)
 	}
 	return b.String()
 }

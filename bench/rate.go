@@ -182,38 +182,8 @@ func vegetaCount(vegeta, results string) (float64, error) {
 // renderRate is the fixed-rate table: CPU µs per request, and the ratio
 // to bombardier's in the same run.
 func renderRate(tools []tool, results map[string][]result) string {
-	type row struct {
-		name                 string
-		rps, cpu, cmin, cmax float64
-		n                    int
-	}
-	var rows []row
-	var base float64
-	for _, t := range tools {
-		rs := results[t.name]
-		if len(rs) == 0 {
-			continue
-		}
-		var rps, cpu []float64
-		for _, r := range rs {
-			rps = append(rps, r.reqs/duration.Seconds())
-			cpu = append(cpu, r.cpu.Seconds()/r.reqs*1e6)
-		}
-		r := row{name: t.name, rps: median(rps), cpu: median(cpu), cmin: slices.Min(cpu), cmax: slices.Max(cpu), n: len(rs)}
-		if t.name == "bombardier" {
-			base = r.cpu
-		}
-		rows = append(rows, r)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "| tool (%g/s, %d connections) | req/s (median) | CPU µs per request: median (min–max) | ratio to bombardier | runs |\n", *rate, *conns)
-	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|\n")
-	for _, r := range rows {
-		ratio := "–"
-		if base > 0 {
-			ratio = fmt.Sprintf("%.2f×", r.cpu/base)
-		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f (%.1f–%.1f) | %s | %d |\n", r.name, thousands(r.rps), r.cpu, r.cmin, r.cmax, ratio, r.n)
-	}
-	return b.String()
+	return cpuTable(tools, results, cpuColumns{
+		header: fmt.Sprintf("| tool (%g/s, %d connections) | req/s (median) | CPU µs per request: median (min–max) | ratio to bombardier | runs |", *rate, *conns),
+		per:    1e6, base: "bombardier", format: "%.1f (%.1f–%.1f)",
+	})
 }
