@@ -1,7 +1,6 @@
 package herdws_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -12,44 +11,15 @@ import (
 
 	"github.com/herdload/herd"
 	"github.com/herdload/herd/herdws"
+	"github.com/herdload/herd/internal/runtest"
 )
 
-// run runs a headless test (bounded by -t 60s; the tests end it sooner
-// with ErrStopTest) and returns its final statistics.
-func run(t *testing.T, args []string, types ...*herd.UserType) *herd.StatsSnapshot {
-	t.Helper()
-	test := &herd.Test{Users: types}
-	var snap *herd.StatsSnapshot
-	test.Events.OnQuitting(func(q *herd.Quit) { snap = q.Stats })
-	var out bytes.Buffer
-	args = append([]string{"--headless", "-t", "60s", "--only-summary"}, args...)
-	if _, err := test.Run(context.Background(), herd.Env{Args: args, Stdout: &out, Stderr: &out}); err != nil {
-		t.Fatalf("run: %v\n%s", err, out.String())
-	}
-	if snap == nil {
-		t.Fatalf("no final statistics\n%s", out.String())
-	}
-	return snap
-}
-
-func entry(s *herd.StatsSnapshot, kind, name string) herd.StatsEntry {
-	for _, e := range s.Entries {
-		if e.Method == kind && e.Name == name {
-			return e
-		}
-	}
-	return herd.StatsEntry{Method: kind, Name: name}
-}
-
-func failures(s *herd.StatsSnapshot, kind, name string) map[string]uint64 {
-	m := map[string]uint64{}
-	for _, f := range s.Failures {
-		if f.Method == kind && f.Name == name {
-			m[f.Error] += f.Occurrences
-		}
-	}
-	return m
-}
+// The package's tests run through runtest.
+var (
+	run      = runtest.Run
+	entry    = runtest.Entry
+	failures = runtest.Failures
+)
 
 // user is a test user: it dials /ws in OnStart and runs task.
 type user struct {
