@@ -339,11 +339,12 @@ func (x *executor) serve(ctx context.Context, c *compiled, st *openState) outcom
 	if st.idle.Add(1) == int64(st.opts.pool) {
 		close(st.ready)
 	}
+	stop := x.h.stopCh()
 	for {
 		var due time.Time
 		select {
 		case due = <-queue:
-		case <-x.h.stop:
+		case <-stop:
 			return outStop
 		case <-ctx.Done():
 			return outStop

@@ -45,7 +45,7 @@ func BenchmarkTimeAPI(b *testing.B) {
 func BenchmarkTaskLoop(b *testing.B) {
 	ctx, st := benchEnv(b)
 	env := envFrom(ctx)
-	h := &userHandle{stop: make(chan struct{})}
+	h := &userHandle{}
 	x := &executor{r: &runner{events: &Events{}}, h: h, env: env, typ: &userType{UserType: &UserType{Name: "B"}}}
 	n := 0
 	task := func(ctx context.Context) error {

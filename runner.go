@@ -82,19 +82,46 @@ func dispatchTypes(types []*userType) []dispatch.Type {
 type userHandle struct {
 	id     int // in start order
 	typ    int
-	stop   chan struct{} // closed: finish the current task, then stop
 	cancel context.CancelFunc
-	once   sync.Once
 	x      *executor // wakes the user when it is parked
+	// mu guards stop, made on the first wait that selects on it: a user
+	// parked between tasks never needs one (96 bytes each).
+	mu      sync.Mutex
+	stopped atomic.Bool   // finish the current task, then stop
+	stop    chan struct{} // closed once stopped; nil until stopCh
+}
+
+// closedStop is the stop channel of a user stopped before it asked for one.
+var closedStop = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// stopCh returns a channel closed when the user is asked to stop.
+func (h *userHandle) stopCh() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stop == nil {
+		if h.stopped.Load() {
+			h.stop = closedStop
+		} else {
+			h.stop = make(chan struct{})
+		}
+	}
+	return h.stop
 }
 
 func (h *userHandle) requestStop() {
-	h.once.Do(func() {
+	h.mu.Lock()
+	if h.stopped.Load() {
+		h.mu.Unlock()
+		return
+	}
+	h.stopped.Store(true)
+	if h.stop != nil {
 		close(h.stop)
-		if h.x != nil {
-			h.x.wake()
-		}
-	})
+	}
+	h.mu.Unlock()
+	if h.x != nil {
+		h.x.wake()
+	}
 }
 
 func newRunner(types []*userType, st *stats.Stats, ev *Events, log *slog.Logger, opts runnerOptions) (*runner, error) {
@@ -414,7 +441,7 @@ func (r *runner) startLocked(t int) {
 	id := r.nextID
 	r.nextID++
 	ctx, cancel := context.WithCancel(r.ctx)
-	h := &userHandle{id: id, typ: t, stop: make(chan struct{}), cancel: cancel}
+	h := &userHandle{id: id, typ: t, cancel: cancel}
 	r.active[t] = append(r.active[t], h)
 	h.x = &executor{r: r, h: h, typ: r.types[t]}
 	r.users.Add(1)

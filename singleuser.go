@@ -86,7 +86,7 @@ func RunSingleUser(ctx context.Context, ut *UserType, o SingleUser) error {
 	defer r.cancel()
 
 	uctx, cancel := context.WithCancel(r.ctx)
-	h := &userHandle{stop: make(chan struct{}), cancel: cancel}
+	h := &userHandle{cancel: cancel}
 	x := &executor{r: r, h: h, typ: typ}
 	h.x = x
 	r.active[0] = append(r.active[0], h)

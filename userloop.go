@@ -481,7 +481,7 @@ func (x *executor) wait(ctx context.Context, w WaitTime) waited {
 			return waitStop
 		}
 		return waitOn
-	case <-x.h.stop:
+	case <-x.h.stopCh():
 		x.timer.Stop()
 		return waitStop
 	case <-ctx.Done():
@@ -493,19 +493,12 @@ func (x *executor) wait(ctx context.Context, w WaitTime) waited {
 // idle parks a user that has nothing to do until it is stopped.
 func (x *executor) idle(ctx context.Context) {
 	select {
-	case <-x.h.stop:
+	case <-x.h.stopCh():
 	case <-ctx.Done():
 	}
 }
 
-func (x *executor) stopping() bool {
-	select {
-	case <-x.h.stop:
-		return true
-	default:
-		return false
-	}
-}
+func (x *executor) stopping() bool { return x.h.stopped.Load() }
 
 // trimStack keeps the frames of a panic's stack that belong to user code:
 // from the panicking function down to the task herd called, without

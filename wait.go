@@ -77,7 +77,7 @@ func Wait(ctx context.Context) error {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
-		case <-x.h.stop:
+		case <-x.h.stopCh():
 		case <-ctx.Done():
 		}
 		t.Stop()
