@@ -32,6 +32,22 @@ type userEnv struct {
 
 type envKey struct{}
 
+// A user's environment is also the context its tasks get: the user's life
+// (ctx) carrying the environment, without a context.WithValue object of
+// its own per user. Cancellation and other values are ctx's.
+
+func (env *userEnv) Deadline() (time.Time, bool) { return env.ctx.Deadline() }
+func (env *userEnv) Done() <-chan struct{}       { return env.ctx.Done() }
+func (env *userEnv) Err() error                  { return env.ctx.Err() }
+
+// Value is env for envKey, else ctx's.
+func (env *userEnv) Value(key any) any {
+	if key == (envKey{}) {
+		return env
+	}
+	return env.ctx.Value(key)
+}
+
 func envFrom(ctx context.Context) *userEnv {
 	env, _ := ctx.Value(envKey{}).(*userEnv)
 	return env

@@ -57,7 +57,7 @@ func (x *executor) start(ctx context.Context, id int) {
 	x.begin()
 }
 
-// setEnv gives the user its environment, carried by x.ctx.
+// setEnv gives the user its environment, which is x.ctx too.
 func (x *executor) setEnv(ctx context.Context, id int) {
 	r, t := x.r, x.typ
 	env := &userEnv{
@@ -72,7 +72,7 @@ func (x *executor) setEnv(ctx context.Context, id int) {
 		node:     r.opts.node,
 		x:        x,
 	}
-	x.env, x.ctx = env, context.WithValue(ctx, envKey{}, env)
+	x.env, x.ctx = env, env
 }
 
 // begin makes the user (New, Tasks) and runs its OnStart, then its tasks.
