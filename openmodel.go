@@ -376,7 +376,7 @@ func (x *executor) iteration(ctx context.Context, c *compiled) (out outcome, don
 	for {
 		i := c.pick(c.picks)
 		c.picks++
-		if sub := c.sets[i]; sub != nil && len(sub.tasks) > 0 {
+		if sub := c.set(i); sub != nil && len(sub.tasks) > 0 {
 			c = sub
 			continue
 		}

@@ -145,7 +145,7 @@ func (x *executor) singleLoop(ctx context.Context, c *compiled, depth int, left 
 		}
 		x.cur = c
 		t := &c.tasks[i]
-		if sub := c.sets[i]; sub != nil {
+		if sub := c.set(i); sub != nil {
 			if t.Set.OnStart != nil {
 				x.call(ctx, "TaskSet.OnStart", nil, t.Set.OnStart)
 				switch err := x.lastErr; {

@@ -212,12 +212,12 @@ type compiled struct {
 	sequential bool
 	wait       WaitTime
 	picks      int         // open model: picks so far, for sequential sets
-	sets       []*compiled // per task: its compiled set, or nil
+	sets       []*compiled // per task: its compiled set, or nil; nil when no task has one
 }
 
 func compile(tasks []Task, sequential bool, wait WaitTime) *compiled {
 	c := &compiled{tasks: tasks, sequential: sequential, wait: wait,
-		cum: make([]int, len(tasks)), sets: make([]*compiled, len(tasks))}
+		cum: make([]int, len(tasks))}
 	total := 0
 	for i := range tasks {
 		w := tasks[i].Weight
@@ -231,10 +231,21 @@ func compile(tasks []Task, sequential bool, wait WaitTime) *compiled {
 			if sw == nil {
 				sw = wait
 			}
+			if c.sets == nil {
+				c.sets = make([]*compiled, len(tasks)) // only lists with a task set need it
+			}
 			c.sets[i] = compile(s.Tasks, s.Sequential, sw)
 		}
 	}
 	return c
+}
+
+// set is task i's compiled set, or nil.
+func (c *compiled) set(i int) *compiled {
+	if c.sets == nil {
+		return nil
+	}
+	return c.sets[i]
 }
 
 // waits reports whether c or a set nested in it has a wait time.
@@ -302,7 +313,7 @@ func (x *executor) loop(ctx context.Context, c *compiled, depth int) outcome {
 		t := &c.tasks[i]
 		x.cur = c
 		var err error
-		if sub := c.sets[i]; sub != nil {
+		if sub := c.set(i); sub != nil {
 			switch x.enter(ctx, t.Set, sub, depth+1) {
 			case outStop:
 				return outStop
