@@ -107,22 +107,24 @@ func run() error {
 		return runRate(dir)
 	}
 
-	pinTarget, pinGen := []string(nil), []string(nil)
-	if _, err := exec.LookPath("taskset"); err != nil {
-		note("taskset not found: target and generator are not pinned")
-	} else if runtime.NumCPU() < 2 {
-		note("one CPU: target and generator are not pinned")
-	} else {
-		pinTarget, pinGen = []string{"taskset", "-c", "1"}, []string{"taskset", "-c", "0"}
-	}
+	return runInterleaved(dir, findTools(dir), "", func(r result) string {
+		return fmt.Sprintf("%12.0f requests %8.2f CPU s %7.0f req/s", r.reqs, r.cpu.Seconds(), r.reqs/duration.Seconds())
+	}, render)
+}
 
+// runInterleaved runs tools (those -only names) -runs times, interleaved,
+// against a target pinned apart from them, notes each run with what
+// perRun says of it, and prints (and writes to -out) the table render
+// makes of the results.
+func runInterleaved(dir string, tools []tool, what string, perRun func(result) string,
+	render func([]tool, map[string][]result) string) error {
+	pinTarget, pinGen := pins()
 	url, stopTarget, err := startTarget(dir, pinTarget)
 	if err != nil {
 		return err
 	}
 	defer stopTarget()
 
-	tools := findTools(dir)
 	if *only != "" {
 		keep := strings.Split(*only, ",")
 		tools = slices.DeleteFunc(tools, func(t tool) bool { return !slices.Contains(keep, t.name) })
@@ -130,7 +132,7 @@ func run() error {
 	if len(tools) == 0 {
 		return errors.New("no tool to run")
 	}
-	note("target %s; %d tools × %d runs × %s", url, len(tools), *runs, *duration)
+	note("target %s;%s %d tools × %d runs × %s", url, what, len(tools), *runs, *duration)
 
 	results := map[string][]result{}
 	for r := 1; r <= *runs; r++ {
@@ -140,7 +142,7 @@ func run() error {
 				note("run %d %s: %v", r, t.name, err)
 				continue
 			}
-			note("run %d %-22s %12.0f requests %8.2f CPU s %7.0f req/s", r, t.name, res.reqs, res.cpu.Seconds(), res.reqs/duration.Seconds())
+			note("run %d %-22s %s", r, t.name, perRun(res))
 			results[t.name] = append(results[t.name], res)
 		}
 	}
@@ -151,6 +153,20 @@ func run() error {
 		return os.WriteFile(*out, []byte(table), 0o644)
 	}
 	return nil
+}
+
+// pins returns the taskset prefixes for the target (CPU 1) and the
+// generator (CPU 0), or none when taskset or a second CPU is missing.
+func pins() (target, gen []string) {
+	if _, err := exec.LookPath("taskset"); err != nil {
+		note("taskset not found: target and generator are not pinned")
+		return nil, nil
+	}
+	if runtime.NumCPU() < 2 {
+		note("one CPU: target and generator are not pinned")
+		return nil, nil
+	}
+	return []string{"taskset", "-c", "1"}, []string{"taskset", "-c", "0"}
 }
 
 // startTarget starts bench/target (prefixed with pin, e.g. taskset) with

@@ -16,15 +16,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -33,54 +30,9 @@ var rate = flag.Float64("rate", 0, "run the fixed-rate benchmark at this many re
 
 // runRate is the -rate mode.
 func runRate(dir string) error {
-	pinTarget, pinGen := pins()
-	url, stopTarget, err := startTarget(dir, pinTarget)
-	if err != nil {
-		return err
-	}
-	defer stopTarget()
-
-	tools := rateTools(dir)
-	if *only != "" {
-		keep := strings.Split(*only, ",")
-		tools = slices.DeleteFunc(tools, func(t tool) bool { return !slices.Contains(keep, t.name) })
-	}
-	if len(tools) == 0 {
-		return errors.New("no tool to run")
-	}
-	note("target %s; %g requests/s; %d tools × %d runs × %s", url, *rate, len(tools), *runs, *duration)
-	results := map[string][]result{}
-	for r := 1; r <= *runs; r++ {
-		for _, t := range tools {
-			res, err := runOne(t, pinGen, url)
-			if err != nil {
-				note("run %d %s: %v", r, t.name, err)
-				continue
-			}
-			note("run %d %-12s %9.0f requests %7.2f CPU s %6.1f µs/request", r, t.name, res.reqs, res.cpu.Seconds(), res.cpu.Seconds()/res.reqs*1e6)
-			results[t.name] = append(results[t.name], res)
-		}
-	}
-	table := renderRate(tools, results)
-	fmt.Print(table)
-	if *out != "" {
-		return os.WriteFile(*out, []byte(table), 0o644)
-	}
-	return nil
-}
-
-// pins returns the taskset prefixes for the target (CPU 1) and the
-// generator (CPU 0), or none when taskset or a second CPU is missing.
-func pins() (target, gen []string) {
-	if _, err := exec.LookPath("taskset"); err != nil {
-		note("taskset not found: target and generator are not pinned")
-		return nil, nil
-	}
-	if runtime.NumCPU() < 2 {
-		note("one CPU: target and generator are not pinned")
-		return nil, nil
-	}
-	return []string{"taskset", "-c", "1"}, []string{"taskset", "-c", "0"}
+	return runInterleaved(dir, rateTools(dir), fmt.Sprintf(" %g requests/s;", *rate), func(r result) string {
+		return fmt.Sprintf("%9.0f requests %7.2f CPU s %6.1f µs/request", r.reqs, r.cpu.Seconds(), r.cpu.Seconds()/r.reqs*1e6)
+	}, renderRate)
 }
 
 func rateTools(dir string) []tool {
