@@ -103,10 +103,7 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Conn, error) {
 
 // live returns the connection, dialling it again if it was lost.
 func (c *Conn) live(ctx context.Context) (*link, error) {
-	c.mu.Lock()
-	l, closed := c.cur, c.closed
-	up := l != nil && !l.dead
-	c.mu.Unlock()
+	l, up, closed := c.current()
 	switch {
 	case closed:
 		return nil, ErrClosed
@@ -116,14 +113,19 @@ func (c *Conn) live(ctx context.Context) (*link, error) {
 	return c.dial(ctx)
 }
 
+// current is the connection now, whether it is up, and whether the Conn
+// was closed.
+func (c *Conn) current() (l *link, up, closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cur, c.cur != nil && !c.cur.dead, c.closed
+}
+
 // dial connects, records the connect and starts the reader.
 func (c *Conn) dial(ctx context.Context) (*link, error) {
 	c.dialMu.Lock()
 	defer c.dialMu.Unlock()
-	c.mu.Lock()
-	l, closed := c.cur, c.closed
-	up := l != nil && !l.dead
-	c.mu.Unlock()
+	l, up, closed := c.current()
 	switch {
 	case closed:
 		return nil, ErrClosed
