@@ -44,21 +44,9 @@ func TestOptionHiddenFromWebUI(t *testing.T) {
 	if len(state.Extra) != 1 || state.Extra[0].Name != "shown" {
 		t.Fatalf("extra_options = %+v, want shown alone", state.Extra)
 	}
-	var port string
-	poll(t, "the master's port", func() bool {
-		m := masterPort.FindStringSubmatch(stderr.String())
-		if m != nil {
-			port = m[1]
-		}
-		return m != nil
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- mainRun(hiddenOptionTest(&seen), ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
-			"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
-	}()
-	defer func() { cancel(); <-done }()
+	port := loggedMasterPort(t, stderr)
+	stopWorker := startWorker(hiddenOptionTest(&seen), port)
+	defer stopWorker()
 	poll(t, "the worker", func() bool {
 		var st struct {
 			WorkerCount int `json:"worker_count"`
@@ -81,9 +69,7 @@ func TestOptionHiddenFromWebUI(t *testing.T) {
 	if v, _ := seen.Load(herd.Worker); v != "b s3cr3t" {
 		t.Errorf("the worker read %q, want the form's shown option and the flag's hidden one", v)
 	}
-	cancel()
-	<-done
-	done <- 0 // for the deferred receive
+	stopWorker()
 	if code := stop(); code != 0 {
 		t.Errorf("exit code %d\n%s", code, stderr)
 	}

@@ -101,6 +101,32 @@ func poll(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// loggedMasterPort waits for a master's log to say its port.
+func loggedMasterPort(t *testing.T, stderr *syncBuffer) string {
+	t.Helper()
+	var port string
+	poll(t, "the master's port", func() bool {
+		m := masterPort.FindStringSubmatch(stderr.String())
+		if m != nil {
+			port = m[1]
+		}
+		return m != nil
+	})
+	return port
+}
+
+// startWorker runs test as a worker of the master on port; stop ends it
+// and returns its exit code (again when called again).
+func startWorker(test *herd.Test, port string) (stop func() int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- mainRun(test, ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
+			"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
+	}()
+	return sync.OnceValue(func() int { cancel(); return <-done })
+}
+
 // TestWebUIDrivesATest starts, changes and stops a test through the
 // Locust-compatible API against a local target, then quits: the final
 // reports are written from the last test.
@@ -226,30 +252,14 @@ func TestUIMasterOutlivesItsLastWorker(t *testing.T) {
 	// whose only request of the last test was cut would make the master
 	// exit 1.
 	base, stop, stderr := startUI(t, pingTest(), "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0", "-s", "5s")
-	var port string
-	poll(t, "the master's port", func() bool {
-		m := masterPort.FindStringSubmatch(stderr.String())
-		if m != nil {
-			port = m[1]
-		}
-		return m != nil
-	})
-	startWorker := func() (cancel func() int) {
-		ctx, cancelCtx := context.WithCancel(context.Background())
-		done := make(chan int, 1)
-		go func() {
-			done <- mainRun(pingTest(), ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
-				"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
-		}()
-		return func() int { cancelCtx(); return <-done }
-	}
+	port := loggedMasterPort(t, stderr)
 	var state struct {
 		State       string `json:"state"`
 		WorkerCount int    `json:"worker_count"`
 		UserCount   int    `json:"user_count"`
 	}
 	for round := range 2 {
-		stopWorker := startWorker()
+		stopWorker := startWorker(pingTest(), port)
 		poll(t, "a worker", func() bool {
 			getJSON(t, base+"api/state", &state)
 			return state.WorkerCount == 1

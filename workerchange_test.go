@@ -32,23 +32,10 @@ func TestOnWorkerChange(t *testing.T) {
 		return strings.Join(heard, ",")
 	}
 	_, stop, stderr := startUI(t, test, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", "0")
-	var port string
-	poll(t, "the master's port", func() bool {
-		m := masterPort.FindStringSubmatch(stderr.String())
-		if m != nil {
-			port = m[1]
-		}
-		return m != nil
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- mainRun(pingTest(), ctx, herd.Env{Stderr: new(syncBuffer), Args: []string{
-			"--worker", "--master-host", "127.0.0.1", "--master-port", port}})
-	}()
+	port := loggedMasterPort(t, stderr)
+	stopWorker := startWorker(pingTest(), port)
 	poll(t, "the worker's connection", func() bool { return heardNow() != "" })
-	cancel()
-	<-done
+	stopWorker()
 	poll(t, "the worker's departure", func() bool { return strings.Contains(heardNow(), "left") })
 	if got, want := heardNow(), "connected 0 true listed=1,left 0 true"; got != want {
 		t.Errorf("heard %q, want %q", got, want)
