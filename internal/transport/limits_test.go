@@ -220,6 +220,9 @@ func TestConnectionLimits(t *testing.T) {
 func TestIdentityInUse(t *testing.T) {
 	r := newTestRouter(t, WithHandshakeTimeout(300*time.Millisecond), withTakeoverSilence(time.Hour))
 	d := newTestDealer(t, r, "w_1")
+	// The Dealer connects in the background: on a loaded machine the thief
+	// could otherwise register first and be the live peer.
+	eventually(t, "the peer registered", func() bool { return slices.Contains(r.Peers(), "w_1") })
 	thief := dialRaw(t, r, "w_1")
 	pe := recvPeerError(t, r)
 	if !errors.Is(pe, ErrRefused) || !strings.Contains(pe.Error(), "in use") {
