@@ -21,7 +21,9 @@ func TestRun(t *testing.T) {
 	target := porttest.NewTarget(t)
 	test := newTest()
 	test.Users[0].Wait = herd.Constant(10 * time.Millisecond) // Locust's 2–5 s, shortened for the test
-	res := porttest.Run(t, test, "-u", "3", "-r", "100", "-t", "1s", "-s", "30s", "-H", target.URL)
+	// Until every task ran (they are picked at random); -t is the backstop.
+	res := porttest.RunUntil(t, test, map[string]int{"GET /": 1, "GET /does_not_exist": 1, "GET /stats/requests": 1},
+		"-u", "3", "-r", "100", "-t", "30s", "-s", "30s", "-H", target.URL)
 	if res.Code != herd.ExitFailures {
 		t.Errorf("exit code %d, want %d (the 404s)", res.Code, herd.ExitFailures)
 	}

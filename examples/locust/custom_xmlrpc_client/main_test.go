@@ -23,7 +23,10 @@ func service(t *testing.T) string {
 // client and records each as ("xmlrpc", method), as Locust's does.
 func TestCallsRecorded(t *testing.T) {
 	t.Parallel()
-	res := porttest.Run(t, newTest(), "-u", "4", "-r", "4", "-t", "2s", "-s", "10s", "-H", service(t))
+	// Until both calls were made (the tasks are picked at random); -t is the
+	// backstop.
+	res := porttest.RunUntil(t, newTest(), map[string]int{"xmlrpc get_time": 1, "xmlrpc get_random_number": 1},
+		"-u", "4", "-r", "4", "-t", "30s", "-s", "10s", "-H", service(t))
 	if res.Code != 0 {
 		t.Fatalf("exit code %d\n%s", res.Code, res.Stderr)
 	}

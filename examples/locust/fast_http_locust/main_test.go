@@ -14,7 +14,10 @@ func TestRun(t *testing.T) {
 	target := porttest.NewTarget(t)
 	test := newTest()
 	test.Users[0].Wait = herd.Constant(time.Millisecond) // Locust's has none: bounded for the test
-	res := porttest.Run(t, test, "-u", "2", "-r", "100", "-t", "500ms", "-s", "30s", "-H", target.URL)
+	// Until each task ran ten times (they are picked at random); -t is the
+	// backstop.
+	res := porttest.RunUntil(t, test, map[string]int{"GET /": 10, "GET /stats/requests": 10},
+		"-u", "2", "-r", "100", "-t", "30s", "-s", "30s", "-H", target.URL)
 	if res.Code != 0 {
 		t.Fatalf("exit code %d\n%s", res.Code, res.Stderr)
 	}

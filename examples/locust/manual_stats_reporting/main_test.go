@@ -13,7 +13,10 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	test := newTest(5 * time.Millisecond)
 	test.Users[0].Wait = herd.Constant(5 * time.Millisecond)
-	res := porttest.Run(t, test, "-u", "4", "-r", "100", "-t", "1s", "-s", "30s")
+	// Until every task ran, decorator_test twenty times (it fails half of
+	// them at random); -t is the backstop.
+	res := porttest.RunUntil(t, test, map[string]int{"manual successful_task": 1, "manual failing_task": 1, "manual decorator_test": 20},
+		"-u", "4", "-r", "100", "-t", "30s", "-s", "30s")
 	r := &res.Report
 	if got, want := r.Names(), []string{"manual decorator_test", "manual failing_task", "manual successful_task"}; !slices.Equal(got, want) {
 		t.Fatalf("names %v, want %v", got, want)

@@ -14,7 +14,9 @@ func TestRun(t *testing.T) {
 	web, api := porttest.NewTarget(t), porttest.NewTarget(t)
 	test := newTest(api.URL)
 	test.Users[0].Wait = herd.Constant(10 * time.Millisecond)
-	res := porttest.Run(t, test, "-u", "3", "-r", "100", "-t", "1s", "-s", "30s", "-H", web.URL)
+	// Until both tasks ran (they are picked at random); -t is the backstop.
+	res := porttest.RunUntil(t, test, map[string]int{"GET /": 1, "GET /stats/requests": 1},
+		"-u", "3", "-r", "100", "-t", "30s", "-s", "30s", "-H", web.URL)
 	if res.Code != 0 {
 		t.Fatalf("exit code %d\n%s", res.Code, res.Stderr)
 	}

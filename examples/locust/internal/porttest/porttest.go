@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -170,13 +172,46 @@ const hang = time.Minute
 // with -t) and the JSON report on its standard output.
 func Run(t testing.TB, test *herd.Test, args ...string) Result {
 	t.Helper()
+	return run(context.Background(), t, test, args)
+}
+
+// RunUntil is Run that stops the test (gracefully, as at the end of its
+// run time) once each name in atLeast ("GET /item") has been requested as
+// many times as it says: a test of randomly picked tasks then sees what it
+// checks however slowly a loaded machine runs. args' -t is the backstop.
+func RunUntil(t testing.TB, test *herd.Test, atLeast map[string]int, args ...string) Result {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var mu sync.Mutex
+	left := maps.Clone(atLeast)
+	test.Events.OnRequest(func(r herd.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		name := r.Kind + " " + r.Name
+		if n, ok := left[name]; ok {
+			if n <= 1 {
+				delete(left, name)
+			} else {
+				left[name] = n - 1
+			}
+		}
+		if len(left) == 0 {
+			stop()
+		}
+	})
+	return run(ctx, t, test, args)
+}
+
+func run(parent context.Context, t testing.TB, test *herd.Test, args []string) Result {
+	t.Helper()
 	var stdout bytes.Buffer
 	stderr := new(Buffer)
 	args = append([]string{"--headless", "--json", "--only-summary"}, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), hang)
+	ctx, cancel := context.WithTimeout(parent, hang)
 	defer cancel()
 	code, err := test.Run(ctx, herd.Env{Prog: "port", Args: args, Stdout: &stdout, Stderr: stderr})
-	if ctx.Err() != nil {
+	if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
 		t.Fatalf("the run did not end in %v\n%s", hang, stderr)
 	}
 	if err != nil {
