@@ -9,9 +9,11 @@ package main
 //	bombardier  bombardier -r R -c C
 //	vegeta      vegeta attack -rate R/s -workers C -max-workers C -max-connections C
 //
+//	k6          k6 run, a constant-arrival-rate scenario of R/s with C VUs
+//
 // Pinning, the target and the interleaving are those of the closed-loop
-// table (main.go). k6 would belong here too, but it is AGPL and this
-// project neither builds nor runs it.
+// table (main.go). k6 is AGPL: the harness runs the k6 binary a user
+// installed, as it runs wrk; none of its code is in this repository.
 
 import (
 	"bytes"
@@ -83,8 +85,55 @@ func rateTools(dir string) []tool {
 	} else {
 		note("vegeta not found (go install github.com/tsenart/vegeta/v12@v12.13.0): skipped")
 	}
-	note("k6 is left out: it is AGPL, which this project does not build or run")
+	if p, ok := findGoTool("k6", "version", "k6 v"); ok {
+		script := filepath.Join(dir, "k6-rate.js")
+		summary := filepath.Join(dir, "k6-summary.json")
+		tools = append(tools, tool{
+			name: "k6",
+			build: func(url string) *exec.Cmd {
+				os.WriteFile(script, []byte(k6Script(url+"/", *rate, *conns, secs)), 0o644)
+				os.Remove(summary)
+				return exec.Command(p, "run", "--quiet", "--no-usage-report", "--summary-export", summary, script)
+			},
+			count: func(_, _ []byte) (float64, error) { return k6Count(summary) },
+		})
+	} else {
+		note("k6 not found (go install go.k6.io/k6@v1.8.1): skipped")
+	}
 	return tools
+}
+
+// k6Script is a k6 test that sends GET url at rate a second from conns
+// VUs (one connection each, kept alive) for duration, bodies discarded as
+// the other tools do.
+func k6Script(url string, rate float64, conns int, duration string) string {
+	return fmt.Sprintf(`import http from "k6/http";
+export const options = {
+  discardResponseBodies: true,
+  scenarios: { fixed: { executor: "constant-arrival-rate", rate: %g, timeUnit: "1s",
+    duration: %q, preAllocatedVUs: %d, maxVUs: %d } },
+};
+export default function () { http.get(%q); }
+`, rate, duration, conns, conns, url)
+}
+
+// k6Count reads the requests k6 made from its summary export.
+func k6Count(summary string) (float64, error) {
+	b, err := os.ReadFile(summary)
+	if err != nil {
+		return 0, fmt.Errorf("k6 summary: %w", err)
+	}
+	var doc struct {
+		Metrics struct {
+			Reqs struct {
+				Count float64 `json:"count"`
+			} `json:"http_reqs"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return 0, fmt.Errorf("k6 summary JSON: %w", err)
+	}
+	return doc.Metrics.Reqs.Count, nil
 }
 
 // findGoTool finds a Go-installed tool on PATH or in Go's bin directory
