@@ -103,10 +103,17 @@ func run() error {
 	if *scaling {
 		return runScaling(dir)
 	}
+	if *all {
+		return runAll(dir) // all.go
+	}
 	if *rate > 0 {
 		return runRate(dir)
 	}
+	return runClosed(dir)
+}
 
+// runClosed is the closed-loop table, the default mode.
+func runClosed(dir string) error {
 	return runInterleaved(dir, findTools(dir), "", func(r result) string {
 		return fmt.Sprintf("%12.0f requests %8.2f CPU s %7.0f req/s", r.reqs, r.cpu.Seconds(), r.reqs/duration.Seconds())
 	}, render)
