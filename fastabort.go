@@ -30,15 +30,15 @@ import (
 type fastAbort struct {
 	mu      sync.Mutex
 	conn    net.Conn // the connection of the exchange in flight, or nil
-	byUser  bool     // the exchange in flight is the user watch's to abort
 	gen     uint64   // changes with every own watch, so a late one aborts nothing
+	byUser  bool     // the exchange in flight is the user watch's to abort
 	aborted bool     // conn's deadline was moved to the past
 
 	// Touched only by the session's goroutine.
-	watch    killWatch   // on the user's kill list, when user is set
-	user     *executor   // whose kill list watch is on; nil if none
-	stopUser func() bool // releases the AfterFunc user watch outside a run
+	listed   bool        // watch is on the user's kill list (in a run)
 	direct   bool        // the request's ctx is done when the user's is
+	watch    killWatch   // the node on the user's kill list
+	stopUser func() bool // releases the AfterFunc user watch outside a run
 }
 
 // longAgo is a deadline every read and write has missed.
@@ -47,7 +47,7 @@ var longAgo = time.Unix(1, 0)
 // arm sets up the watch for a request made with ctx by env's user. It
 // returns the request's own watch to disarm, or nil.
 func (a *fastAbort) arm(ctx context.Context, env *userEnv) (stop func() bool) {
-	if a.user == nil && a.stopUser == nil {
+	if !a.listed && a.stopUser == nil {
 		a.watchUser(env)
 	}
 	// The task's own ctx is env: no Done channel asked of it.
@@ -84,7 +84,7 @@ func (a *fastAbort) disarm(stop func() bool) {
 // else with an AfterFunc on the user's context, if it can be cancelled.
 func (a *fastAbort) watchUser(env *userEnv) {
 	if x := env.x; x != nil && x.h != nil {
-		a.user, a.watch.w = x, a
+		a.listed, a.watch.w = true, a
 		x.r.watchKill(x.h, &a.watch)
 		return
 	}
@@ -93,11 +93,11 @@ func (a *fastAbort) watchUser(env *userEnv) {
 	}
 }
 
-// close releases the user watch.
-func (a *fastAbort) close() {
-	if x := a.user; x != nil {
-		x.r.unwatchKill(x.h, &a.watch)
-		a.user = nil
+// close releases the user watch of env's user.
+func (a *fastAbort) close(env *userEnv) {
+	if a.listed {
+		env.x.r.unwatchKill(env.x.h, &a.watch)
+		a.listed = false
 	}
 	if a.stopUser != nil {
 		a.stopUser()

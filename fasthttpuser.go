@@ -122,7 +122,7 @@ func (s *FastSession) Close() {
 	if s == nil || s.res == nil {
 		return
 	}
-	s.abort.close()
+	s.abort.close(s.env)
 	s.conns.closeAll()
 	if s.HTTP != nil {
 		s.HTTP.CloseIdleConnections()
