@@ -3,13 +3,9 @@
 // heap may grow to twice the live heap before a collection: at 100,000 idle
 // users that headroom was ~3 KB of the 7.5 KB each cost. A soft memory
 // limit (debug.SetMemoryLimit) that follows the live heap, live plus a
-// quarter plus a floor, caps it; small heaps, where GOGC's headroom is
-// smaller than the floor, are left to GOGC so a busy run does not collect
-// more often. The floor follows the collector's CPU: it starts at Floor,
-// and shrinks toward MinFloor only while collections take less than
-// GCShare of the CPU, so an idle process (above all each of --processes'
-// workers, which would otherwise keep a Floor each) keeps little headroom,
-// and a busy one Floor. The limit never exceeds nine tenths of the machine's
+// quarter plus a fixed floor, caps it; small heaps, where GOGC's headroom
+// is smaller than the floor, are left to GOGC so a busy run does not
+// collect more often. The limit never exceeds nine tenths of the machine's
 // or the cgroup's memory, and a GOMEMLIMIT set by the user is never
 // overridden (the caller checks it).
 package memlimit
@@ -77,40 +73,21 @@ func parseSize(s string) (int64, error) {
 	return int64(b), nil
 }
 
-// Headroom and the floor size the automatic limit: live heap × (1 +
-// Headroom) + the floor, plus the memory that is not heap (stacks, runtime
-// metadata). The floor is Floor while collections take GCShare of the CPU
-// or more, and at least MinFloor.
+// Headroom and Floor size the automatic limit: live heap × (1 + Headroom)
+// + Floor, plus the memory that is not heap (stacks, runtime metadata).
 const (
 	Headroom = 0.25
 	Floor    = 32 << 20
-	MinFloor = 4 << 20
-	GCShare  = 0.01 // of the CPU available to Go (GOMAXPROCS × wall time)
 )
 
 // Limit is the automatic limit for a live heap of live bytes and other
-// bytes of non-heap memory with the given floor, capped at ceiling (0: no
-// cap).
-func Limit(live, other, floor, ceiling int64) int64 {
-	l := other + live + int64(float64(live)*Headroom) + floor
+// bytes of non-heap memory, capped at ceiling (0: no cap).
+func Limit(live, other, ceiling int64) int64 {
+	l := other + live + int64(float64(live)*Headroom) + Floor
 	if ceiling > 0 && l > ceiling {
 		l = ceiling
 	}
 	return l
-}
-
-// NextFloor is the floor after a window in which collections took gcShare
-// of the available CPU: back to Floor at once when they took GCShare or
-// more (what the limit saves is not worth more collecting), a quarter
-// less, down to MinFloor, when they took less than half of it.
-func NextFloor(floor int64, gcShare float64) int64 {
-	switch {
-	case gcShare >= GCShare:
-		return Floor
-	case gcShare < GCShare/2:
-		return max(floor-floor/4, MinFloor)
-	}
-	return floor
 }
 
 // Ceiling is nine tenths of the memory this process may use: the smaller of
@@ -195,10 +172,6 @@ func Start(s Setting) (stop func()) {
 // reading a few runtime metrics costs well under a microsecond.
 const pollEvery = 100 * time.Millisecond
 
-// floorEvery is the window over which the collector's CPU share moves the
-// floor: long enough to hold a few collections of a busy process.
-const floorEvery = 2 * time.Second
-
 var sampleNames = []string{
 	"/gc/cycles/total:gc-cycles",
 	"/gc/heap/live:bytes",
@@ -207,12 +180,10 @@ var sampleNames = []string{
 	"/memory/classes/heap/objects:bytes",
 	"/memory/classes/heap/unused:bytes",
 	"/memory/classes/heap/free:bytes",
-	"/cpu/classes/gc/total:cpu-seconds",
-	"/cpu/classes/total:cpu-seconds",
 }
 
-// govern sets the limit from the live heap after each collection, and
-// moves the floor every floorEvery, until ctx is done.
+// govern sets the limit from the live heap after each collection until ctx
+// is done.
 func govern(ctx context.Context, ceiling int64, every time.Duration) {
 	samples := make([]metrics.Sample, len(sampleNames))
 	for i, n := range sampleNames {
@@ -221,34 +192,14 @@ func govern(ctx context.Context, ceiling int64, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	last := uint64(math.MaxUint64)
-	floor := int64(Floor)
-	var live, other int64
-	var gc0, cpu0 float64 // the CPU counters at the last collection seen
-	polls, window := 0, max(int(floorEvery/every), 1)
 	for {
 		metrics.Read(samples)
-		set := false
 		if cycles := value(samples[0]); cycles != last {
 			last = cycles
-			live = int64(value(samples[1]))
+			live := int64(value(samples[1]))
 			heap := int64(value(samples[3]) + value(samples[4]) + value(samples[5]) + value(samples[6]))
-			other = int64(value(samples[2])) - heap
-			set = true
-		}
-		if polls%window == 0 {
-			// The runtime updates both at the end of each collection: a
-			// window without one took (almost) nothing.
-			share := 0.0
-			if gc, cpu := seconds(samples[7]), seconds(samples[8]); cpu > cpu0 {
-				share, gc0, cpu0 = (gc-gc0)/(cpu-cpu0), gc, cpu
-			}
-			if f := NextFloor(floor, share); polls > 0 && f != floor {
-				floor, set = f, last != math.MaxUint64 // after a collection: live is known
-			}
-		}
-		polls++
-		if set {
-			debug.SetMemoryLimit(Limit(live, other, floor, ceiling))
+			other := int64(value(samples[2])) - heap
+			debug.SetMemoryLimit(Limit(live, other, ceiling))
 		}
 		select {
 		case <-ctx.Done():
@@ -256,13 +207,6 @@ func govern(ctx context.Context, ceiling int64, every time.Duration) {
 		case <-t.C:
 		}
 	}
-}
-
-func seconds(s metrics.Sample) float64 {
-	if s.Value.Kind() != metrics.KindFloat64 {
-		return 0
-	}
-	return s.Value.Float64()
 }
 
 func value(s metrics.Sample) uint64 {

@@ -66,47 +66,9 @@ func TestLimit(t *testing.T) {
 		{"400 MiB live: a quarter more", 400 * mib, 20 * mib, 0, 20*mib + 500*mib + Floor},
 		{"capped by the machine", 400 * mib, 20 * mib, 300 * mib, 300 * mib},
 	} {
-		if got := Limit(tc.live, tc.other, Floor, tc.ceiling); got != tc.want {
-			t.Errorf("%s: Limit(%d, %d, Floor, %d) = %d, want %d", tc.name, tc.live, tc.other, tc.ceiling, got, tc.want)
+		if got := Limit(tc.live, tc.other, tc.ceiling); got != tc.want {
+			t.Errorf("%s: Limit(%d, %d, %d) = %d, want %d", tc.name, tc.live, tc.other, tc.ceiling, got, tc.want)
 		}
-	}
-	if got, want := Limit(40*mib, 0, MinFloor, 0), int64(50*mib+MinFloor); got != want {
-		t.Errorf("Limit with the smallest floor = %d, want %d", got, want)
-	}
-}
-
-// TestNextFloor: the floor shrinks by quarters to MinFloor while
-// collections take under half of GCShare of the CPU, holds between half
-// and GCShare, and is back to Floor as soon as they take GCShare.
-func TestNextFloor(t *testing.T) {
-	t.Parallel()
-	const mib = 1 << 20
-	for _, tc := range []struct {
-		name  string
-		floor int64
-		share float64
-		want  int64
-	}{
-		{"idle: a quarter less", Floor, 0, 24 * mib},
-		{"idle, at the smallest", MinFloor, 0, MinFloor},
-		{"idle, near the smallest", 5 * mib, 0.001, MinFloor},
-		{"just under half the share", 16 * mib, GCShare/2 - 0.0001, 12 * mib},
-		{"between half and the share: held", 16 * mib, GCShare * 0.75, 16 * mib},
-		{"the share: back to Floor", MinFloor, GCShare, Floor},
-		{"busy: back to Floor", 8 * mib, 0.2, Floor},
-		{"busy at Floor: held", Floor, 0.5, Floor},
-	} {
-		if got := NextFloor(tc.floor, tc.share); got != tc.want {
-			t.Errorf("%s: NextFloor(%d, %g) = %d, want %d", tc.name, tc.floor, tc.share, got, tc.want)
-		}
-	}
-	// From Floor, an idle process reaches MinFloor in a few windows.
-	f, n := int64(Floor), 0
-	for ; f > MinFloor; n++ {
-		f = NextFloor(f, 0)
-	}
-	if n > 8 {
-		t.Errorf("%d windows from Floor to MinFloor", n)
 	}
 }
 
@@ -164,8 +126,8 @@ func TestStartRestores(t *testing.T) {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond) // polling, bounded by the deadline
 	}
-	if got := debug.SetMemoryLimit(-1); got < MinFloor {
-		t.Errorf("automatic limit %d, below the smallest floor", got)
+	if got := debug.SetMemoryLimit(-1); got < Floor {
+		t.Errorf("automatic limit %d, below the floor", got)
 	}
 	stopA()
 	if debug.SetMemoryLimit(-1) == before {
