@@ -13,44 +13,54 @@ import (
 // connection's deadline to the past, and the request fails at once instead
 // of waiting for its timeout.
 //
-// The session watches its user's context with one context.AfterFunc,
-// registered on its first request and released when it closes: a request
-// made with the task's ctx (whose Done is the user's) costs no allocation,
-// only two uncontended lock pairs around each exchange. A request made with
-// another cancellable context (a task's own sub-context, OnStop's, which
-// outlives a kill) is watched on its own, one AfterFunc per request, and so
-// is not aborted by a kill it does not descend from.
+// The session watches its user's kill from its first request until it
+// closes: in a run, on the runner's list of the user's kill watchers
+// (kill.go), which costs no object of its own and leaves the user's
+// context without a Done channel or children; for a user's environment
+// made outside a run, with a context.AfterFunc on the user's context. A
+// request made with the task's ctx (or one whose Done is the user's)
+// costs no allocation, only two uncontended lock pairs around each
+// exchange. A request made with another cancellable context (a task's own
+// sub-context, OnStop's, which outlives a kill) is watched on its own, one
+// AfterFunc per request, and so is not aborted by a kill it does not
+// descend from.
 //
 // A dial (connect and TLS handshake) is not aborted: it ends at the
 // request's deadline, and the request then fails as interrupted.
 type fastAbort struct {
 	mu      sync.Mutex
 	conn    net.Conn // the connection of the exchange in flight, or nil
-	byUser  bool     // the exchange in flight is the user watch's to abort
 	gen     uint64   // changes with every own watch, so a late one aborts nothing
+	byUser  bool     // the exchange in flight is the user watch's to abort
 	aborted bool     // conn's deadline was moved to the past
 
 	// Touched only by the session's goroutine.
-	userDone <-chan struct{} // the user's ctx.Done()
-	stopUser func() bool     // releases the user watch; nil before the first request
-	direct   bool            // the request's ctx is done when the user's is
+	listed   bool        // watch is on the user's kill list (in a run)
+	direct   bool        // the request's ctx is done when the user's is
+	watch    killWatch   // the node on the user's kill list
+	stopUser func() bool // releases the AfterFunc user watch outside a run
 }
 
 // longAgo is a deadline every read and write has missed.
 var longAgo = time.Unix(1, 0)
 
-// arm sets up the watch for a request made with ctx; user is the context
-// of the user's life. It returns the request's own watch to disarm, or nil.
-func (a *fastAbort) arm(ctx, user context.Context) (stop func() bool) {
-	if a.stopUser == nil {
-		if a.userDone = user.Done(); a.userDone != nil {
-			a.stopUser = context.AfterFunc(user, a.userKilled)
-		}
+// arm sets up the watch for a request made with ctx by env's user. It
+// returns the request's own watch to disarm, or nil.
+func (a *fastAbort) arm(ctx context.Context, env *userEnv) (stop func() bool) {
+	if !a.listed && a.stopUser == nil {
+		a.watchUser(env)
+	}
+	// The task's own ctx is env: no Done channel asked of it.
+	a.direct = ctx == context.Context(env)
+	if a.direct {
+		return nil
 	}
 	done := ctx.Done()
-	a.direct = done != nil && done == a.userDone
-	if done == nil || a.direct {
-		return nil // nothing can cancel it, or the user watch covers it
+	if done == nil {
+		return nil // nothing can cancel it
+	}
+	if a.direct = done == env.Done(); a.direct {
+		return nil // the user watch covers it
 	}
 	a.mu.Lock()
 	a.gen++
@@ -70,10 +80,28 @@ func (a *fastAbort) disarm(stop func() bool) {
 	a.mu.Unlock()
 }
 
-// close releases the user watch.
-func (a *fastAbort) close() {
+// watchUser starts the user watch: on the runner's kill list in a run,
+// else with an AfterFunc on the user's context, if it can be cancelled.
+func (a *fastAbort) watchUser(env *userEnv) {
+	if x := env.x; x != nil && x.h != nil {
+		a.listed, a.watch.w = true, a
+		x.r.watchKill(x.h, &a.watch)
+		return
+	}
+	if env.ctx.Done() != nil {
+		a.stopUser = context.AfterFunc(env.ctx, a.userKilled)
+	}
+}
+
+// close releases the user watch of env's user.
+func (a *fastAbort) close(env *userEnv) {
+	if a.listed {
+		env.x.r.unwatchKill(env.x.h, &a.watch)
+		a.listed = false
+	}
 	if a.stopUser != nil {
 		a.stopUser()
+		a.stopUser = nil
 	}
 }
 
@@ -108,7 +136,7 @@ func (a *fastAbort) end() (aborted bool) {
 	return aborted
 }
 
-// userKilled runs when the user's context is done.
+// userKilled runs when the user is killed, after its context is done.
 func (a *fastAbort) userKilled() {
 	a.mu.Lock()
 	if a.conn != nil && a.byUser {

@@ -122,7 +122,7 @@ func (s *FastSession) Close() {
 	if s == nil || s.res == nil {
 		return
 	}
-	s.abort.close()
+	s.abort.close(s.env)
 	s.conns.closeAll()
 	if s.HTTP != nil {
 		s.HTTP.CloseIdleConnections()
@@ -240,7 +240,7 @@ func (s *FastSession) Do(ctx context.Context, method, target string, body Body, 
 
 	err := done
 	if err == nil {
-		stop := s.abort.arm(ctx, s.env.ctx)
+		stop := s.abort.arm(ctx, s.env)
 		err = s.send(ctx, req, full, start, deadline)
 		s.abort.disarm(stop)
 	}

@@ -3,7 +3,9 @@
 package herd
 
 import (
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,7 +17,8 @@ import (
 // low) each send one request to a target in a child process
 // (TestIdleServerProcess), then park for an hour. It reports what each
 // keeps once idle: live heap (after garbage collection: the runner's share
-// and the session's together), goroutine stacks and goroutines.
+// and the session's together), goroutine stacks and goroutines. With
+// HERD_IDLE_HEAPPROFILE=path, it writes the idle users' heap profile there.
 func BenchmarkIdleFastUserMemory(b *testing.B) {
 	n := idleSessions
 	var lim syscall.Rlimit
@@ -56,6 +59,9 @@ func BenchmarkIdleFastUserMemory(b *testing.B) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		after = idleMemory()
+		if path := os.Getenv("HERD_IDLE_HEAPPROFILE"); path != "" {
+			writeHeapProfile(b, path) // the idle users' heap, before the stop
+		}
 		runtime.KeepAlive(r)
 		r.stop(time.Second)
 	}
@@ -63,4 +69,18 @@ func BenchmarkIdleFastUserMemory(b *testing.B) {
 	b.ReportMetric(float64(int64(after.stack)-int64(before.stack))/float64(n), "stack-B/user")
 	b.ReportMetric(float64(after.goroutines-before.goroutines)/float64(n), "goroutines/user")
 	b.ReportMetric(float64(n), "users")
+}
+
+// writeHeapProfile writes the heap profile to path: with
+// -memprofilerate 1, every idle user's objects
+// (HERD_IDLE_HEAPPROFILE=path go test -bench IdleFastUserMemory …).
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -29,6 +29,11 @@ type runner struct {
 	ctx    context.Context // parent of every user; cancelled by kill
 	cancel context.CancelFunc
 
+	// killMu guards the kill watchers' lists (kill.go): watched, the
+	// handles with watchers, and each handle's kills.
+	killMu  sync.Mutex
+	watched *userHandle
+
 	stopTestOnce sync.Once
 	stopTest     chan struct{} // closed when a task returns ErrStopTest
 
@@ -82,8 +87,12 @@ func dispatchTypes(types []*userType) []dispatch.Type {
 type userHandle struct {
 	id     int // in start order
 	typ    int
-	cancel context.CancelFunc
-	x      *executor // wakes the user when it is parked
+	cancel context.CancelFunc // cancels the user's context: call runner.killUser
+	x      *executor          // wakes the user when it is parked
+	// The user's kill watchers, and its place on the runner's list of
+	// users with watchers; guarded by the runner's killMu (kill.go).
+	kills              *killWatch
+	killPrev, killNext *userHandle
 	// mu guards stop, made on the first wait that selects on it: a user
 	// parked between tasks never needs one (96 bytes each).
 	mu      sync.Mutex
@@ -427,7 +436,7 @@ func (r *runner) stopUsers(hs []*userHandle) {
 	}
 	kill := func() {
 		for _, h := range hs {
-			h.cancel()
+			r.killUser(h)
 		}
 	}
 	if r.opts.stopTimeout <= 0 {
@@ -493,9 +502,9 @@ func (r *runner) stop(grace time.Duration) int {
 			}
 		}
 		if r.opts.stopTimeout <= 0 {
-			r.cancel()
+			r.kill()
 		} else {
-			t := time.AfterFunc(r.opts.stopTimeout, r.cancel)
+			t := time.AfterFunc(r.opts.stopTimeout, r.kill)
 			defer t.Stop()
 		}
 	}
@@ -505,10 +514,10 @@ func (r *runner) stop(grace time.Duration) int {
 	defer limit.Stop()
 	select {
 	case <-done:
-		r.cancel()
+		r.kill()
 		return 0
 	case <-limit.C:
-		r.cancel()
+		r.kill()
 		return int(r.running.Load())
 	}
 }

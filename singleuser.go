@@ -83,7 +83,9 @@ func RunSingleUser(ctx context.Context, ut *UserType, o SingleUser) error {
 	}
 	r.cancel() // newRunner's own life: the user's is ctx
 	r.ctx, r.cancel = context.WithCancel(ctx)
-	defer r.cancel()
+	defer r.kill()
+	// ctx's end kills the user: its clients' watchers hear of it.
+	defer context.AfterFunc(ctx, r.kill)()
 
 	uctx, cancel := context.WithCancel(r.ctx)
 	h := &userHandle{cancel: cancel}

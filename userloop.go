@@ -200,7 +200,7 @@ func (x *executor) end() {
 
 // release tells the runner the user is gone.
 func (x *executor) release() {
-	x.h.cancel()
+	x.r.killUser(x.h)
 	x.r.running.Add(-1)
 	x.r.users.Done()
 }

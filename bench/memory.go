@@ -49,6 +49,24 @@ var (
 // process's time spent in garbage collection since it started.
 var gcShare = regexp.MustCompile(`gc \d+ @[\d.]+s (\d+)%`)
 
+// gcCPUField is a gctrace line's CPU times: "A+B/C/D+E ms cpu" (stop the
+// world, assist/background/idle marking, mark termination).
+var gcCPUField = regexp.MustCompile(`([\d.]+)\+([\d.]+)/([\d.]+)/([\d.]+)\+([\d.]+) ms cpu`)
+
+// gcCPU is the CPU time of every collection a GODEBUG=gctrace=1 log shows,
+// of every process that wrote to it (with --processes, the workers' too):
+// what runtime/metrics counts as /cpu/classes/gc/total.
+func gcCPU(log []byte) time.Duration {
+	var ms float64
+	for _, m := range gcCPUField.FindAllSubmatch(log, -1) {
+		for _, f := range m[1:] {
+			v, _ := strconv.ParseFloat(string(f), 64)
+			ms += v
+		}
+	}
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
 // memRow is one line of the memory table.
 type memRow struct {
 	name            string
@@ -58,7 +76,8 @@ type memRow struct {
 	runTime         time.Duration
 	maxRSS          int64 // bytes
 	cpu             time.Duration
-	gc              string // GC's share of the time, from gctrace; "" unknown
+	gc              string        // GC's share of the time, from gctrace; "" unknown
+	gcCPU           time.Duration // every process's collections' CPU time, from gctrace
 	requests, fails float64
 	err             error
 }
@@ -91,8 +110,8 @@ func runMemory(dir string) error {
 		if r.err != nil {
 			note("%s: %v", r.name, r.err)
 		} else {
-			note("%-26s %7d users %8.0f MiB peak RSS %6.0f bytes/user %8.0f requests %4.0f failures",
-				r.name, r.reached, float64(r.maxRSS)/(1<<20), float64(r.maxRSS)/float64(r.users), r.requests, r.fails)
+			note("%-26s %7d users %8.0f MiB peak RSS %6.0f bytes/user %8.0f requests %4.0f failures %5.1f GC CPU s",
+				r.name, r.reached, float64(r.maxRSS)/(1<<20), float64(r.maxRSS)/float64(r.users), r.requests, r.fails, r.gcCPU.Seconds())
 		}
 		rows = append(rows, r)
 	}
@@ -115,17 +134,17 @@ func runMemory(dir string) error {
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "| generator | users (reached) | spawn rate | run | peak RSS | bytes per user | CPU s | GC time | requests | failures |\n")
-	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| generator | users (reached) | spawn rate | run | peak RSS | bytes per user | CPU s | GC time | GC CPU s | requests | failures |\n")
+	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		if r.err != nil {
-			fmt.Fprintf(&b, "| %s | %s | %s/s | %s | failed: %v | | | | | |\n", r.name, thousands(float64(r.users)), thousands(r.rate), r.runTime, r.err)
+			fmt.Fprintf(&b, "| %s | %s | %s/s | %s | failed: %v | | | | | | |\n", r.name, thousands(float64(r.users)), thousands(r.rate), r.runTime, r.err)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s (%s) | %s/s | %s | %.0f MiB | %s | %.1f | %s | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s (%s) | %s/s | %s | %.0f MiB | %s | %.1f | %s | %.1f | %s | %s |\n",
 			r.name, thousands(float64(r.users)), thousands(float64(r.reached)), thousands(r.rate), r.runTime,
 			float64(r.maxRSS)/(1<<20), thousands(float64(r.maxRSS)/float64(r.users)), r.cpu.Seconds(),
-			cmp.Or(r.gc, "–"), thousands(r.requests), thousands(r.fails))
+			cmp.Or(r.gc, "–"), r.gcCPU.Seconds(), thousands(r.requests), thousands(r.fails))
 	}
 	fmt.Print(b.String())
 	if *out != "" {
@@ -191,6 +210,7 @@ func runHerdMemory(hl, name, class string, users int, rate float64, hosts []stri
 	if all := gcShare.FindAllSubmatch(m.stderr, -1); len(all) > 0 {
 		r.gc = string(all[len(all)-1][1]) + "%"
 	}
+	r.gcCPU = gcCPU(m.stderr)
 	var doc struct {
 		Users int `json:"user_count"`
 		Total struct {
