@@ -43,6 +43,7 @@ type loopState struct {
 	wire     []byte // the bytes of the exchange in flight
 	host     string // its host
 	headOnly bool
+	closes   bool // the exchange in flight asks to close its connection
 	hops     int
 	retried  bool
 	resolve  bool // waiting for a host's address
@@ -74,6 +75,7 @@ type loopReq struct {
 	status             int
 	headOnly           bool
 	idempotent         bool
+	closes             bool // the request asks to close the connection
 	req                *fasthttp.Request
 	wire               []byte
 	jarVer             int // the jar's version wire was built for
@@ -160,10 +162,7 @@ func (q *loopReq) build(r *LoopRequest, base string) error {
 	q.u = u
 	q.status = r.Status
 	q.headOnly = q.method == http.MethodHead
-	switch q.method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		q.idempotent = true
-	}
+	q.idempotent = idempotent([]byte(q.method))
 	req := new(fasthttp.Request)
 	req.Header.SetNoDefaultContentType(true)
 	req.Header.SetMethod(q.method)
@@ -189,6 +188,10 @@ func (q *loopReq) build(r *LoopRequest, base string) error {
 		}
 	}
 	req.UseHostHeader = len(req.Header.Host()) > 0
+	if len(req.Header.UserAgent()) == 0 {
+		req.Header.SetUserAgent(fastUserAgent)
+	}
+	q.closes = req.ConnectionClose()
 	q.host = string(req.URI().Host())
 	if q.host == "" {
 		return errors.New("no host in the URL")
@@ -213,7 +216,16 @@ func wireBytes(req *fasthttp.Request, b []byte) ([]byte, error) {
 
 // run hands the user to its loop and waits until it is done: stopped,
 // killed, or (open model) after one pass.
-func (u *LoopUser) run(ctx context.Context) error {
+func (u *LoopUser) run(context.Context) error {
+	passes := -1
+	if u.loop.env.open {
+		passes = 1
+	}
+	return u.runFor(passes)
+}
+
+// runFor runs passes over the requests (<0: until the user stops).
+func (u *LoopUser) runFor(passes int) error {
 	s := &u.loop
 	if s.reqs == nil {
 		return errors.New("herd.LoopUser: OnStart did not run")
@@ -225,10 +237,7 @@ func (u *LoopUser) run(ctx context.Context) error {
 		}
 		s.share = sh
 	}
-	s.passes = -1
-	if s.env.open {
-		s.passes = 1
-	}
+	s.passes = passes
 	s.done = make(chan struct{})
 	s.running = true
 	if !s.share.l.Post(s.beginFn) {
@@ -288,7 +297,7 @@ func (s *loopState) sendNext(now time.Time) {
 			s.passes--
 		}
 	}
-	s.cur, s.start, s.hops, s.retried = q, now, 0, false
+	s.cur, s.start, s.hops, s.retried, s.closes = q, now, 0, false, q.closes
 	if s.jar != nil && q.jarVer != s.jarVer {
 		s.withCookies(q)
 	}
@@ -383,6 +392,10 @@ func (s *loopState) Answered(c *evloop.Conn) {
 		return
 	}
 	s.inflight = nil
+	if s.closes && !c.Closed() {
+		s.forget(c)
+		c.Close()
+	}
 	if c.P.HasCookies() {
 		s.keepCookies(&c.P)
 	}
@@ -424,8 +437,7 @@ func (s *loopState) Failed(c *evloop.Conn, err error) {
 
 func (s *loopState) idempotent() bool {
 	if s.hops > 0 {
-		m := s.hop.Header.Method()
-		return string(m) == http.MethodGet || string(m) == http.MethodHead
+		return idempotent(s.hop.Header.Method())
 	}
 	return s.cur.idempotent
 }
@@ -582,7 +594,7 @@ func (s *loopState) redirect(c *evloop.Conn) {
 		s.done1(err)
 		return
 	}
-	s.retried = false
+	s.retried, s.closes = false, req.ConnectionClose()
 	s.exchange(b, string(req.URI().Host()), req.Header.IsHead())
 }
 
