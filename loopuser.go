@@ -6,8 +6,8 @@ import (
 )
 
 // LoopUser is a user type for the most requests per CPU second in a closed
-// loop: its users are state machines on an event loop per core (a locked
-// OS thread, epoll, non-blocking system calls; Linux only), not goroutines
+// loop: its users are state machines on an event loop per core (one
+// goroutine, epoll, non-blocking system calls; Linux only), not goroutines
 // running task code, so a request costs no goroutine park or wake. Instead
 // of tasks, a LoopUser declares its requests: each user sends them in
 // order, over and over, one at a time, waiting its type's wait time (if
@@ -26,7 +26,7 @@ import (
 // Limits: plain http:// only (an https:// URL is refused when the user
 // starts); no task code, so no response bodies to read (their bytes are
 // counted and dropped); request listeners (Events.OnRequest) run on the
-// loop's thread, where a slow listener holds up every user of that loop,
+// loop's goroutine, where a slow listener holds up every user of that loop,
 // and their Request.Response has no Body or headers. A cookie the jar
 // holds is sent until the jar changes (an expiry alone is seen at the
 // jar's next change).

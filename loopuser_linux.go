@@ -23,7 +23,7 @@ import (
 )
 
 // loopState is a LoopUser's running state. Once the user is handed to its
-// loop, everything below env is touched on the loop's thread only, until
+// loop, everything below env is touched on the loop's goroutine only, until
 // done is closed.
 type loopState struct {
 	env   *userEnv
@@ -276,7 +276,7 @@ func (u *LoopUser) close() {
 	s.share = nil
 }
 
-// The rest runs on the loop's thread.
+// The rest runs on the loop's goroutine.
 
 func (s *loopState) begin() {
 	s.stopping = false

@@ -12,7 +12,7 @@ import (
 	"unsafe"
 )
 
-// ConnHandler learns, on the loop's thread, how each exchange on a Conn
+// ConnHandler learns, on the loop's goroutine, how each exchange on a Conn
 // ended. Exactly one of its methods is called per Send.
 type ConnHandler interface {
 	// Answered: the response is whole; c.P holds what was learned of it,
@@ -25,7 +25,7 @@ type ConnHandler interface {
 }
 
 // Conn is one client connection on a loop, carrying one exchange at a time
-// (no pipelining). Its methods are called on the loop's thread only.
+// (no pipelining). Its methods are called on the loop's goroutine only.
 type Conn struct {
 	P      Parser // the current exchange's response
 	Served int    // exchanges answered on this connection so far

@@ -4,7 +4,7 @@ package evloop
 
 import "time"
 
-// Expirer is told on the loop's thread that its timer fired.
+// Expirer is told on the loop's goroutine that its timer fired.
 type Expirer interface {
 	Expire()
 }
