@@ -1,5 +1,3 @@
-//go:build linux
-
 // Command loop is the closed loop at its cheapest: LoopUsers, whose users
 // are state machines on herd's event loop (one per core) rather than
 // goroutines running tasks. Each user browses the demo shop's front page
