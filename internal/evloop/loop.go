@@ -158,10 +158,10 @@ func (l *Loop) loop() {
 		// While requests flow, the loop waits with a raw system call that
 		// keeps its thread and P (at most busyWait, then it yields, below):
 		// a wait through the scheduler lets sysmon take the P away after
-		// 20 µs and keeps sysmon waking every 20 µs, which costs each
-		// request a fifth more CPU in a closed loop. Once a busy wait finds
-		// nothing, the loop sleeps through the scheduler, which hands its P
-		// to other goroutines, until events flow again.
+		// 20 µs and keeps sysmon waking every 20 µs, which cost ~10% more
+		// CPU per request in a closed loop (docs/PERFORMANCE.md). Once a
+		// busy wait finds nothing, the loop sleeps through the scheduler,
+		// which hands its P to other goroutines, until events flow again.
 		n := 0
 		if busy {
 			w := busyWait
