@@ -29,7 +29,10 @@ import (
 // loop's goroutine, where a slow listener holds up every user of that loop,
 // and their Request.Response has no Body or headers. A cookie the jar
 // holds is sent until the jar changes (an expiry alone is seen at the
-// jar's next change).
+// jar's next change). While requests flow, a loop keeps its CPU (its P)
+// between system calls and yields it once a millisecond: other goroutines
+// of the process that share it (other user types' users, in a mixed test)
+// may wait up to that long.
 //
 //	{Name: "api", New: func() herd.User {
 //		return &herd.LoopUser{Requests: []herd.LoopRequest{{URL: "/"}, {URL: "/items", Name: "items"}}}
