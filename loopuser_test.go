@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -447,5 +448,47 @@ func BenchmarkLoopUser(b *testing.B) {
 	b.ResetTimer()
 	if err := u.runFor(b.N); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestLoopUserLargeBodies: a request larger than the socket buffer leaves
+// in pieces (EPOLLOUT), and answers larger than the read buffer, by length
+// or chunked, are read over many reads and their sizes recorded.
+func TestLoopUserLargeBodies(t *testing.T) {
+	t.Parallel()
+	const size = 1 << 20
+	chunk := strings.Repeat("y", 1000)
+	var chunked strings.Builder
+	chunked.WriteString("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for range 300 {
+		chunked.WriteString("3e8\r\n" + chunk + "\r\n")
+	}
+	chunked.WriteString("0\r\n\r\n")
+	addr, _, reqs := countingServer(t, func(_ int64, path string) (string, bool) {
+		switch path {
+		case "/big":
+			return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n" + strings.Repeat("x", size), false
+		case "/chunked":
+			return chunked.String(), false
+		}
+		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false
+	})
+	body := Raw("application/octet-stream", []byte(strings.Repeat("u", 4*size)))
+	u, st := loopOnce(t, "http://"+addr, time.Minute,
+		LoopRequest{Method: http.MethodPost, URL: "/upload", Body: body},
+		LoopRequest{URL: "/big"},
+		LoopRequest{URL: "/chunked"},
+	)
+	if err := u.runFor(2); err != nil {
+		t.Fatal(err)
+	}
+	snap := snapshot(st)
+	if reqs.Load() != 6 || snap.Total.Failures != 0 {
+		t.Fatalf("the target got %d requests; failures %+v", reqs.Load(), snap.Failures)
+	}
+	for name, want := range map[string]uint64{"/upload": 2 * 2, "/big": 2 * size, "/chunked": 2 * 300_000} {
+		if e := entry(snap, name); e.Requests != 2 || e.TotalSize != want {
+			t.Errorf("%s: %d requests, %d bytes in all; want 2 and %d", name, e.Requests, e.TotalSize, want)
+		}
 	}
 }
