@@ -7,7 +7,7 @@
 // It builds bench/target and bench/herdload into a temporary directory, pins
 // the target to CPU 1 and the generator to CPU 0 with taskset (when there is
 // taskset and more than one CPU), and runs every tool it finds (wrk, hey,
-// bombardier, Locust with FastHttpUser and HttpUser, herd's Fast, Std and
+// bombardier, Locust with FastHttpUser and HttpUser, herd's Fast, Loop, Std and
 // Custom users) interleaved -runs times. Traffic goes to 127.0.0.1 only.
 // -memory, -processes, -scaling and -cluster run the other benchmarks
 // instead (memory.go, processes.go, scaling.go, cluster.go).
@@ -316,7 +316,7 @@ func findTools(dir string) []tool {
 	}
 
 	hl := filepath.Join(dir, "herdload")
-	for _, class := range []string{"Fast", "Std", "Custom"} {
+	for _, class := range []string{"Fast", "Loop", "Std", "Custom"} {
 		tools = append(tools, tool{
 			name: "herd " + class,
 			build: func(url string) *exec.Cmd {

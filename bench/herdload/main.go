@@ -3,6 +3,7 @@
 //
 //   - Fast: herd.FastHTTPUser, one task GET "/", no wait.
 //   - Std: herd.HTTPUser, the same.
+//   - Loop: herd.LoopUser, GET "/" on the event loop (Linux).
 //   - Custom: a task that only calls herd.Record with a fixed duration, to
 //     measure herd's own per-task overhead without any network.
 //   - IdleFast, IdleStd: FastHTTPUser and HTTPUser that GET "/" and then
@@ -152,10 +153,14 @@ func writeProfile(name string, write func(*os.File) error) {
 
 var idleWait = herd.Between(9*time.Second, 11*time.Second)
 
+// loopRequests is the Loop users' list: what Fast's task sends.
+var loopRequests = []herd.LoopRequest{{URL: "/"}}
+
 func test() *herd.Test {
 	return &herd.Test{Users: []*herd.UserType{
 		{Name: "Fast", New: func() herd.User { return new(fastUser) }},
 		{Name: "Std", New: func() herd.User { return new(stdUser) }},
+		{Name: "Loop", New: func() herd.User { return &herd.LoopUser{Requests: loopRequests} }},
 		{Name: "Custom", New: func() herd.User { return customUser{} }},
 		{Name: "IdleFast", New: func() herd.User { return new(idleFastUser) }, Wait: idleWait},
 		{Name: "IdleStd", New: func() herd.User { return new(idleStdUser) }, Wait: idleWait},
