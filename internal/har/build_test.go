@@ -95,7 +95,9 @@ func runAgainstDemo(t *testing.T, bin string, requests int) map[endpoint]uint64 
 	defer srv.Close()
 	report := filepath.Join(t.TempDir(), "report.json")
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "--headless", "-u", "1", "-t", "5m", "-H", srv.URL, "--json-file", report, "--only-summary")
+	// -s: the interrupt below lets the task in flight finish, so the
+	// request the shop is still answering then is not cut short.
+	cmd := exec.Command(bin, "--headless", "-u", "1", "-t", "5m", "-s", "1m", "-H", srv.URL, "--json-file", report, "--only-summary")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

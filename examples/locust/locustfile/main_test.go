@@ -24,7 +24,7 @@ func TestRun(t *testing.T) {
 	// --stop-timeout lets the tasks in flight at the end finish, as with
 	// Locust's -s: so every view_item asks for ten items. The run stops once
 	// both tasks ran (they are picked at random); -t is the backstop.
-	res := porttest.RunUntil(t, test, map[string]int{"GET /hello": 1, "GET /item": 10},
+	res := porttest.RunUntil(t, test, map[string]int{"POST /login": 4, "GET /hello": 1, "GET /item": 10},
 		"-u", "4", "-r", "100", "-t", "30s", "-s", "30s", "-H", target.URL)
 	if res.Code != 0 {
 		t.Fatalf("exit code %d\n%s", res.Code, res.Stderr)
