@@ -46,9 +46,9 @@ func TestRun(t *testing.T) {
 	target := porttest.NewTarget(t)
 	test := newTest()
 	test.Users[0].Wait = herd.Constant(time.Millisecond)
-	// Until /stats/requests ran five times (its tasks are picked at random);
-	// -t is the backstop.
-	res := porttest.RunUntil(t, test, map[string]int{"GET /stats/requests": 5},
+	// Until the ratio below has a sample to judge (its tasks are picked at
+	// random: ~30 visits to IndexTaskSet); -t is the backstop.
+	res := porttest.RunUntil(t, test, map[string]int{"GET /": 300, "GET /stats/requests": 5},
 		"-u", "2", "-r", "100", "-t", "30s", "-s", "30s", "-H", target.URL)
 	if res.Code != 0 {
 		t.Fatalf("exit code %d\n%s", res.Code, res.Stderr)
