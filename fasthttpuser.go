@@ -328,25 +328,7 @@ func (s *FastSession) send(ctx context.Context, req *fasthttp.Request, full stri
 			return fmt.Errorf("redirect to %q: unsupported scheme", location)
 		}
 		full, u = req.URI().String(), nil
-		if hasHTTPScheme(string(location)) {
-			// As net/http: a Host header only follows relative redirects.
-			req.UseHostHeader = false
-			req.Header.SetHostBytes(req.URI().Host())
-		}
-		if string(req.URI().Host()) != oldHost {
-			// As net/http: credentials do not follow to another host; the
-			// jar adds the cookies that belong there.
-			req.Header.Del("Authorization")
-			req.Header.DelAllCookies()
-		}
-		if code == http.StatusSeeOther || (code == http.StatusMovedPermanently || code == http.StatusFound) && !req.Header.IsGet() && !req.Header.IsHead() {
-			if !req.Header.IsHead() {
-				req.Header.SetMethod(http.MethodGet)
-			}
-			req.ResetBody()
-			req.Header.Del("Content-Type")
-			req.Header.Del("Content-Length")
-		}
+		redirectRequest(req, location, oldHost, code)
 	}
 }
 
@@ -438,4 +420,29 @@ var fastProtocolTexts = []string{
 	"cannot parse content-length",
 	"fasthttp: unsupported transfer-encoding",
 	"fasthttp: unsupported content-encoding",
+}
+
+// redirectRequest makes req, whose URI already points at location, the
+// request that follows a redirect with code from oldHost, as net/http does
+// (FastSession and LoopUser both follow redirects with it).
+func redirectRequest(req *fasthttp.Request, location []byte, oldHost string, code int) {
+	if hasHTTPScheme(string(location)) {
+		// A Host header only follows relative redirects.
+		req.UseHostHeader = false
+		req.Header.SetHostBytes(req.URI().Host())
+	}
+	if string(req.URI().Host()) != oldHost {
+		// Credentials do not follow to another host; the jar adds the
+		// cookies that belong there.
+		req.Header.Del("Authorization")
+		req.Header.DelAllCookies()
+	}
+	if code == http.StatusSeeOther || (code == http.StatusMovedPermanently || code == http.StatusFound) && !req.Header.IsGet() && !req.Header.IsHead() {
+		if !req.Header.IsHead() {
+			req.Header.SetMethod(http.MethodGet)
+		}
+		req.ResetBody()
+		req.Header.Del("Content-Type")
+		req.Header.Del("Content-Length")
+	}
 }

@@ -565,22 +565,7 @@ func (s *loopState) redirect(c *evloop.Conn) {
 	}
 	s.hops++
 	s.hopURL = req.URI().String()
-	if hasHTTPScheme(string(location)) {
-		req.UseHostHeader = false
-		req.Header.SetHostBytes(req.URI().Host())
-	}
-	if string(req.URI().Host()) != oldHost {
-		req.Header.Del("Authorization")
-		req.Header.DelAllCookies()
-	}
-	if code == http.StatusSeeOther || (code == http.StatusMovedPermanently || code == http.StatusFound) && !req.Header.IsGet() && !req.Header.IsHead() {
-		if !req.Header.IsHead() {
-			req.Header.SetMethod(http.MethodGet)
-		}
-		req.ResetBody()
-		req.Header.Del("Content-Type")
-		req.Header.Del("Content-Length")
-	}
+	redirectRequest(req, location, oldHost, code)
 	if s.jar != nil {
 		if u, err := url.Parse(s.hopURL); err == nil {
 			for _, ck := range s.jar.Cookies(u) {
