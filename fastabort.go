@@ -25,14 +25,16 @@ import (
 // AfterFunc per request, and so is not aborted by a kill it does not
 // descend from.
 //
-// A dial (connect and TLS handshake) is not aborted: it ends at the
-// request's deadline, and the request then fails as interrupted.
+// A dial (resolve, connect and TLS handshake) is aborted too, by
+// cancelling its context: the request then sent nothing and is not
+// recorded, as the target got nothing (dialAside).
 type fastAbort struct {
 	mu      sync.Mutex
-	conn    net.Conn // the connection of the exchange in flight, or nil
-	gen     uint64   // changes with every own watch, so a late one aborts nothing
-	byUser  bool     // the exchange in flight is the user watch's to abort
-	aborted bool     // conn's deadline was moved to the past
+	conn    net.Conn           // the connection of the exchange in flight, or nil
+	dial    context.CancelFunc // ends the dial in flight, or nil
+	gen     uint64             // changes with every own watch, so a late one aborts nothing
+	byUser  bool               // the exchange in flight is the user watch's to abort
+	aborted bool               // conn's deadline was moved to the past
 
 	// Touched only by the session's goroutine.
 	listed   bool        // watch is on the user's kill list (in a run)
@@ -127,6 +129,27 @@ func (a *fastAbort) begin(ctx context.Context, conn net.Conn, deadline time.Time
 	return true, nil
 }
 
+// beginDial makes cancel the dial in flight's for a request made with
+// ctx; false when ctx is already done: nothing is to be dialled.
+func (a *fastAbort) beginDial(ctx context.Context, cancel context.CancelFunc) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ctx.Err() != nil { // under the lock: see begin
+		return false
+	}
+	a.dial, a.byUser, a.aborted = cancel, a.direct, false
+	return true
+}
+
+// endDial ends the dial in flight and reports whether it was aborted.
+func (a *fastAbort) endDial() (aborted bool) {
+	a.mu.Lock()
+	aborted = a.aborted
+	a.dial, a.aborted = nil, false
+	a.mu.Unlock()
+	return aborted
+}
+
 // end ends the exchange in flight and reports whether it was aborted.
 func (a *fastAbort) end() (aborted bool) {
 	a.mu.Lock()
@@ -139,7 +162,7 @@ func (a *fastAbort) end() (aborted bool) {
 // userKilled runs when the user is killed, after its context is done.
 func (a *fastAbort) userKilled() {
 	a.mu.Lock()
-	if a.conn != nil && a.byUser {
+	if a.byUser {
 		a.abortLocked()
 	}
 	a.mu.Unlock()
@@ -148,13 +171,21 @@ func (a *fastAbort) userKilled() {
 // ownDone runs when a request's own context is done.
 func (a *fastAbort) ownDone(gen uint64) {
 	a.mu.Lock()
-	if a.conn != nil && !a.byUser && a.gen == gen {
+	if !a.byUser && a.gen == gen {
 		a.abortLocked()
 	}
 	a.mu.Unlock()
 }
 
+// abortLocked aborts the exchange or the dial in flight, if any.
 func (a *fastAbort) abortLocked() {
-	a.conn.SetDeadline(longAgo) // an error: the exchange fails anyway
+	switch {
+	case a.conn != nil:
+		a.conn.SetDeadline(longAgo) // an error: the exchange fails anyway
+	case a.dial != nil:
+		a.dial()
+	default:
+		return
+	}
 	a.aborted = true
 }

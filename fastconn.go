@@ -1,7 +1,9 @@
 package herd
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -78,7 +80,7 @@ func (cs *fastConns) closeAll() {
 // (fasthttp's 3 s when zero), with a TLS handshake when isTLS: with cfg
 // (cloned) when not nil, else the defaults fasthttp.Client uses (system
 // roots, no session cache); ServerName is the host's unless cfg sets one.
-func dialFast(isTLS bool, host []byte, cfg *tls.Config, deadline time.Time) (fastConn, error) {
+func dialFast(ctx context.Context, a *fastAbort, isTLS bool, host []byte, cfg *tls.Config, deadline time.Time) (fastConn, error) {
 	c := fastConn{host: string(host), tls: isTLS}
 	addr := fasthttp.AddMissingPort(c.host, isTLS)
 	var tlsConfig *tls.Config
@@ -89,7 +91,7 @@ func dialFast(isTLS bool, host []byte, cfg *tls.Config, deadline time.Time) (fas
 		}
 	}
 	var err error
-	if c.conn, err = dialAside(addr, tlsConfig, deadline); err == nil && tlsConfig == nil {
+	if c.conn, err = dialAside(ctx, a, addr, tlsConfig, deadline); err == nil && tlsConfig == nil {
 		c.raw = rawConnOf(c.conn)
 	}
 	return c, err
@@ -116,21 +118,24 @@ func fastTLSConfig(cfg *tls.Config, addr string) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// fastDialer dials for every FastSession. It keeps resolved addresses for
-// a minute (fasthttp's default), as a shared resolver cache would.
-var fastDialer = &fasthttp.TCPDialer{}
-
-// dialAside dials addr with fastDialer, and does the TLS handshake when
-// tlsConfig is not nil, on a short-lived goroutine of its own. Dialing
-// (resolving, connecting, a handshake) needs a deep stack; done on the
-// user's goroutine, it grows that stack for good (until enough garbage
-// collections shrink it), which costs every idle user several KB. A new
-// connection is rare enough that one goroutine more per dial costs nothing
-// measurable.
-func dialAside(addr string, tlsConfig *tls.Config, deadline time.Time) (net.Conn, error) {
-	timeout := fasthttp.DefaultDialTimeout
-	if !deadline.IsZero() {
-		timeout = time.Until(deadline)
+// dialAside dials addr with fastDial, and does the TLS handshake when
+// tlsConfig is not nil, on a short-lived goroutine of its own, before
+// deadline (fasthttp's 3 s when zero) and until a (the session's abort
+// watch) aborts it. Dialing (resolving, connecting, a handshake) needs a
+// deep stack; done on the user's goroutine, it grows that stack for good
+// (until enough garbage collections shrink it), which costs every idle
+// user several KB. A new connection is rare enough that one goroutine (and
+// one context) more per dial costs nothing measurable. The goroutine ends
+// when the dial does, which an abort ends at once, so waiting for it is
+// waiting for the dial.
+func dialAside(ctx context.Context, a *fastAbort, addr string, tlsConfig *tls.Config, deadline time.Time) (net.Conn, error) {
+	if deadline.IsZero() {
+		deadline = time.Now().Add(fasthttp.DefaultDialTimeout)
+	}
+	dctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if !a.beginDial(ctx, cancel) {
+		return nil, unsentError{ctx.Err()}
 	}
 	type result struct {
 		c   net.Conn
@@ -138,27 +143,35 @@ func dialAside(addr string, tlsConfig *tls.Config, deadline time.Time) (net.Conn
 	}
 	ch := make(chan result, 1)
 	go func() {
-		c, err := fastDialer.DialTimeout(addr, timeout)
+		c, err := fastDial(dctx, addr)
 		if err == nil && tlsConfig != nil {
-			c, err = tlsHandshake(c, tlsConfig, deadline)
+			c, err = tlsHandshake(dctx, c, tlsConfig)
 		}
 		ch <- result{c, err}
 	}()
 	r := <-ch
+	if a.endDial() {
+		if r.c != nil {
+			r.c.Close()
+		}
+		return nil, unsentError{ctx.Err()} // killed while connecting: nothing left
+	}
 	return r.c, r.err
 }
 
-// tlsHandshake is fasthttp's tlsClientHandshake: the request's deadline
-// bounds the handshake, and running out of it is ErrTLSHandshakeTimeout.
-func tlsHandshake(raw net.Conn, cfg *tls.Config, deadline time.Time) (net.Conn, error) {
+// tlsHandshake is fasthttp's tlsClientHandshake: ctx's deadline bounds
+// the handshake, and running out of it is ErrTLSHandshakeTimeout; ctx's
+// cancellation (an abort) ends it too.
+func tlsHandshake(ctx context.Context, raw net.Conn, cfg *tls.Config) (net.Conn, error) {
 	c := tls.Client(raw, cfg)
+	deadline, _ := ctx.Deadline()
 	err := c.SetDeadline(deadline)
 	if err == nil {
-		err = c.Handshake()
+		err = c.HandshakeContext(ctx)
 	}
 	if err != nil {
 		raw.Close()
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fasthttp.ErrTLSHandshakeTimeout
 		}
 		return nil, err

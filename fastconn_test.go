@@ -5,6 +5,7 @@ package herd
 // hatch.
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -267,7 +268,9 @@ func TestFastSessionTLSHandshakeTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = tlsHandshake(raw, &tls.Config{ServerName: "127.0.0.1"}, time.Now().Add(200*time.Millisecond))
+	hctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = tlsHandshake(hctx, raw, &tls.Config{ServerName: "127.0.0.1"})
 	const msg = "timeout: no complete response within the request timeout"
 	if got := failure.Message(s.fastError(err)); got != msg || !errors.Is(err, fasthttp.ErrTLSHandshakeTimeout) {
 		t.Errorf("handshake: failure %q (%v), want %q", got, err, msg)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,11 +29,6 @@ func BenchmarkIdleFastUserMemory(b *testing.B) {
 	}
 	url := idleServer(b)
 	ut := &UserType{Name: "Idle", Wait: Constant(time.Hour), New: func() User { return &idleFastUser{} }}
-	// The shared dialer's one goroutine (its DNS cache cleaner) starts
-	// with its first dial: before the figures are taken.
-	if c, err := fastDialer.Dial(strings.TrimPrefix(url, "http://")); err == nil {
-		c.Close()
-	}
 	var before, after idleFigures
 	for b.Loop() {
 		r, st := newTestRunner(b, nil, runnerOptions{requestTimeout: 10 * time.Second}, ut)

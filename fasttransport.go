@@ -53,7 +53,7 @@ func (s *FastSession) roundTrip(ctx context.Context, req *fasthttp.Request, res 
 	for {
 		if !reused {
 			var err error
-			if c, err = dialFast(isTLS, host, s.TLSConfig, deadline); err != nil {
+			if c, err = dialFast(ctx, &s.abort, isTLS, host, s.TLSConfig, deadline); err != nil {
 				return err
 			}
 		}

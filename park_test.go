@@ -260,11 +260,6 @@ func TestIdleFastHTTPUsersHoldNoGoroutine(t *testing.T) {
 	ut := &UserType{Name: "Idle", Wait: Constant(time.Hour), New: func() User { return &idleFastUser{} }}
 	r, st := newTestRunner(t, nil, runnerOptions{requestTimeout: 10 * time.Second}, ut)
 	r.types[0].host = "http://" + srv.String()
-	// The shared dialer's one goroutine (its DNS cache cleaner) starts with
-	// its first dial: not here, under the label.
-	if c, err := fastDialer.Dial(srv.String()); err == nil {
-		c.Close()
-	}
 	label := fmt.Sprintf("idle-fast-%p", r)
 	pprof.Do(context.Background(), pprof.Labels("test", label), func(context.Context) {
 		done := make(chan int, 1)
