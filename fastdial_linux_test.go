@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/herdload/herd/internal/blackhole"
 )
 
 type dialUser struct{ FastHTTPUser }
@@ -16,36 +18,45 @@ func (u *dialUser) Tasks() []Task {
 	return []Task{{Name: "get", Run: func(ctx context.Context) error { return u.Client.Get(ctx, "/").Err() }}}
 }
 
-// TestFastSessionKillDuringConnect: a kill ends users whose connect hangs
-// (a host that drops SYNs) at once, not at the request's deadline, and
-// records nothing for them: their requests never left.
-func TestFastSessionKillDuringConnect(t *testing.T) {
+// TestKillDuringConnect: a kill ends users whose connect hangs (a host
+// that drops SYNs) at once, not at the request's deadline, and records
+// nothing for them: their requests never left, and the target got none
+// (FastSession: dialAside; LoopUser: loopState.kill).
+func TestKillDuringConnect(t *testing.T) {
 	t.Parallel()
-	addr, port := silentListener(t)
-	const users = 2
-	types := []*UserType{{Name: "F", New: func() User { return new(dialUser) }}}
-	r, st := newTestRunner(t, nil, runnerOptions{requestTimeout: time.Hour}, types...)
-	r.types[0].host = "http://" + addr
-	done := make(chan int, 1)
-	r.start(users, 0, func(n int) { done <- n })
-	<-done
-	waitFor(t, "the users' connects to hang", func() bool { return synSent(t, port) >= users })
-	// An hour's request timeout: only the abort can end the dials.
-	if left := r.stop(30 * time.Second); left != 0 {
-		t.Fatalf("%d users still running after the kill", left)
+	for name, newUser := range map[string]func() User{
+		"FastHTTPUser": func() User { return new(dialUser) },
+		"LoopUser":     func() User { return &LoopUser{Requests: []LoopRequest{{URL: "/"}}} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			addr, port := blackhole.Addr(t)
+			const users = 2
+			types := []*UserType{{Name: name, New: newUser}}
+			// An hour's request timeout: only the kill can end the dials.
+			r, st := newTestRunner(t, nil, runnerOptions{requestTimeout: time.Hour}, types...)
+			r.types[0].host = "http://" + addr
+			done := make(chan int, 1)
+			r.start(users, 0, func(n int) { done <- n })
+			<-done
+			waitFor(t, "the users' connects to hang", func() bool { return blackhole.SynSent(t, port) >= users })
+			if left := r.stop(30 * time.Second); left != 0 {
+				t.Fatalf("%d users still running after the kill", left)
+			}
+			snap := snapshot(st)
+			if e := entry(snap, "/"); e.Requests != 0 || len(snap.Failures) != 0 || len(snap.Errors) != 0 {
+				t.Errorf("/: %d requests, failures %+v, errors %+v; want nothing recorded", e.Requests, snap.Failures, snap.Errors)
+			}
+			waitFor(t, "the hanging connects closed", func() bool { return blackhole.SynSent(t, port) == 0 })
+		})
 	}
-	snap := snapshot(st)
-	if e := entry(snap, "/"); e.Requests != 0 || len(snap.Failures) != 0 || len(snap.Errors) != 0 {
-		t.Errorf("/: %d requests, failures %+v, errors %+v; want nothing recorded", e.Requests, snap.Failures, snap.Errors)
-	}
-	waitFor(t, "the hanging connects closed", func() bool { return synSent(t, port) == 0 })
 }
 
 // TestFastSessionOwnContextEndsDial: a request's own context ends its dial
 // too, and the request, unsent, returns the context's error.
 func TestFastSessionOwnContextEndsDial(t *testing.T) {
 	t.Parallel()
-	addr, port := silentListener(t)
+	addr, port := blackhole.Addr(t)
 	ctx, env, _ := sessionEnv(t, "http://"+addr, 0)
 	env.timeout = time.Hour // only the context can end the dial
 	s := newFastSession(env)
@@ -53,7 +64,7 @@ func TestFastSessionOwnContextEndsDial(t *testing.T) {
 	rctx, cancel := context.WithCancel(ctx)
 	got := make(chan *Response, 1)
 	go func() { got <- s.Get(rctx, "/") }()
-	waitFor(t, "the connect to hang", func() bool { return synSent(t, port) >= 1 })
+	waitFor(t, "the connect to hang", func() bool { return blackhole.SynSent(t, port) >= 1 })
 	cancel()
 	select {
 	case r := <-got:

@@ -5,17 +5,14 @@ package herd
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -494,83 +491,4 @@ func TestLoopUserLargeBodies(t *testing.T) {
 			t.Errorf("%s: %d requests, %d bytes in all; want 2 and %d", name, e.Requests, e.TotalSize, want)
 		}
 	}
-}
-
-// silentListener is an address whose connects hang: a listener with a
-// backlog of one that never accepts, its queue filled, so the kernel
-// drops further SYNs and a client's connect waits (SYN_SENT).
-func silentListener(t *testing.T) (addr string, port int) {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port = sa.(*syscall.SockaddrInet4).Port
-	addr = "127.0.0.1:" + strconv.Itoa(port)
-	// Fill the accept queue: the first connects complete, the one that
-	// times out found it full (a bound, generous for a loaded machine).
-	for range 4 {
-		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-		if err != nil {
-			break
-		}
-		t.Cleanup(func() { c.Close() })
-	}
-	return addr, port
-}
-
-// synSent counts this machine's TCP sockets waiting for their connect to
-// port to be answered (SYN_SENT, from /proc/net/tcp).
-func synSent(t *testing.T, port int) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := fmt.Sprintf(":%04X", port)
-	n := 0
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) > 3 && strings.HasSuffix(f[2], want) && f[3] == "02" { // rem_address, st
-			n++
-		}
-	}
-	return n
-}
-
-// TestLoopUserKillDuringConnect: a kill ends users whose connect hangs at
-// once, and records nothing for them: their requests never left, and the
-// target received none (loopState.kill).
-func TestLoopUserKillDuringConnect(t *testing.T) {
-	t.Parallel()
-	addr, port := silentListener(t)
-	const users = 2
-	types := []*UserType{{Name: "Loop", New: func() User {
-		return &LoopUser{Requests: []LoopRequest{{URL: "/"}}}
-	}}}
-	r, st := newTestRunner(t, nil, runnerOptions{requestTimeout: time.Hour}, types...)
-	r.types[0].host = "http://" + addr
-	done := make(chan int, 1)
-	r.start(users, 0, func(n int) { done <- n })
-	<-done
-	waitFor(t, "the users' connects to hang", func() bool { return synSent(t, port) >= users })
-	if left := r.stop(30 * time.Second); left != 0 {
-		t.Fatalf("%d users still running after the kill", left)
-	}
-	snap := snapshot(st)
-	if e := entry(snap, "/"); e.Requests != 0 || len(snap.Failures) != 0 || len(snap.Errors) != 0 {
-		t.Errorf("/: %d requests, failures %+v, errors %+v; want nothing recorded", e.Requests, snap.Failures, snap.Errors)
-	}
-	waitFor(t, "the hanging connects closed", func() bool { return synSent(t, port) == 0 })
 }

@@ -3,50 +3,19 @@ package cluster
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	blackholepkg "github.com/herdload/herd/internal/blackhole"
 )
 
 // blackhole returns an endpoint on 127.0.0.1 whose connection attempts
-// hang, as with a master behind a firewall that drops packets: a listener
-// with a backlog of 0 that never accepts, its queue filled by one
-// connection. Linux drops SYNs beyond a full accept queue; the test skips
-// where it answers them.
+// hang, as with a master behind a firewall that drops packets.
 func blackhole(t *testing.T) string {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
-	filler, err := net.DialTimeout("tcp", addr, testWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { filler.Close() })
-	probe, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() {
-		if probe != nil {
-			probe.Close()
-		}
-		t.Skipf("a connection beyond a full accept queue did not hang: %v", err)
-	}
+	addr, _ := blackholepkg.Addr(t)
 	return "tcp://" + addr
 }
 
