@@ -2,7 +2,6 @@ package herd
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"strconv"
@@ -26,7 +25,8 @@ func fastDial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	var d net.Dialer
 	if _, err := netip.ParseAddr(host); err == nil {
-		return dialResult(ctx)(d.DialContext(ctx, "tcp4", addr))
+		c, err := d.DialContext(ctx, "tcp4", addr)
+		return c, dialError(ctx, err)
 	}
 	port, err := strconv.ParseUint(p, 10, 16)
 	if err != nil {
@@ -36,29 +36,23 @@ func fastDial(ctx context.Context, addr string) (net.Conn, error) {
 	if err != nil {
 		return nil, dialError(ctx, err)
 	}
-	for i := range ips {
+	var c net.Conn
+	for i := range ips { // at least one
 		ap := netip.AddrPortFrom(ips[(next+i)%len(ips)], uint16(port))
-		c, err := d.DialContext(ctx, "tcp4", ap.String())
-		if err == nil || ctx.Err() != nil || i == len(ips)-1 {
-			return dialResult(ctx)(c, err)
+		if c, err = d.DialContext(ctx, "tcp4", ap.String()); err == nil || ctx.Err() != nil {
+			break
 		}
 	}
-	return nil, errors.New("no address") // lookup returns at least one
+	return c, dialError(ctx, err)
 }
 
-// dialResult passes a dial's result on, its error as dialError says.
-func dialResult(ctx context.Context) func(net.Conn, error) (net.Conn, error) {
-	return func(c net.Conn, err error) (net.Conn, error) {
-		if err != nil {
-			return nil, dialError(ctx, err)
-		}
-		return c, nil
-	}
-}
-
-// dialError is fasthttp's ErrDialTimeout when ctx ran out of time, ctx's
-// error when it was cancelled (the dial was aborted), else err.
+// dialError is a failed dial's error: fasthttp's ErrDialTimeout when ctx
+// ran out of time, ctx's error when it was cancelled (the dial was
+// aborted), else err; nil when err is.
 func dialError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
 	switch ctx.Err() {
 	case context.DeadlineExceeded:
 		return fasthttp.ErrDialTimeout
